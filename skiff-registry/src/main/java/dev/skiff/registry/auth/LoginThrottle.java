@@ -29,7 +29,17 @@ public final class LoginThrottle {
     private record Failures(int count, Instant last, Instant blockedUntil) {
     }
 
+    /**
+     * Both parts come from the client; cut to a length no real address or user name reaches, so 100k
+     * entries stay a few megabytes. Names that long cannot log in anyway, so sharing a count costs nothing.
+     */
     private record Key(String clientAddress, String user) {
+        static final int MAX_PART = 80;
+
+        Key {
+            clientAddress = clientAddress.length() > MAX_PART ? clientAddress.substring(0, MAX_PART) : clientAddress;
+            user = user.length() > MAX_PART ? user.substring(0, MAX_PART) : user;
+        }
     }
 
     private final InstantSource clock;

@@ -121,6 +121,15 @@ class LoginThrottleTest {
         assertThat(throttle.size()).isEqualTo(1);
     }
 
+    @Test
+    void keepsOverlongNamesShort() {
+        String prefix = "x".repeat(100);
+        fail(ATTACKER, prefix + "a", 5);
+
+        assertThat(throttle.check(ATTACKER, prefix + "b")).isPresent();
+        assertThat(throttle.check(ATTACKER, "x".repeat(64))).isEmpty();
+    }
+
     private void fail(String address, String user, int times) {
         for (int i = 0; i < times; i++) {
             throttle.recordFailure(address, user);
