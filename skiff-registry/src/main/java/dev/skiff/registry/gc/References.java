@@ -57,31 +57,31 @@ record References(Set<Digest> blobs, Set<Digest> manifests, Optional<Digest> sub
             root = JSON.readTree(manifest);
         } catch (JacksonException e) {
             warn.accept("is not valid JSON (" + firstLine(e.getOriginalMessage())
-                    + "); it is kept, with every digest its text mentions");
+                    + "); treating every digest its text mentions as referenced");
             return scavenge(manifest);
         } catch (java.io.IOException e) {
             throw new AssertionError("reading JSON from memory", e);
         }
         if (root == null || !root.isObject()) {
-            warn.accept("is not a JSON object; it is kept, with every digest its text mentions");
+            warn.accept("is not a JSON object; treating every digest its text mentions as referenced");
             return scavenge(manifest);
         }
         Set<Digest> blobs = new LinkedHashSet<>();
         Set<Digest> manifests = new LinkedHashSet<>();
-        addDigest(root.path("config"), "digest", blobs, warn);
+        addDigest(root.path("config"), "config", "digest", blobs, warn);
         for (String field : List.of("layers", "blobs")) {
             for (JsonNode descriptor : root.path(field)) {
-                addDigest(descriptor, "digest", blobs, warn);
+                addDigest(descriptor, field, "digest", blobs, warn);
             }
         }
         for (JsonNode layer : root.path("fsLayers")) {
-            addDigest(layer, "blobSum", blobs, warn);
+            addDigest(layer, "fsLayers", "blobSum", blobs, warn);
         }
         for (JsonNode descriptor : root.path("manifests")) {
-            addDigest(descriptor, "digest", manifests, warn);
+            addDigest(descriptor, "manifests", "digest", manifests, warn);
         }
         Set<Digest> subject = new LinkedHashSet<>();
-        addDigest(root.path("subject"), "digest", subject, warn);
+        addDigest(root.path("subject"), "subject", "digest", subject, warn);
         return new References(blobs, manifests, subject.stream().findFirst(), false);
     }
 
@@ -94,7 +94,8 @@ record References(Set<Digest> blobs, Set<Digest> manifests, Optional<Digest> sub
         return new References(found, Set.of(), Optional.empty(), true);
     }
 
-    private static void addDigest(JsonNode node, String field, Set<Digest> into, Consumer<String> warn) {
+    private static void addDigest(JsonNode node, String where, String field, Set<Digest> into,
+                                  Consumer<String> warn) {
         JsonNode value = node.path(field);
         if (value.isMissingNode() || value.isNull()) {
             return;
@@ -102,8 +103,9 @@ record References(Set<Digest> blobs, Set<Digest> manifests, Optional<Digest> sub
         if (value.isTextual() && Digest.isValid(value.asText())) {
             into.add(Digest.parse(value.asText()));
         } else {
-            warn.accept("has a " + field + " that is not a digest this registry stores: "
-                    + abbreviate(value.toString()));
+            // Such a reference can only name a blob this registry could not have stored.
+            warn.accept("has a " + where + " " + field + " that is not a digest this registry stores: "
+                    + abbreviate(value.toString()) + "; ignored");
         }
     }
 
