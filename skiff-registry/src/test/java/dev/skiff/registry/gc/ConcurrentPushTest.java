@@ -74,7 +74,8 @@ class ConcurrentPushTest {
             CollectionLock lock = CollectionLock.forFileSystem(registry.driver.root());
             Pusher pusher = new Pusher(registry, lock, old, untagged, new Random(round));
             AtomicBoolean collecting = new AtomicBoolean(true);
-            CompletableFuture<Void> pushing = CompletableFuture.runAsync(() -> pusher.pushWhile(collecting));
+            CompletableFuture<Void> pushing = CompletableFuture.runAsync(() -> pusher.pushWhile(collecting),
+                    task -> Thread.ofPlatform().name("pusher").start(task));
             GcReport report;
             try {
                 report = new GarbageCollector(registry.driver, lock,
