@@ -1,5 +1,7 @@
 package dev.skiff.registry.gc;
 
+import dev.skiff.registry.storage.RegistryLayout;
+
 import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.io.UncheckedIOException;
@@ -47,7 +49,7 @@ public final class CollectionLock {
     }
 
     private static final ConcurrentHashMap<Path, CollectionLock> BY_FILE = new ConcurrentHashMap<>();
-    private static final String LOCK_FILE = "skiff/gc.lock";
+    private static final String LOCK_FILE = RegistryLayout.SKIFF.substring(1) + "/gc.lock";
 
     private final ReentrantReadWriteLock inJvm = new ReentrantReadWriteLock(true);
     private final Optional<FileChannel> file;

@@ -158,7 +158,7 @@ public final class GarbageCollector {
             Set<Digest> spared = new HashSet<>();
             Set<Digest> removed = new HashSet<>();
             for (List<Digest> batch : batches(reachability.parentsFirst(candidates))) {
-                try (CollectionLock.Hold hold = holdForDeletion()) {
+                try (CollectionLock.Hold _ = holdForDeletion()) {
                     for (Digest revision : batch) {
                         if (spared.contains(revision)) {
                             continue;
@@ -285,7 +285,7 @@ public final class GarbageCollector {
                 }
             }
             for (List<Blob> batch : batches(candidates)) {
-                try (CollectionLock.Hold hold = holdForDeletion()) {
+                try (CollectionLock.Hold _ = holdForDeletion()) {
                     for (Blob candidate : batch) {
                         deleteBlob(candidate.digest(), linkedFrom.getOrDefault(candidate.digest(), List.of()));
                     }
@@ -333,7 +333,7 @@ public final class GarbageCollector {
                 }
             }
             for (var batch : batches(dangling)) {
-                try (CollectionLock.Hold hold = holdForDeletion()) {
+                try (CollectionLock.Hold _ = holdForDeletion()) {
                     for (var link : batch) {
                         String path = RegistryLayout.layerLink(link.getKey(), link.getValue());
                         Optional<FileInfo> info = driver.stat(path);

@@ -29,7 +29,7 @@ class CollectionLockTest {
     private static CompletableFuture<Void> holdOnAnotherThread(LockAction acquire, CountDownLatch release) {
         CompletableFuture<Void> acquired = new CompletableFuture<>();
         Thread.ofPlatform().start(() -> {
-            try (CollectionLock.Hold hold = acquire.take()) {
+            try (CollectionLock.Hold _ = acquire.take()) {
                 acquired.complete(null);
                 release.await();
             } catch (Exception e) {
@@ -104,12 +104,13 @@ class CollectionLockTest {
     }
 
     @Test
+    @SuppressWarnings("try") // closes a hold twice on purpose
     void refusesWhatWouldDeadlock() throws IOException {
         CollectionLock lock = CollectionLock.forFileSystem(root);
-        try (CollectionLock.Hold shared = lock.shared(); CollectionLock.Hold nested = lock.shared()) {
+        try (CollectionLock.Hold _ = lock.shared(); CollectionLock.Hold _ = lock.shared()) {
             assertThatThrownBy(lock::exclusive).isInstanceOf(IllegalStateException.class);
         }
-        try (CollectionLock.Hold exclusive = lock.exclusive()) {
+        try (CollectionLock.Hold _ = lock.exclusive()) {
             assertThatThrownBy(lock::shared).isInstanceOf(IllegalStateException.class);
             assertThatThrownBy(lock::exclusive).isInstanceOf(IllegalStateException.class);
         }
@@ -142,7 +143,7 @@ class CollectionLockTest {
     @Test
     void ourExclusiveBlocksAnotherProcessAndOurSharedDoesNot() throws Exception {
         CollectionLock lock = CollectionLock.forFileSystem(root);
-        try (CollectionLock.Hold shared = lock.shared(); OtherProcess other = OtherProcess.start(root, "shared")) {
+        try (CollectionLock.Hold _ = lock.shared(); OtherProcess other = OtherProcess.start(root, "shared")) {
             other.awaitLine("held");
             other.release();
             other.awaitLine("released");

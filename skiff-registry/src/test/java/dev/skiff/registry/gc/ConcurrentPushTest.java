@@ -165,7 +165,7 @@ class ConcurrentPushTest {
         private Digest uploadBlob() throws IOException {
             byte[] content = ("fresh " + counter++ + " " + System.nanoTime()).getBytes(StandardCharsets.UTF_8);
             Digest d = Digest.sha256(content);
-            try (CollectionLock.Hold hold = lock.shared()) {
+            try (CollectionLock.Hold _ = lock.shared()) {
                 registry.driver.putContent(RegistryLayout.blobData(d), content);
                 registry.driver.touch(RegistryLayout.blobData(d), now());
                 registry.link(REPO, d);
@@ -196,7 +196,7 @@ class ConcurrentPushTest {
         }
 
         private boolean putManifest(String json, List<Digest> references, Optional<String> tag) throws IOException {
-            try (CollectionLock.Hold hold = lock.shared()) {
+            try (CollectionLock.Hold _ = lock.shared()) {
                 for (Digest blob : references) {
                     try {
                         registry.driver.touch(RegistryLayout.blobData(blob), now());

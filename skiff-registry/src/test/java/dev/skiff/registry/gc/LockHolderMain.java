@@ -13,7 +13,7 @@ public final class LockHolderMain {
         CollectionLock lock = CollectionLock.forFileSystem(Path.of(args[0]));
         System.out.println("waiting");
         System.out.flush();
-        try (CollectionLock.Hold hold = "exclusive".equals(args[1]) ? lock.exclusive() : lock.shared()) {
+        try (CollectionLock.Hold _ = "exclusive".equals(args[1]) ? lock.exclusive() : lock.shared()) {
             System.out.println("held");
             System.out.flush();
             new BufferedReader(new InputStreamReader(System.in)).readLine();

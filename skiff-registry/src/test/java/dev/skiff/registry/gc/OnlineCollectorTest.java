@@ -29,7 +29,7 @@ class OnlineCollectorTest {
                 GcOptions.defaults(), InstantSource.system());
         LinkedBlockingQueue<GcReport> reports = new LinkedBlockingQueue<>();
 
-        try (OnlineCollector online = OnlineCollector.start(collector, Duration.ofMillis(50), reports::add)) {
+        try (OnlineCollector _ = OnlineCollector.start(collector, Duration.ofMillis(50), reports::add)) {
             GcReport first = reports.poll(10, TimeUnit.SECONDS);
             assertThat(first).isNotNull();
             assertThat(first.deletedBlobs()).containsExactly(orphan);
@@ -53,7 +53,7 @@ class OnlineCollectorTest {
         CountDownLatch held = new CountDownLatch(1);
         // Own threads, not the common pool: on a two-core machine it has a single worker.
         Thread push = Thread.ofPlatform().start(() -> {
-            try (CollectionLock.Hold hold = lock.shared()) {
+            try (CollectionLock.Hold _ = lock.shared()) {
                 held.countDown();
                 pushing.await();
             } catch (Exception e) {
