@@ -19,7 +19,12 @@ public final class Main implements Runnable {
     }
 
     static int run(String... args) {
+        return run(new PrintWriter(System.err, true), args);
+    }
+
+    static int run(PrintWriter err, String... args) {
         CommandLine cli = new CommandLine(new Main());
+        cli.setErr(err);
         cli.setExecutionExceptionHandler(Main::handleFailure);
         return cli.execute(args);
     }

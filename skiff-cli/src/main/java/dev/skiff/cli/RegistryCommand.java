@@ -94,9 +94,13 @@ final class RegistryCommand implements Runnable {
             Registry registry;
             try {
                 registry = Registry.start(options);
-            } catch (BindException e) {
-                throw new Cli.UserError("cannot listen on " + addr + ": " + e.getMessage()
-                        + " (is another registry running there? pick another port with --addr)");
+            } catch (java.io.IOException e) {
+                // epoll reports EADDRINUSE as its own IOException, NIO as a BindException
+                if (e instanceof BindException || String.valueOf(e.getMessage()).contains("Address already in use")) {
+                    throw new Cli.UserError("cannot listen on " + addr + ": the address is already in use"
+                            + " (is another registry running there? pick another port with --addr)");
+                }
+                throw e;
             }
             InetSocketAddress bound = registry.address();
             String host = bound.getAddress().isAnyLocalAddress() ? address.getHostString() : bound.getAddress().getHostAddress();
