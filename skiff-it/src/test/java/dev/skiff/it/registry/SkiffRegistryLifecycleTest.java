@@ -13,6 +13,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -68,8 +69,11 @@ class SkiffRegistryLifecycleTest {
             }
             registry.stop();
 
-            String output = registry.process().output();
-            assertThat(output).as(registry.describe()).contains("/v2/alice/logged/tags/list").contains("/v2/_catalog");
+            List<String> stdout = registry.process().output().lines().filter(l -> !l.startsWith("[stderr]")).toList();
+            for (String path : new String[] {"/v2/alice/logged/tags/list", "/v2/_catalog"}) {
+                assertThat(stdout).as("stdout lines naming %s\n%s", path, registry.describe())
+                        .filteredOn(line -> line.contains(path)).hasSize(1);
+            }
         }
     }
 }

@@ -73,6 +73,7 @@ final class SkiffRegistryProcess implements AutoCloseable {
             try {
                 Optional<String> first = process.nextStdoutLine(STARTUP_TIMEOUT);
                 if (first.isEmpty()) {
+                    process.awaitExit(Duration.ofSeconds(5));
                     throw new AssertionError("skiff registry serve exited before printing its address\n" + process.describe());
                 }
                 Matcher m = LISTENING.matcher(first.get());

@@ -116,6 +116,21 @@ public final class ServerProcess implements AutoCloseable {
         }
     }
 
+    /** Waits up to {@code timeout} for the process to exit by itself and its output to be drained. */
+    public boolean awaitExit(Duration timeout) {
+        try {
+            boolean exited = process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS);
+            if (exited) {
+                stdoutDrainer.join(2_000);
+                stderrDrainer.join(2_000);
+            }
+            return exited;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
+    }
+
     public long pid() {
         return process.pid();
     }
