@@ -60,7 +60,7 @@ class DistributionInteropTest {
             skopeo.copy(layout.reference("image"), distribution.ref("alice/image:1")).assertSuccess();
             skopeo.copy(layout.reference("image"), distribution.ref("alice/image:2")).assertSuccess();
             skopeo.copy(layout.reference("index"), distribution.ref("library/index:v1"), "--all").assertSuccess();
-            assertThat(distribution.stop()).as("distribution's exit after SIGTERM").isNotNegative();
+            distribution.stop();
         }
 
         try (SkiffRegistryProcess skiff = SkiffRegistryProcess.serving(root).start()) {
