@@ -5,9 +5,10 @@ import java.util.regex.Pattern;
 /** A tag as the OCI distribution spec defines it: {@code [a-zA-Z0-9_][a-zA-Z0-9._-]{0,127}}. */
 public record Tag(String value) implements Comparable<Tag> {
 
-    public static final Tag LATEST = new Tag("latest");
-
+    // Declared before LATEST: static fields initialize in order, and LATEST's constructor uses GRAMMAR.
     private static final Pattern GRAMMAR = Pattern.compile("[a-zA-Z0-9_][a-zA-Z0-9._-]{0,127}");
+
+    public static final Tag LATEST = new Tag("latest");
 
     public Tag {
         if (!isValid(value)) {
