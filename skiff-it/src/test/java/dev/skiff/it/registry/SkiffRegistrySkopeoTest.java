@@ -150,6 +150,28 @@ class SkiffRegistrySkopeoTest {
                 tmp.resolve("pulled-arm64"));
     }
 
+    @Test
+    void copyBetweenRepositoriesLinksTheSameBlobsInDistributionsLayout() throws java.io.IOException {
+        push("multi", "alice/src:1");
+
+        skopeo.copy(registry.ref("alice/src:1"), registry.ref("alice/dst:1"), ALICE).assertSuccess();
+
+        assertImageIdentical(skopeo, registry.ref("alice/dst:1"), multiLayer, tmp.resolve("pulled"));
+        Path repositories = registry.root().resolve("docker/registry/v2/repositories");
+        for (String repository : List.of("alice/src", "alice/dst")) {
+            for (String digest : multiLayer.referencedBlobs()) {
+                Path link = repositories.resolve(repository).resolve("_layers/sha256")
+                        .resolve(digest.substring("sha256:".length())).resolve("link");
+                assertThat(link).as("layer link of %s in %s", digest, repository).exists();
+                assertThat(java.nio.file.Files.readString(link)).isEqualTo(digest);
+                assertThat(Pulled.blobData(registry.root(), digest)).exists();
+            }
+            Path tag = repositories.resolve(repository).resolve("_manifests/tags/1/current/link");
+            assertThat(tag).exists();
+            assertThat(java.nio.file.Files.readString(tag)).isEqualTo(multiLayer.manifestDigest());
+        }
+    }
+
     private void push(String layoutTag, String repositoryAndTag) {
         skopeo.copy(layout.reference(layoutTag), registry.ref(repositoryAndTag), ALICE).assertSuccess();
     }
