@@ -89,7 +89,8 @@ class DistributionInteropTest {
         try (DistributionRegistryProcess distribution = DistributionRegistryProcess.start(root, tmp)) {
             assertRawManifest(skopeo, distribution.ref("alice/image:1"), image.manifest());
             assertRawManifest(skopeo, distribution.ref("alice/index:v1"), index.index());
-            assertThat(skopeo.tags(distribution.ref("alice/image"))).containsExactly("1", "2");
+            // distribution 2.8 lists tags in directory order, unsorted: only the set is its contract.
+            assertThat(skopeo.tags(distribution.ref("alice/image"))).containsExactlyInAnyOrder("1", "2");
             assertImageIdentical(skopeo, distribution.ref("alice/image:1"), image, tmp.resolve("pulled-image"));
             assertIndexIdentical(skopeo, distribution.ref("alice/index:v1"), index, tmp.resolve("pulled-index"));
         }

@@ -113,7 +113,7 @@ class SkiffRegistryAuthTest {
 
     @Test
     void aliceCannotPushToTopLevelOrSomeoneElsesNamespace() {
-        for (String target : new String[] {"app:1", "bob/x:1", "alicex/y:1"}) {
+        for (String target : new String[] {"app-by-alice:1", "bob/by-alice:1", "alicex/by-alice:1"}) {
             CommandResult push = push(registry, "alice", "alice-pw", target).assertFailure();
             assertThat(push.stderr()).as(push.describe()).containsPattern(DENIED);
             assertNothingAt(target);

@@ -14,7 +14,11 @@ import dev.skiff.it.support.TestImages;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.Random;
+import java.util.stream.Stream;
 import java.util.TreeSet;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -59,6 +63,21 @@ class SkiffRegistryGcTest {
         Path strayData = blobData(root, stray);
         Files.createDirectories(strayData.getParent());
         Files.write(strayData, strayBytes);
+        ageEverythingUnder(root, Duration.ofDays(2));
+    }
+
+    /**
+     * Skiff's gc is safe while the registry serves, so it keeps anything modified within a grace
+     * period (a push in flight may not have linked its blobs yet). The garbage here stands for
+     * garbage that has lain around for days, so its files are dated back, as they would be.
+     */
+    private static void ageEverythingUnder(Path root, Duration age) throws IOException {
+        FileTime then = FileTime.from(Instant.now().minus(age));
+        try (Stream<Path> paths = Files.walk(root)) {
+            for (Path path : paths.toList()) {
+                Files.setLastModifiedTime(path, then);
+            }
+        }
     }
 
     @Test
@@ -72,7 +91,8 @@ class SkiffRegistryGcTest {
             assertThat(gc.output()).as("dry run should name %s of the deleted image\n%s", digest, gc.describe())
                     .contains(Digests.hex(digest));
         }
-        assertThat(Pulled.filesUnder(root)).as("files under the root after gc --dry-run").isEqualTo(before);
+        // Deletes nothing; taking gc's cross-process lock may leave a lock file, which is no loss.
+        assertThat(Pulled.filesUnder(root)).as("files under the root after gc --dry-run").containsAll(before);
     }
 
     @Test

@@ -30,8 +30,18 @@ public record CommandResult(List<String> command, int exitCode, String stdout, S
         return stdout + stderr;
     }
 
+    /** The command line, with a class path after -cp shortened: it is long and the same for every skiff command. */
+    public static String printable(List<String> command) {
+        StringBuilder line = new StringBuilder();
+        for (int i = 0; i < command.size(); i++) {
+            boolean classPath = i > 0 && command.get(i - 1).equals("-cp");
+            line.append(i == 0 ? "" : " ").append(classPath ? "<test class path>" : command.get(i));
+        }
+        return line.toString();
+    }
+
     public String describe() {
-        return "command: " + String.join(" ", command) + "\nexit code: " + exitCode
+        return "command: " + printable(command) + "\nexit code: " + exitCode
                 + "\n--- stdout ---\n" + stdout + "\n--- stderr ---\n" + stderr;
     }
 }

@@ -87,7 +87,7 @@ public final class ExternalCommand {
             try {
                 process = builder.start();
             } catch (IOException e) {
-                throw new AssertionError("could not start " + String.join(" ", command) + ": " + e.getMessage(), e);
+                throw new AssertionError("could not start " + CommandResult.printable(command) + ": " + e.getMessage(), e);
             }
             boolean finished = process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS);
             if (!finished) {

@@ -150,7 +150,7 @@ public final class ServerProcess implements AutoCloseable {
 
     public String describe() {
         String state = process.isAlive() ? "still running" : "exited with code " + process.exitValue();
-        return label + " (pid " + process.pid() + ", " + state + ")\ncommand: " + String.join(" ", command)
+        return label + " (pid " + process.pid() + ", " + state + ")\ncommand: " + CommandResult.printable(command)
                 + "\nlog: " + logFile + "\n--- output ---\n" + output();
     }
 
