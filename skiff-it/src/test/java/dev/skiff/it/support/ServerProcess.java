@@ -91,11 +91,25 @@ public final class ServerProcess implements AutoCloseable {
                 }
             }
         } catch (IOException e) {
-            transcript.append("[drain failed: ").append(e).append("]\n");
+            // When the process exits, the JDK closes its pipes under a blocked reader ("Stream closed"):
+            // that is the end of the output, not a failure of the process.
+            if (!exitsWithin(Duration.ofSeconds(2))) {
+                transcript.append("[reading ").append(prefix.isEmpty() ? "stdout" : "stderr").append(" failed: ")
+                        .append(e).append("]\n");
+            }
         } finally {
             if (offerLines) {
                 stdoutLines.add(END_OF_STREAM);
             }
+        }
+    }
+
+    private boolean exitsWithin(Duration timeout) {
+        try {
+            return process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
         }
     }
 
