@@ -115,6 +115,7 @@ final class RegistryCommand implements Runnable {
             stop.await();
             registry.close();
             System.out.println("skiff registry stopped");
+            System.out.flush();
             return 0;
         }
     }

@@ -524,8 +524,9 @@ final class RegistryApi implements HttpConnection.ExchangeHandler {
     }
 
     private void putUpload(Exchange ex, RepositoryName name, String id) throws InterruptedException {
+        Digest digest;
         try (Upload upload = store.openUpload(name, id)) {
-            Digest digest = digest(ex.query("digest").orElseThrow(() -> ErrorCode.DIGEST_INVALID.error(
+            digest = digest(ex.query("digest").orElseThrow(() -> ErrorCode.DIGEST_INVALID.error(
                     "the digest query parameter is required to finish an upload")));
             writeBody(ex, upload, ex.header(HttpHeaderNames.CONTENT_RANGE));
             store.completeUpload(upload, digest);
