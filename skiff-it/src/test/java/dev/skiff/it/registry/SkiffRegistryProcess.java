@@ -42,6 +42,7 @@ final class SkiffRegistryProcess implements AutoCloseable {
         private Optional<Path> htpasswd = Optional.empty();
         private final List<String> admins = new ArrayList<>();
         private boolean noAnonymousPull;
+        private final List<String> jvmOptions = new ArrayList<>();
 
         private Builder(Path root) {
             this.root = root;
@@ -57,6 +58,12 @@ final class SkiffRegistryProcess implements AutoCloseable {
             return this;
         }
 
+        /** JVM options for the server process, e.g. {@code -Xmx256m}. */
+        Builder jvmOptions(String... options) {
+            jvmOptions.addAll(List.of(options));
+            return this;
+        }
+
         Builder noAnonymousPull() {
             this.noAnonymousPull = true;
             return this;
@@ -69,7 +76,7 @@ final class SkiffRegistryProcess implements AutoCloseable {
             if (noAnonymousPull) {
                 args.add("--no-anonymous-pull");
             }
-            ServerProcess process = ServerProcess.start("skiff-registry", SkiffCli.command(args.toArray(String[]::new)), null);
+            ServerProcess process = ServerProcess.start("skiff-registry", SkiffCli.command(jvmOptions, args.toArray(String[]::new)), null);
             try {
                 Optional<String> first = process.nextStdoutLine(STARTUP_TIMEOUT);
                 if (first.isEmpty()) {

@@ -15,12 +15,18 @@ public final class SkiffCli {
 
     /** The full command line for {@code skiff args...}. */
     public static List<String> command(String... args) {
+        return command(List.of(), args);
+    }
+
+    /** The full command line for {@code skiff args...} with extra JVM options (a heap limit, say). */
+    public static List<String> command(List<String> jvmOptions, String... args) {
         List<String> command = new ArrayList<>();
         command.add(ProcessHandle.current().info().command()
                 .orElseThrow(() -> new AssertionError("cannot tell which java binary runs the tests")));
         command.add("--enable-native-access=ALL-UNNAMED");
         command.add("-XX:+UseSerialGC");
         command.add("-XX:TieredStopAtLevel=1");
+        command.addAll(jvmOptions);
         command.add("-cp");
         command.add(classPath());
         command.add("dev.skiff.cli.Main");
