@@ -12,7 +12,9 @@ public enum RequiredTool {
     SKOPEO("skopeo", "skopeo"),
     DOCKER_REGISTRY("docker-registry", "docker-registry"),
     HTPASSWD("htpasswd", "apache2-utils"),
-    BUSYBOX("busybox", "busybox-static");
+    BUSYBOX("busybox", "busybox-static"),
+    DOCKERD("dockerd", "docker.io"),
+    DOCKER("docker", "docker.io");
 
     private final String program;
     private final String debianPackage;
