@@ -1,0 +1,313 @@
+package dev.skiff.registry.http;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.DefaultFileRegion;
+import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.DefaultHttpResponse;
+import io.netty.handler.codec.http.HttpChunkedInput;
+import io.netty.handler.codec.http.HttpContent;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.handler.codec.http.QueryStringDecoder;
+import io.netty.handler.stream.ChunkedNioFile;
+import io.netty.util.ReferenceCountUtil;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.time.ZoneOffset;
+import java.time.ZonedDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.Consumer;
+
+/**
+ * One request and its response, seen from the connection's virtual thread: the head, a body read on
+ * demand, and the send methods. Exactly one response is sent per exchange.
+ */
+final class Exchange {
+    private final HttpConnection connection;
+    private final Channel channel;
+    private final HttpRequest request;
+    private final QueryStringDecoder uri;
+    private final boolean secure;
+    private final long startNanos = System.nanoTime();
+    private boolean bodyDone;
+    private boolean keepAlive;
+    private boolean responded;
+    private int status;
+    private long responseBytes;
+    private String user = "-";
+
+    Exchange(HttpConnection connection, Channel channel, HttpRequest request, boolean secure) {
+        this.connection = connection;
+        this.channel = channel;
+        this.request = request;
+        this.uri = new QueryStringDecoder(request.uri());
+        this.secure = secure;
+        this.keepAlive = HttpUtil.isKeepAlive(request);
+    }
+
+    HttpMethod method() {
+        return request.method();
+    }
+
+    /** The decoded path, without the query. */
+    String path() {
+        return uri.path();
+    }
+
+    String rawUri() {
+        return request.uri();
+    }
+
+    Optional<String> query(String name) {
+        List<String> values = uri.parameters().get(name);
+        return values == null || values.isEmpty() ? Optional.empty() : Optional.of(values.getFirst());
+    }
+
+    List<String> queryAll(String name) {
+        return uri.parameters().getOrDefault(name, List.of());
+    }
+
+    Optional<String> header(CharSequence name) {
+        return Optional.ofNullable(request.headers().get(name));
+    }
+
+    String clientAddress() {
+        return channel.remoteAddress() instanceof InetSocketAddress a ? a.getAddress().getHostAddress() : "-";
+    }
+
+    /** scheme://host of this request, for absolute Location headers as distribution writes them. */
+    String baseUrl() {
+        String host = request.headers().get(HttpHeaderNames.HOST);
+        if (host == null || !host.matches("[A-Za-z0-9.\\-:\\[\\]]{1,300}")) {
+            return "";
+        }
+        return (secure ? "https://" : "http://") + host;
+    }
+
+    void user(String user) {
+        this.user = user;
+    }
+
+    // ---- request body ------------------------------------------------------------------------
+
+    /**
+     * The next piece of the body, or null at its end. The caller owns the buffer and must release it.
+     */
+    ByteBuf nextChunk() throws InterruptedException {
+        while (!bodyDone) {
+            Object o = connection.next();
+            if (o == HttpConnection.CLOSED) {
+                bodyDone = true;
+                keepAlive = false;
+                throw new ConnectionLost();
+            }
+            if (o instanceof HttpContent content) {
+                if (content.decoderResult().isFailure()) {
+                    content.release();
+                    bodyDone = true;
+                    keepAlive = false;
+                    throw new ConnectionLost();
+                }
+                if (content instanceof LastHttpContent) {
+                    bodyDone = true;
+                }
+                ByteBuf buf = content.content();
+                if (buf.isReadable()) {
+                    return buf;
+                }
+                buf.release();
+            } else {
+                ReferenceCountUtil.release(o);
+            }
+        }
+        return null;
+    }
+
+    /** Streams the body into {@code sink}; returns the number of bytes. */
+    long readBody(Consumer<ByteBuffer> sink) throws InterruptedException {
+        long total = 0;
+        ByteBuf chunk;
+        while ((chunk = nextChunk()) != null) {
+            try {
+                total += chunk.readableBytes();
+                for (ByteBuffer b : chunk.nioBuffers()) {
+                    sink.accept(b);
+                }
+            } finally {
+                chunk.release();
+            }
+        }
+        return total;
+    }
+
+    /** The whole body as bytes, or empty when it is larger than {@code limit}. */
+    Optional<byte[]> readBody(int limit) throws InterruptedException {
+        ByteBuf all = Unpooled.buffer();
+        try {
+            ByteBuf chunk;
+            while ((chunk = nextChunk()) != null) {
+                try {
+                    if (all.readableBytes() + chunk.readableBytes() > limit) {
+                        return Optional.empty();
+                    }
+                    all.writeBytes(chunk);
+                } finally {
+                    chunk.release();
+                }
+            }
+            byte[] bytes = new byte[all.readableBytes()];
+            all.readBytes(bytes);
+            return Optional.of(bytes);
+        } finally {
+            all.release();
+        }
+    }
+
+    // ---- responses ---------------------------------------------------------------------------
+
+    void send(int status, Map<String, String> headers, byte[] body, String contentType) {
+        var response = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.valueOf(status),
+                body.length == 0 || request.method().equals(HttpMethod.HEAD) ? Unpooled.EMPTY_BUFFER : Unpooled.wrappedBuffer(body));
+        HttpHeaders h = response.headers();
+        if (contentType != null) {
+            h.set(HttpHeaderNames.CONTENT_TYPE, contentType);
+        }
+        headers.forEach(h::set);
+        if (!h.contains(HttpHeaderNames.CONTENT_LENGTH)) {
+            h.set(HttpHeaderNames.CONTENT_LENGTH, body.length);
+        }
+        write(status, response, body.length, null);
+    }
+
+    /** Sends {@code length} bytes of a file from {@code offset}: sendfile on plain TCP, chunks under TLS. */
+    void sendFile(int status, Map<String, String> headers, FileChannel file, long offset, long length, String contentType) {
+        var response = new DefaultHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.valueOf(status));
+        HttpHeaders h = response.headers();
+        h.set(HttpHeaderNames.CONTENT_TYPE, contentType);
+        headers.forEach(h::set);
+        h.set(HttpHeaderNames.CONTENT_LENGTH, length);
+        if (request.method().equals(HttpMethod.HEAD)) {
+            closeQuietly(file);
+            write(status, new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, response.status(), Unpooled.EMPTY_BUFFER,
+                    h, io.netty.handler.codec.http.EmptyHttpHeaders.INSTANCE), 0, null);
+            return;
+        }
+        Object body;
+        try {
+            body = secure ? new HttpChunkedInput(new ChunkedNioFile(file, offset, length, 1 << 16))
+                    : new DefaultFileRegion(file, offset, length);
+        } catch (IOException e) {
+            closeQuietly(file);
+            throw new java.io.UncheckedIOException(e);
+        }
+        write(status, response, length, body);
+    }
+
+    private void write(int status, io.netty.handler.codec.http.HttpResponse response, long bytes, Object body) {
+        if (responded) {
+            throw new IllegalStateException("a response was already sent for " + request.uri());
+        }
+        responded = true;
+        this.status = status;
+        this.responseBytes = bytes;
+        HttpHeaders h = response.headers();
+        h.set("Docker-Distribution-Api-Version", "registry/2.0");
+        h.set("X-Content-Type-Options", "nosniff");
+        h.set(HttpHeaderNames.DATE, DateTimeFormatter.RFC_1123_DATE_TIME.format(ZonedDateTime.now(ZoneOffset.UTC)));
+        drainSmallBody();
+        if (!bodyDone) {
+            // The handler answered without reading a large body: closing is cheaper than draining it.
+            keepAlive = false;
+        }
+        HttpUtil.setKeepAlive(response, keepAlive);
+        ChannelFuture last;
+        if (body == null) {
+            last = channel.writeAndFlush(response);
+        } else {
+            channel.write(response);
+            channel.write(body);
+            last = channel.writeAndFlush(body instanceof HttpChunkedInput ? Unpooled.EMPTY_BUFFER : LastHttpContent.EMPTY_LAST_CONTENT);
+        }
+        if (!keepAlive) {
+            last.addListener(ChannelFutureListener.CLOSE);
+        }
+    }
+
+    // A GET's empty body (its LastHttpContent) or a few unread bytes: read them so the connection stays reusable.
+    private void drainSmallBody() {
+        if (bodyDone || HttpUtil.isTransferEncodingChunked(request) || HttpUtil.getContentLength(request, 0L) > 65536) {
+            return;
+        }
+        try {
+            ByteBuf chunk;
+            while ((chunk = nextChunk()) != null) {
+                chunk.release();
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            keepAlive = false;
+        } catch (ConnectionLost e) {
+            keepAlive = false;
+        }
+    }
+
+    private static void closeQuietly(FileChannel file) {
+        try {
+            file.close();
+        } catch (IOException e) {
+            // nothing to do
+        }
+    }
+
+    /** After the handler: true when the connection can serve another request. */
+    boolean finish() {
+        if (!responded) {
+            throw new IllegalStateException("no response was sent for " + request.uri());
+        }
+        RequestLog.log(this);
+        return keepAlive && bodyDone;
+    }
+
+    long elapsedMicros() {
+        return (System.nanoTime() - startNanos) / 1000;
+    }
+
+    int status() {
+        return status;
+    }
+
+    long responseBytes() {
+        return responseBytes;
+    }
+
+    String userForLog() {
+        return user;
+    }
+
+    String userAgent() {
+        return header(HttpHeaderNames.USER_AGENT).orElse("-");
+    }
+
+    /** The client closed the connection or sent a broken body. */
+    static final class ConnectionLost extends RuntimeException {
+        ConnectionLost() {
+            super("connection lost", null, false, false);
+        }
+    }
+}

@@ -1,0 +1,117 @@
+package dev.skiff.registry.http;
+
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.util.ReferenceCountUtil;
+
+import java.nio.charset.StandardCharsets;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+
+/**
+ * Bridges one Netty connection to one virtual thread. The event loop only decodes HTTP and queues the
+ * parts; the virtual thread takes them in order and runs the handler as plain blocking code. Reads are
+ * explicit ({@code autoRead} is off): the thread asks for more bytes only when it has used up what it
+ * has, so a slow disk slows the client down instead of filling memory.
+ */
+final class HttpConnection extends ChannelInboundHandlerAdapter {
+    static final Object CLOSED = new Object();
+
+    private final ExchangeHandler handler;
+    private final BlockingQueue<Object> inbox = new LinkedBlockingQueue<>();
+    private final boolean secure;
+    private Channel channel;
+
+    HttpConnection(ExchangeHandler handler, boolean secure) {
+        this.handler = handler;
+        this.secure = secure;
+    }
+
+    @Override
+    public void channelActive(ChannelHandlerContext ctx) {
+        channel = ctx.channel();
+        Thread.ofVirtual().name("http-" + channel.id().asShortText()).start(this::serve);
+        ctx.fireChannelActive();
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        inbox.add(msg);
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+        inbox.add(CLOSED);
+        ctx.fireChannelInactive();
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        // A reset connection or a TLS handshake from a client that expected plain HTTP: nothing to answer.
+        ctx.close();
+    }
+
+    /** The next decoded part, asking the event loop to read when nothing is queued. */
+    Object next() throws InterruptedException {
+        Object o = inbox.poll();
+        if (o == null) {
+            channel.read();
+            o = inbox.take();
+        }
+        return o;
+    }
+
+    private void serve() {
+        try {
+            while (true) {
+                Object o = next();
+                if (o == CLOSED) {
+                    return;
+                }
+                if (!(o instanceof HttpRequest request)) {
+                    ReferenceCountUtil.release(o);
+                    continue;
+                }
+                if (request.decoderResult().isFailure()) {
+                    // Also what a TLS ClientHello looks like to a plain-HTTP server; docker then retries over HTTP.
+                    var response = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.BAD_REQUEST,
+                            Unpooled.copiedBuffer("400 Bad Request", StandardCharsets.UTF_8));
+                    response.headers().set(HttpHeaderNames.CONTENT_TYPE, "text/plain; charset=utf-8")
+                            .set(HttpHeaderNames.CONTENT_LENGTH, response.content().readableBytes())
+                            .set(HttpHeaderNames.CONNECTION, "close");
+                    channel.writeAndFlush(response).addListener(ChannelFutureListener.CLOSE);
+                    return;
+                }
+                Exchange exchange = new Exchange(this, channel, request, secure);
+                handler.handle(exchange);
+                if (!exchange.finish()) {
+                    return;
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (Exchange.ConnectionLost e) {
+            // the client went away mid-request; nothing to answer
+        } finally {
+            channel.close();
+            Object o;
+            while ((o = inbox.poll()) != null) {
+                ReferenceCountUtil.release(o);
+            }
+        }
+    }
+
+    /** Handles one request; must send exactly one response through the exchange. */
+    @FunctionalInterface
+    interface ExchangeHandler {
+        void handle(Exchange exchange) throws InterruptedException;
+    }
+}
