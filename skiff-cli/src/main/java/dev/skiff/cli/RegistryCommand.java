@@ -91,6 +91,9 @@ final class RegistryCommand implements Runnable {
                     new HashSet<>(admins), !noAnonymousPull,
                     tlsCert == null ? Optional.empty() : Optional.of(new RegistryServer.Tls(tlsCert, tlsKey)),
                     Optional.ofNullable(tokenRealm), gc, quiet ? Optional.empty() : Optional.of(System.out));
+            // Before anything is printed: whoever reads the "listening" line may signal at once.
+            CountDownLatch stop = new CountDownLatch(1);
+            Cli.onTerminationSignal(stop::countDown);
             Registry registry;
             try {
                 registry = Registry.start(options);
@@ -109,11 +112,10 @@ final class RegistryCommand implements Runnable {
             }
             System.out.println("skiff registry listening on " + (tlsCert == null ? "http" : "https") + "://" + host + ":" + bound.getPort());
             System.out.flush();
-            CountDownLatch stop = new CountDownLatch(1);
-            Cli.onTerminationSignal(stop::countDown);
             stop.await();
             registry.close();
             System.out.println("skiff registry stopped");
+            System.out.flush();
             return 0;
         }
     }

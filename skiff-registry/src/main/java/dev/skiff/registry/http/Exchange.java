@@ -236,6 +236,8 @@ final class Exchange {
             keepAlive = false;
         }
         HttpUtil.setKeepAlive(response, keepAlive);
+        // Logged before the bytes go out, so a client that has its answer always finds the line written.
+        RequestLog.log(this);
         ChannelFuture last;
         if (body == null) {
             last = channel.writeAndFlush(response);
@@ -280,7 +282,6 @@ final class Exchange {
         if (!responded) {
             throw new IllegalStateException("no response was sent for " + request.uri());
         }
-        RequestLog.log(this);
         return keepAlive && bodyDone;
     }
 

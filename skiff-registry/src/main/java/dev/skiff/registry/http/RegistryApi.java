@@ -129,9 +129,11 @@ final class RegistryApi implements HttpConnection.ExchangeHandler {
             authorize(ex, push(name));
             String id = match.group(2);
             if (m.equals(HttpMethod.GET)) {
+                Map<String, String> headers;
                 try (Upload upload = store.openUpload(name, id)) {
-                    ex.send(204, uploadHeaders(ex, upload), new byte[0], null);
+                    headers = uploadHeaders(ex, upload);
                 }
+                ex.send(204, headers, new byte[0], null);
             } else if (m.equals(HttpMethod.PATCH)) {
                 patchUpload(ex, name, id);
             } else if (m.equals(HttpMethod.PUT)) {
@@ -499,10 +501,11 @@ final class RegistryApi implements HttpConnection.ExchangeHandler {
                     "Docker-Content-Digest", digest.toString()), new byte[0], null);
             return;
         }
+        Map<String, String> headers;
         try (Upload upload = store.startUpload(name)) {
-            Map<String, String> headers = uploadHeaders(ex, upload);
-            ex.send(202, headers, new byte[0], null);
+            headers = uploadHeaders(ex, upload);
         }
+        ex.send(202, headers, new byte[0], null);
     }
 
     private boolean canPull(Exchange ex, RepositoryName repository) {
@@ -510,22 +513,26 @@ final class RegistryApi implements HttpConnection.ExchangeHandler {
         return d instanceof Decision.Granted;
     }
 
+    // Each upload handler releases the upload before answering: the client sends its next request at once.
     private void patchUpload(Exchange ex, RepositoryName name, String id) throws InterruptedException {
+        Map<String, String> headers;
         try (Upload upload = store.openUpload(name, id)) {
             writeBody(ex, upload, ex.header(HttpHeaderNames.CONTENT_RANGE));
-            ex.send(202, uploadHeaders(ex, upload), new byte[0], null);
+            headers = uploadHeaders(ex, upload);
         }
+        ex.send(202, headers, new byte[0], null);
     }
 
     private void putUpload(Exchange ex, RepositoryName name, String id) throws InterruptedException {
+        Digest digest;
         try (Upload upload = store.openUpload(name, id)) {
-            Digest digest = digest(ex.query("digest").orElseThrow(() -> ErrorCode.DIGEST_INVALID.error(
+            digest = digest(ex.query("digest").orElseThrow(() -> ErrorCode.DIGEST_INVALID.error(
                     "the digest query parameter is required to finish an upload")));
             writeBody(ex, upload, ex.header(HttpHeaderNames.CONTENT_RANGE));
             store.completeUpload(upload, digest);
-            ex.send(201, Map.of("Location", ex.baseUrl() + "/v2/" + name + "/blobs/" + digest,
-                    "Docker-Content-Digest", digest.toString()), new byte[0], null);
         }
+        ex.send(201, Map.of("Location", ex.baseUrl() + "/v2/" + name + "/blobs/" + digest,
+                "Docker-Content-Digest", digest.toString()), new byte[0], null);
     }
 
     /**

@@ -38,6 +38,7 @@ import java.util.regex.Pattern;
 public final class RegistryStore {
     private static final Pattern UPLOAD_ID = Pattern.compile("[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}");
     private static final int MANIFEST_CACHE_BYTES = 32 << 20;
+    private static final java.time.Duration UPLOAD_LOCK_WAIT = java.time.Duration.ofSeconds(10);
 
     private final StorageDriver driver;
     private final ReachabilityGuard guard;
@@ -166,7 +167,7 @@ public final class RegistryStore {
         if (upload == null) {
             throw unknownUpload(id);
         }
-        if (!upload.tryLock()) {
+        if (!upload.lock(UPLOAD_LOCK_WAIT)) {
             throw ErrorCode.BLOB_UPLOAD_INVALID.error("upload " + id + " is busy with another request; retry")
                     .withStatus(416);
         }

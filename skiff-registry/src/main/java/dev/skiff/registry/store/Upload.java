@@ -59,6 +59,16 @@ public final class Upload implements AutoCloseable {
         return lock.tryLock();
     }
 
+    /** Waits a little for another request on this upload to finish: clients send the next one at once. */
+    boolean lock(java.time.Duration wait) {
+        try {
+            return lock.tryLock(wait.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
+    }
+
     /** Appends bytes at the current end. */
     public void write(ByteBuffer bytes) {
         try {
