@@ -71,6 +71,13 @@ public final class FileSystemDriver implements StorageDriver {
     }
 
     @Override
+    public void putScratch(String path, byte[] content) throws IOException {
+        Path target = resolve(path);
+        Files.createDirectories(target.getParent());
+        Files.write(target, content);
+    }
+
+    @Override
     public FileChannel openRead(String path) throws IOException {
         return FileChannel.open(resolve(path), StandardOpenOption.READ);
     }

@@ -22,6 +22,12 @@ public interface StorageDriver {
     /** Replaces the file's content atomically, creating parent folders as needed. */
     void putContent(String path, byte[] content) throws IOException;
 
+    /**
+     * Writes a file without making it atomic or durable: for the scratch files of an upload, whose
+     * loss in a crash only means the client starts that upload again.
+     */
+    void putScratch(String path, byte[] content) throws IOException;
+
     /** Opens the file for reading; a {@link FileChannel} so blobs can be served with sendfile. */
     FileChannel openRead(String path) throws IOException;
 

@@ -143,9 +143,9 @@ public final class RegistryStore {
         String id = UUID.randomUUID().toString();
         Instant started = clock.instant().truncatedTo(ChronoUnit.SECONDS);
         try {
-            driver.putContent(RegistryLayout.uploadStartedAt(repository, id),
+            driver.putScratch(RegistryLayout.uploadStartedAt(repository, id),
                     DateTimeFormatter.ISO_INSTANT.format(started).getBytes(StandardCharsets.US_ASCII));
-            driver.putContent(RegistryLayout.uploadData(repository, id), new byte[0]);
+            driver.putScratch(RegistryLayout.uploadData(repository, id), new byte[0]);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
