@@ -38,6 +38,8 @@ import java.util.regex.Pattern;
 public final class RegistryStore {
     private static final Pattern UPLOAD_ID = Pattern.compile("[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}");
     private static final int MANIFEST_CACHE_BYTES = 32 << 20;
+    /** Hash states kept in memory before idle ones are dropped (their files stay; a return rehashes them). */
+    private static final int MAX_UPLOAD_STATES = 1024;
     private static final java.time.Duration UPLOAD_LOCK_WAIT = java.time.Duration.ofSeconds(10);
 
     private final StorageDriver driver;
@@ -140,6 +142,9 @@ public final class RegistryStore {
     // ---- uploads -----------------------------------------------------------------------------
 
     public Upload startUpload(RepositoryName repository) {
+        if (uploads.size() > MAX_UPLOAD_STATES) {
+            forgetIdleUploads(java.time.Duration.ofHours(1).toNanos());
+        }
         String id = UUID.randomUUID().toString();
         Instant started = clock.instant().truncatedTo(ChronoUnit.SECONDS);
         try {
