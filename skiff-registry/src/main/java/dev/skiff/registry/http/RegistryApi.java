@@ -9,6 +9,8 @@ import dev.skiff.formats.FormatException;
 import dev.skiff.formats.MediaTypes;
 import dev.skiff.formats.RepositoryName;
 import dev.skiff.formats.Tag;
+import dev.skiff.http.Exchange;
+import dev.skiff.http.ExchangeHandler;
 import dev.skiff.registry.api.ErrorCode;
 import dev.skiff.registry.api.RegistryException;
 import dev.skiff.registry.auth.Authenticator;
@@ -41,7 +43,7 @@ import java.util.regex.Pattern;
  * The OCI distribution API and the token endpoint: routes a request, asks the {@link Authenticator},
  * calls the {@link RegistryStore}, and turns every failure into the spec's JSON error.
  */
-final class RegistryApi implements HttpConnection.ExchangeHandler {
+final class RegistryApi implements ExchangeHandler {
     static final int MANIFEST_LIMIT = 4 << 20;
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final String JSON_TYPE = "application/json; charset=utf-8";

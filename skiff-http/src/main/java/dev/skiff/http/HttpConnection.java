@@ -1,4 +1,4 @@
-package dev.skiff.registry.http;
+package dev.skiff.http;
 
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
@@ -25,14 +25,18 @@ import java.util.concurrent.LinkedBlockingQueue;
 final class HttpConnection extends ChannelInboundHandlerAdapter {
     static final Object CLOSED = new Object();
 
-    private final ExchangeHandler handler;
+    private final HttpServer.Site site;
     private final BlockingQueue<Object> inbox = new LinkedBlockingQueue<>();
     private final boolean secure;
     private Channel channel;
 
-    HttpConnection(ExchangeHandler handler, boolean secure) {
-        this.handler = handler;
+    HttpConnection(HttpServer.Site site, boolean secure) {
+        this.site = site;
         this.secure = secure;
+    }
+
+    HttpServer.Site site() {
+        return site;
     }
 
     @Override
@@ -91,7 +95,7 @@ final class HttpConnection extends ChannelInboundHandlerAdapter {
                     return;
                 }
                 Exchange exchange = new Exchange(this, channel, request, secure);
-                handler.handle(exchange);
+                site.handler().handle(exchange);
                 if (!exchange.finish()) {
                     return;
                 }
@@ -109,9 +113,4 @@ final class HttpConnection extends ChannelInboundHandlerAdapter {
         }
     }
 
-    /** Handles one request; must send exactly one response through the exchange. */
-    @FunctionalInterface
-    interface ExchangeHandler {
-        void handle(Exchange exchange) throws InterruptedException;
-    }
 }

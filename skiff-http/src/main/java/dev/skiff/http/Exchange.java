@@ -1,4 +1,4 @@
-package dev.skiff.registry.http;
+package dev.skiff.http;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
@@ -38,8 +38,8 @@ import java.util.function.Consumer;
  * One request and its response, seen from the connection's virtual thread: the head, a body read on
  * demand, and the send methods. Exactly one response is sent per exchange.
  */
-final class Exchange {
-    private static final boolean SENDFILE = Boolean.getBoolean("skiff.registry.sendfile");
+public final class Exchange {
+    private static final boolean SENDFILE = Boolean.getBoolean("skiff.http.sendfile");
     private final HttpConnection connection;
     private final Channel channel;
     private final HttpRequest request;
@@ -62,38 +62,38 @@ final class Exchange {
         this.keepAlive = HttpUtil.isKeepAlive(request);
     }
 
-    HttpMethod method() {
+    public HttpMethod method() {
         return request.method();
     }
 
     /** The decoded path, without the query. */
-    String path() {
+    public String path() {
         return uri.path();
     }
 
-    String rawUri() {
+    public String rawUri() {
         return request.uri();
     }
 
-    Optional<String> query(String name) {
+    public Optional<String> query(String name) {
         List<String> values = uri.parameters().get(name);
         return values == null || values.isEmpty() ? Optional.empty() : Optional.of(values.getFirst());
     }
 
-    List<String> queryAll(String name) {
+    public List<String> queryAll(String name) {
         return uri.parameters().getOrDefault(name, List.of());
     }
 
-    Optional<String> header(CharSequence name) {
+    public Optional<String> header(CharSequence name) {
         return Optional.ofNullable(request.headers().get(name));
     }
 
-    String clientAddress() {
+    public String clientAddress() {
         return channel.remoteAddress() instanceof InetSocketAddress a ? a.getAddress().getHostAddress() : "-";
     }
 
     /** scheme://host of this request, for absolute Location headers as distribution writes them. */
-    String baseUrl() {
+    public String baseUrl() {
         String host = request.headers().get(HttpHeaderNames.HOST);
         if (host == null || !host.matches("[A-Za-z0-9.\\-:\\[\\]]{1,300}")) {
             return "";
@@ -101,7 +101,7 @@ final class Exchange {
         return (secure ? "https://" : "http://") + host;
     }
 
-    void user(String user) {
+    public void user(String user) {
         this.user = user;
     }
 
@@ -110,7 +110,7 @@ final class Exchange {
     /**
      * The next piece of the body, or null at its end. The caller owns the buffer and must release it.
      */
-    ByteBuf nextChunk() throws InterruptedException {
+    public ByteBuf nextChunk() throws InterruptedException {
         while (!bodyDone) {
             Object o = connection.next();
             if (o == HttpConnection.CLOSED) {
@@ -141,7 +141,7 @@ final class Exchange {
     }
 
     /** Streams the body into {@code sink}; returns the number of bytes. */
-    long readBody(Consumer<ByteBuffer> sink) throws InterruptedException {
+    public long readBody(Consumer<ByteBuffer> sink) throws InterruptedException {
         long total = 0;
         ByteBuf chunk;
         while ((chunk = nextChunk()) != null) {
@@ -158,7 +158,7 @@ final class Exchange {
     }
 
     /** The whole body as bytes, or empty when it is larger than {@code limit}. */
-    Optional<byte[]> readBody(int limit) throws InterruptedException {
+    public Optional<byte[]> readBody(int limit) throws InterruptedException {
         ByteBuf all = Unpooled.buffer();
         try {
             ByteBuf chunk;
@@ -182,7 +182,7 @@ final class Exchange {
 
     // ---- responses ---------------------------------------------------------------------------
 
-    void send(int status, Map<String, String> headers, byte[] body, String contentType) {
+    public void send(int status, Map<String, String> headers, byte[] body, String contentType) {
         var response = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.valueOf(status),
                 body.length == 0 || request.method().equals(HttpMethod.HEAD) ? Unpooled.EMPTY_BUFFER : Unpooled.wrappedBuffer(body));
         HttpHeaders h = response.headers();
@@ -198,10 +198,10 @@ final class Exchange {
 
     /**
      * Sends {@code length} bytes of a file from {@code offset} in 1 MiB chunks read into pooled buffers.
-     * sendfile ({@code -Dskiff.registry.sendfile=true}) spends less CPU but measured slower on loopback
+     * sendfile ({@code -Dskiff.http.sendfile=true}) spends less CPU but measured slower on loopback
      * (bench/registry); TLS always needs the chunks.
      */
-    void sendFile(int status, Map<String, String> headers, FileChannel file, long offset, long length, String contentType) {
+    public void sendFile(int status, Map<String, String> headers, FileChannel file, long offset, long length, String contentType) {
         var response = new DefaultHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.valueOf(status));
         HttpHeaders h = response.headers();
         h.set(HttpHeaderNames.CONTENT_TYPE, contentType);
@@ -232,8 +232,7 @@ final class Exchange {
         this.status = status;
         this.responseBytes = bytes;
         HttpHeaders h = response.headers();
-        h.set("Docker-Distribution-Api-Version", "registry/2.0");
-        h.set("X-Content-Type-Options", "nosniff");
+        connection.site().defaultHeaders().forEach(h::set);
         h.set(HttpHeaderNames.DATE, DateTimeFormatter.RFC_1123_DATE_TIME.format(ZonedDateTime.now(ZoneOffset.UTC)));
         drainSmallBody();
         if (!bodyDone) {
@@ -242,7 +241,7 @@ final class Exchange {
         }
         HttpUtil.setKeepAlive(response, keepAlive);
         // Logged before the bytes go out, so a client that has its answer always finds the line written.
-        RequestLog.log(this);
+        connection.site().log().ifPresent(log -> log.log(this));
         ChannelFuture last;
         if (body == null) {
             last = channel.writeAndFlush(response);
@@ -290,28 +289,33 @@ final class Exchange {
         return keepAlive && bodyDone;
     }
 
-    long elapsedMicros() {
+    public long elapsedMicros() {
         return (System.nanoTime() - startNanos) / 1000;
     }
 
-    int status() {
+    public int status() {
         return status;
     }
 
-    long responseBytes() {
+    public long responseBytes() {
         return responseBytes;
     }
 
-    String userForLog() {
+    public String userForLog() {
         return user;
     }
 
-    String userAgent() {
+    public String userAgent() {
         return header(HttpHeaderNames.USER_AGENT).orElse("-");
     }
 
+    /** Headers of the request, for handlers that need more than {@link #header}. */
+    public HttpHeaders requestHeaders() {
+        return request.headers();
+    }
+
     /** The client closed the connection or sent a broken body. */
-    static final class ConnectionLost extends RuntimeException {
+    public static final class ConnectionLost extends RuntimeException {
         ConnectionLost() {
             super("connection lost", null, false, false);
         }
