@@ -1,0 +1,51 @@
+package dev.skiff.daemon;
+
+import dev.skiff.daemon.api.EngineApi;
+import dev.skiff.http.HttpServer;
+import dev.skiff.http.RequestLog;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.time.Instant;
+import java.util.Optional;
+
+/** A running daemon: the data root it owns and the Engine API it serves. */
+public final class Daemon implements AutoCloseable {
+    private final DataRootLock lock;
+    private final HttpServer server;
+
+    private Daemon(DataRootLock lock, HttpServer server) {
+        this.lock = lock;
+        this.server = server;
+    }
+
+    /** Takes the data root, then starts listening; refuses when another daemon holds the root. */
+    public static Daemon start(DaemonOptions options, Optional<PrintStream> requestLog) throws Exception {
+        DataRootLock lock = DataRootLock.acquire(options.dataRoot());
+        try {
+            Files.createDirectories(options.execRoot());
+            EngineApi api = new EngineApi(new EngineInfo(options.dataRoot(), Instant.now()));
+            HttpServer.Site site = new HttpServer.Site(api, EngineApi.DEFAULT_HEADERS, requestLog.map(RequestLog::lines));
+            HttpServer server = HttpServer.start(site, options.listeners());
+            return new Daemon(lock, server);
+        } catch (Exception e) {
+            lock.close();
+            throw e;
+        }
+    }
+
+    public Optional<java.net.InetSocketAddress> tcpAddress() {
+        return server.tcpAddress();
+    }
+
+    @Override
+    public void close() throws IOException {
+        server.close();
+        lock.close();
+    }
+
+    /** What {@code /version} and {@code /info} report about this daemon. */
+    public record EngineInfo(java.nio.file.Path dataRoot, Instant started) {
+    }
+}

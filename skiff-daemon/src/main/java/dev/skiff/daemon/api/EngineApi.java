@@ -1,0 +1,199 @@
+package dev.skiff.daemon.api;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.skiff.daemon.Daemon;
+import dev.skiff.http.Exchange;
+import dev.skiff.http.ExchangeHandler;
+import io.netty.handler.codec.http.HttpMethod;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.time.format.DateTimeFormatter;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * The Docker Engine API, as the real docker CLI and docker-java call it: routes a request (with or
+ * without its {@code /v1.NN} prefix) and answers errors with docker's {@code {"message": ...}} body.
+ */
+public final class EngineApi implements ExchangeHandler {
+    static final String NAME = "skiff";
+    static final String VERSION = Optional.ofNullable(EngineApi.class.getPackage().getImplementationVersion()).orElse("0.1.0-dev");
+    static final ObjectMapper JSON = new ObjectMapper();
+    static final String JSON_TYPE = "application/json";
+
+    /** Headers dockerd puts on every response; the CLI reads {@code Api-Version} to negotiate. */
+    public static final Map<String, String> DEFAULT_HEADERS = Map.of(
+            "Api-Version", ApiVersion.CURRENT.toString(),
+            "Docker-Experimental", "false",
+            "Ostype", "linux",
+            "Server", "Skiff/" + VERSION + " (linux)");
+
+    private final Daemon.EngineInfo engine;
+    private final HostFacts host = HostFacts.read();
+
+    public EngineApi(Daemon.EngineInfo engine) {
+        this.engine = engine;
+    }
+
+    @Override
+    public void handle(Exchange ex) throws InterruptedException {
+        try {
+            route(ex);
+        } catch (ApiException e) {
+            sendError(ex, e.status(), e.getMessage());
+        } catch (Exchange.ConnectionLost e) {
+            throw e;
+        } catch (RuntimeException e) {
+            System.err.println("skiff daemon: " + ex.method() + " " + ex.path() + " failed: " + e);
+            sendError(ex, 500, "the daemon could not complete the request: " + e.getMessage() + "; see the daemon's log");
+        }
+    }
+
+    private void route(Exchange ex) throws InterruptedException {
+        String path = ApiVersion.split(ex.path()).path();
+        HttpMethod m = ex.method();
+        switch (path) {
+            case "/_ping" -> {
+                allow(m, HttpMethod.GET, HttpMethod.HEAD);
+                ex.send(200, Map.of("Cache-Control", "no-cache, no-store, must-revalidate", "Pragma", "no-cache"),
+                        "OK".getBytes(StandardCharsets.UTF_8), "text/plain; charset=utf-8");
+            }
+            case "/version" -> {
+                allow(m, HttpMethod.GET);
+                sendJson(ex, 200, version());
+            }
+            case "/info" -> {
+                allow(m, HttpMethod.GET);
+                sendJson(ex, 200, info());
+            }
+            default -> throw ApiException.notFound("page not found");
+        }
+    }
+
+    private ObjectNode version() {
+        ObjectNode v = JSON.createObjectNode();
+        v.putObject("Platform").put("Name", "Skiff Engine");
+        ArrayNode components = v.putArray("Components");
+        ObjectNode engineComponent = components.addObject();
+        engineComponent.put("Name", "Engine");
+        engineComponent.put("Version", VERSION);
+        ObjectNode details = engineComponent.putObject("Details");
+        details.put("ApiVersion", ApiVersion.CURRENT.toString());
+        details.put("Arch", host.architecture());
+        details.put("BuildTime", "");
+        details.put("Experimental", "false");
+        details.put("GitCommit", "");
+        details.put("GoVersion", "java" + Runtime.version().feature());
+        details.put("KernelVersion", host.kernelVersion());
+        details.put("MinAPIVersion", ApiVersion.MINIMUM.toString());
+        details.put("Os", "linux");
+        v.put("Version", VERSION);
+        v.put("ApiVersion", ApiVersion.CURRENT.toString());
+        v.put("MinAPIVersion", ApiVersion.MINIMUM.toString());
+        v.put("GitCommit", "");
+        v.put("GoVersion", "java" + Runtime.version().feature());
+        v.put("Os", "linux");
+        v.put("Arch", host.architecture());
+        v.put("KernelVersion", host.kernelVersion());
+        v.put("BuildTime", "");
+        return v;
+    }
+
+    private ObjectNode info() {
+        ObjectNode i = JSON.createObjectNode();
+        i.put("ID", engine.dataRoot().toString());
+        i.put("Containers", 0);
+        i.put("ContainersRunning", 0);
+        i.put("ContainersPaused", 0);
+        i.put("ContainersStopped", 0);
+        i.put("Images", 0);
+        i.put("Driver", "overlayfs");
+        i.putArray("DriverStatus");
+        ObjectNode plugins = i.putObject("Plugins");
+        plugins.putArray("Volume").add("local");
+        plugins.putArray("Network").add("bridge").add("host").add("none");
+        plugins.putNull("Authorization");
+        plugins.putArray("Log").add("json-file");
+        i.put("MemoryLimit", true);
+        i.put("SwapLimit", false);
+        i.put("CpuCfsPeriod", true);
+        i.put("CpuCfsQuota", true);
+        i.put("CPUShares", true);
+        i.put("CPUSet", true);
+        i.put("PidsLimit", true);
+        i.put("IPv4Forwarding", true);
+        i.put("Debug", false);
+        i.put("NFd", 0);
+        i.put("OomKillDisable", false);
+        i.put("NGoroutines", Thread.activeCount());
+        i.put("SystemTime", DateTimeFormatter.ISO_INSTANT.format(Instant.now()));
+        i.put("LoggingDriver", "json-file");
+        i.put("CgroupDriver", "cgroupfs");
+        i.put("CgroupVersion", java.nio.file.Files.exists(java.nio.file.Path.of("/sys/fs/cgroup/cgroup.controllers")) ? "2" : "1");
+        i.put("NEventsListener", 0);
+        i.put("KernelVersion", host.kernelVersion());
+        i.put("OperatingSystem", host.operatingSystem());
+        i.put("OSVersion", host.osVersion());
+        i.put("OSType", "linux");
+        i.put("Architecture", host.unameMachine());
+        i.put("IndexServerAddress", "https://index.docker.io/v1/");
+        ObjectNode registry = i.putObject("RegistryConfig");
+        registry.putArray("InsecureRegistryCIDRs").add("127.0.0.0/8");
+        registry.putObject("IndexConfigs");
+        registry.putArray("Mirrors");
+        i.put("NCPU", host.cpus());
+        i.put("MemTotal", host.memoryBytes());
+        i.put("DockerRootDir", engine.dataRoot().toString());
+        i.put("HttpProxy", "");
+        i.put("HttpsProxy", "");
+        i.put("NoProxy", "");
+        i.put("Name", host.hostname());
+        i.putArray("Labels");
+        i.put("ExperimentalBuild", false);
+        i.put("ServerVersion", VERSION);
+        i.putObject("Runtimes").putObject("runc").put("path", "runc");
+        i.put("DefaultRuntime", "runc");
+        ObjectNode swarm = i.putObject("Swarm");
+        swarm.put("NodeID", "");
+        swarm.put("NodeAddr", "");
+        swarm.put("LocalNodeState", "inactive");
+        swarm.put("ControlAvailable", false);
+        swarm.put("Error", "");
+        swarm.putNull("RemoteManagers");
+        i.put("LiveRestoreEnabled", true);
+        i.put("Isolation", "");
+        i.put("InitBinary", "");
+        i.putArray("SecurityOptions").add("name=seccomp,profile=default");
+        i.putArray("Warnings");
+        return i;
+    }
+
+    static void allow(HttpMethod actual, HttpMethod... methods) {
+        for (HttpMethod m : methods) {
+            if (m.equals(actual)) {
+                return;
+            }
+        }
+        throw new ApiException(405, "method " + actual + " is not allowed here");
+    }
+
+    static void sendJson(Exchange ex, int status, Object body) {
+        try {
+            byte[] bytes = JSON.writeValueAsBytes(body);
+            byte[] line = java.util.Arrays.copyOf(bytes, bytes.length + 1);
+            line[bytes.length] = '\n';
+            ex.send(status, Map.of(), line, JSON_TYPE);
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    static void sendError(Exchange ex, int status, String message) {
+        ObjectNode body = JSON.createObjectNode();
+        body.put("message", message);
+        sendJson(ex, status, body);
+    }
+}

@@ -1,0 +1,59 @@
+package dev.skiff.it.daemon;
+
+import dev.skiff.it.support.CommandResult;
+import dev.skiff.it.support.ExternalCommand;
+import dev.skiff.it.support.RequiredTool;
+import dev.skiff.it.support.ServerProcess;
+import dev.skiff.it.support.SkiffCli;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** The real docker CLI against a real {@code skiff daemon} process on its own socket. */
+class DockerCliAgainstDaemonTest {
+    @TempDir
+    Path tmp;
+
+    ServerProcess startDaemon(Path socket) {
+        ServerProcess daemon = ServerProcess.start("skiff-daemon", SkiffCli.command("daemon", "--data-root", tmp.resolve("data").toString(),
+                "--exec-root", tmp.resolve("exec").toString(), "-H", "unix://" + socket), null);
+        Optional<String> first = daemon.nextStdoutLine(Duration.ofSeconds(30));
+        assertThat(first).as(daemon.describe()).hasValueSatisfying(l -> assertThat(l).startsWith("skiff daemon listening on unix://" + socket));
+        return daemon;
+    }
+
+    CommandResult docker(Path socket, String... args) {
+        List<String> command = new java.util.ArrayList<>(List.of(RequiredTool.DOCKER.command(), "-H", "unix://" + socket));
+        command.addAll(List.of(args));
+        return ExternalCommand.of(command).env("DOCKER_CONFIG", tmp.resolve("docker-config").toString())
+                .timeout(Duration.ofSeconds(60)).run();
+    }
+
+    @Test
+    void dockerVersionAndInfoTalkToTheDaemonAndItStopsCleanly() {
+        Path socket = tmp.resolve("skiff.sock");
+        try (ServerProcess daemon = startDaemon(socket)) {
+            String version = docker(socket, "version").assertSuccess().stdout();
+            assertThat(version).contains("Server: Skiff Engine").containsPattern("API version:\\s+1.41 \\(minimum version 1.12\\)");
+            String info = docker(socket, "info").assertSuccess().stdout();
+            assertThat(info).contains("Server Version:").contains("Docker Root Dir: " + tmp.resolve("data")).contains("OSType: linux");
+            assertThat(docker(socket, "version", "--format", "{{.Server.APIVersion}}").assertSuccess().stdout().strip()).isEqualTo("1.41");
+
+            CommandResult second = SkiffCli.run(Duration.ofSeconds(60), "daemon", "--data-root", tmp.resolve("data").toString(),
+                    "--exec-root", tmp.resolve("exec2").toString(), "-H", "unix://" + tmp.resolve("other.sock"));
+            assertThat(second.exitCode()).isEqualTo(1);
+            assertThat(second.stderr()).contains("another skiff daemon (pid " + daemon.pid() + ") is using the data root");
+
+            assertThat(daemon.stop(Duration.ofSeconds(15))).as(daemon.describe()).isZero();
+            assertThat(socket).doesNotExist();
+        }
+        CommandResult down = docker(socket, "version");
+        assertThat(down.exitCode()).isNotZero();
+    }
+}
