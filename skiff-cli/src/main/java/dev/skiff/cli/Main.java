@@ -8,11 +8,20 @@ import java.io.PrintWriter;
 /** The {@code skiff} command: one entry point for the registry, the daemon and the client commands. */
 @Command(name = "skiff", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "A container platform: build, run and share images, the Docker way.",
-        subcommands = {DaemonCommand.class, RegistryCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {DaemonCommand.class, RegistryCommand.class, VersionCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
 
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
+
+    @CommandLine.Option(names = {"-H", "--host"}, description = "Daemon to talk to: unix:///PATH or tcp://HOST:PORT (default: $SKIFF_HOST, else unix:///run/skiff/skiff.sock).")
+    String host;
+
+    /** The daemon client commands use: -H, else SKIFF_HOST, else the default socket. */
+    dev.skiff.cli.client.EngineClient client() {
+        String target = host != null ? host : System.getenv().getOrDefault("SKIFF_HOST", "unix:///run/skiff/skiff.sock");
+        return new dev.skiff.cli.client.EngineClient(dev.skiff.cli.client.EngineClient.Host.parse(target));
+    }
 
     public static void main(String[] args) {
         System.exit(run(args));
@@ -32,7 +41,7 @@ public final class Main implements Runnable {
     // A user sees one sentence that says what went wrong, never a stack trace (SKIFF_DEBUG=1 shows it).
     private static int handleFailure(Exception e, CommandLine cli, CommandLine.ParseResult parsed) {
         PrintWriter err = cli.getErr();
-        if (e instanceof Cli.UserError) {
+        if (e instanceof Cli.UserError || e instanceof dev.skiff.cli.client.ClientException) {
             err.println("skiff: " + e.getMessage());
             return 1;
         }
@@ -51,8 +60,12 @@ public final class Main implements Runnable {
     static final class Version implements CommandLine.IVersionProvider {
         @Override
         public String[] getVersion() {
+            return new String[] {"skiff " + version()};
+        }
+
+        static String version() {
             String v = Main.class.getPackage().getImplementationVersion();
-            return new String[] {"skiff " + (v == null ? "dev" : v)};
+            return v == null ? "0.1.0-dev" : v;
         }
     }
 }

@@ -44,6 +44,8 @@ class DockerCliAgainstDaemonTest {
             String info = docker(socket, "info").assertSuccess().stdout();
             assertThat(info).contains("Server Version:").contains("Docker Root Dir: " + tmp.resolve("data")).contains("OSType: linux");
             assertThat(docker(socket, "version", "--format", "{{.Server.APIVersion}}").assertSuccess().stdout().strip()).isEqualTo("1.41");
+            assertThat(SkiffCli.run(Duration.ofSeconds(60), "-H", "unix://" + socket, "version").assertSuccess().stdout())
+                    .contains("Server: Skiff Engine").containsPattern("API version:\\s+1.41 \\(minimum version 1.12\\)");
 
             CommandResult second = SkiffCli.run(Duration.ofSeconds(60), "daemon", "--data-root", tmp.resolve("data").toString(),
                     "--exec-root", tmp.resolve("exec2").toString(), "-H", "unix://" + tmp.resolve("other.sock"));
@@ -55,5 +57,9 @@ class DockerCliAgainstDaemonTest {
         }
         CommandResult down = docker(socket, "version");
         assertThat(down.exitCode()).isNotZero();
+        CommandResult skiffDown = SkiffCli.run(Duration.ofSeconds(60), "-H", "unix://" + socket, "version");
+        assertThat(skiffDown.exitCode()).isEqualTo(1);
+        assertThat(skiffDown.stderr().strip()).startsWith("skiff: cannot connect to the skiff daemon at unix://" + socket + ": is it running?")
+                .doesNotContain("Exception").hasLineCount(1);
     }
 }
