@@ -204,10 +204,7 @@ public final class ImageStore {
      * @param fullReference a full tag reference, {@code docker.io/library/busybox:latest}
      */
     public void tag(Digest imageId, String fullReference) {
-        if (FullReference.isCanonical(fullReference)) {
-            throw new FormatException("refusing to create a tag with a digest reference: " + fullReference);
-        }
-        requireFull(fullReference);
+        checkTagReference(fullReference);
         List<ImageEvent> events = new ArrayList<>();
         lock.lock();
         try {
@@ -297,6 +294,14 @@ public final class ImageStore {
             lock.unlock();
             publish(events);
         }
+    }
+
+    /** Refuses what {@link #tag} would refuse, before work that would be wasted. */
+    void checkTagReference(String fullReference) {
+        if (FullReference.isCanonical(fullReference)) {
+            throw new FormatException("refusing to create a tag with a digest reference: " + fullReference);
+        }
+        requireFull(fullReference);
     }
 
     /** For the importer and other writers in this package: tell the listener. */
