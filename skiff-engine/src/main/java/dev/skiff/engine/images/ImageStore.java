@@ -251,49 +251,55 @@ public final class ImageStore {
         List<ImageEvent> events = new ArrayList<>();
         lock.lock();
         try {
-            Stored image = resolveLocked(nameOrId);
-            Digest id = image.id();
-            List<String> names = namesOf(id);
-            Map<String, Digest> before = new TreeMap<>(references);
-            if (!isIdPrefix(id, nameOrId)) {
-                String full = syntax.normalize(nameOrId);
-                untag(full, id, items, events);
-                names = namesOf(id);
-                if (!FullReference.isCanonical(full)) {
-                    String repository = FullReference.repository(full);
-                    boolean tagOfRepositoryLeft = names.stream().anyMatch(n ->
-                            !FullReference.isCanonical(n) && FullReference.repository(n).equals(repository));
-                    if (!tagOfRepositoryLeft) {
-                        for (String n : names) {
-                            if (FullReference.isCanonical(n) && FullReference.repository(n).equals(repository)) {
-                                untag(n, id, items, events);
-                            }
-                        }
-                        names = namesOf(id);
-                    }
-                }
-                if (!names.isEmpty()) {
-                    saveReferences(before);
-                    return new RemoveResult(items);
-                }
-            } else if (isSingleReference(names)) {
-                for (String n : names) {
-                    untag(n, id, items, events);
-                }
-            } else if (!force) {
-                throw new ImageConflictException("conflict: unable to delete " + image.id().encoded().substring(0, 12)
-                        + " (must be forced) - image is referenced in multiple repositories");
-            }
-            for (String n : namesOf(id)) {
-                untag(n, id, items, events);
-            }
-            saveReferences(before);
-            deleteImage(image, items, events);
-            return new RemoveResult(items);
+            removeLocked(nameOrId, force, items, events);
         } finally {
             lock.unlock();
-            publish(events);
         }
+        publish(events); // only what was done and is durable
+        return new RemoveResult(items);
+    }
+
+    /** dockerd's ImageDelete and imageDeleteHelper (daemon/images/image_delete.go), without containers yet. */
+    private void removeLocked(String nameOrId, boolean force, List<RemoveResult.Item> items, List<ImageEvent> events) {
+        Stored image = resolveLocked(nameOrId);
+        Digest id = image.id();
+        List<String> names = namesOf(id);
+        Map<String, Digest> before = new TreeMap<>(references);
+        if (!isIdPrefix(id, nameOrId)) {
+            String full = syntax.normalize(nameOrId);
+            untag(full, id, items, events);
+            names = namesOf(id);
+            if (!FullReference.isCanonical(full)) {
+                // A tag went: if it was its repository's last, the repository's digest references go too.
+                String repository = FullReference.repository(full);
+                boolean tagOfRepositoryLeft = names.stream().anyMatch(n ->
+                        !FullReference.isCanonical(n) && FullReference.repository(n).equals(repository));
+                if (!tagOfRepositoryLeft) {
+                    for (String n : names) {
+                        if (FullReference.isCanonical(n) && FullReference.repository(n).equals(repository)) {
+                            untag(n, id, items, events);
+                        }
+                    }
+                    names = namesOf(id);
+                }
+            }
+            if (!names.isEmpty()) {
+                saveReferences(before);
+                return;
+            }
+        } else if (isSingleReference(names)) {
+            for (String n : names) {
+                untag(n, id, items, events);
+            }
+        } else if (!force && !names.isEmpty()) {
+            throw new ImageConflictException("conflict: unable to delete " + id.encoded().substring(0, 12)
+                    + " (must be forced) - image is referenced in multiple repositories");
+        }
+        for (String n : namesOf(id)) {
+            untag(n, id, items, events);
+        }
+        saveReferences(before);
+        deleteImage(image, items, events);
     }
 
     /** Refuses what {@link #tag} would refuse, before work that would be wasted. */
