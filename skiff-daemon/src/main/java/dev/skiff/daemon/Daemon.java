@@ -1,6 +1,8 @@
 package dev.skiff.daemon;
 
 import dev.skiff.daemon.api.EngineApi;
+import dev.skiff.engine.content.ContentStore;
+import dev.skiff.engine.images.ImageStore;
 import dev.skiff.http.HttpServer;
 import dev.skiff.http.RequestLog;
 
@@ -25,7 +27,9 @@ public final class Daemon implements AutoCloseable {
         DataRootLock lock = DataRootLock.acquire(options.dataRoot());
         try {
             Files.createDirectories(options.execRoot());
-            EngineApi api = new EngineApi(new EngineInfo(options.dataRoot(), Instant.now()));
+            ContentStore content = ContentStore.open(options.dataRoot());
+            ImageStore images = ImageStore.open(options.dataRoot(), content, new DockerReferences(), event -> { });
+            EngineApi api = new EngineApi(new EngineInfo(options.dataRoot(), Instant.now()), images, content);
             HttpServer.Site site = new HttpServer.Site(api, EngineApi.DEFAULT_HEADERS, requestLog.map(RequestLog::lines));
             HttpServer server = HttpServer.start(site, options.listeners());
             return new Daemon(lock, server);

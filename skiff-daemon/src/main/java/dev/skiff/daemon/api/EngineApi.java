@@ -4,6 +4,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.skiff.daemon.Daemon;
+import dev.skiff.engine.content.ContentStore;
+import dev.skiff.engine.images.ImageStore;
 import dev.skiff.http.Exchange;
 import dev.skiff.http.ExchangeHandler;
 import io.netty.handler.codec.http.HttpMethod;
@@ -33,9 +35,13 @@ public final class EngineApi implements ExchangeHandler {
 
     private final Daemon.EngineInfo engine;
     private final HostFacts host = HostFacts.read();
+    private final ImageStore images;
+    private final ImagesApi imagesApi;
 
-    public EngineApi(Daemon.EngineInfo engine) {
+    public EngineApi(Daemon.EngineInfo engine, ImageStore images, ContentStore content) {
         this.engine = engine;
+        this.images = images;
+        this.imagesApi = new ImagesApi(images, content);
     }
 
     @Override
@@ -69,7 +75,11 @@ public final class EngineApi implements ExchangeHandler {
                 allow(m, HttpMethod.GET);
                 sendJson(ex, 200, info());
             }
-            default -> throw ApiException.notFound("page not found");
+            default -> {
+                if (!imagesApi.route(ex, path)) {
+                    throw ApiException.notFound("page not found");
+                }
+            }
         }
     }
 
@@ -109,7 +119,7 @@ public final class EngineApi implements ExchangeHandler {
         i.put("ContainersRunning", 0);
         i.put("ContainersPaused", 0);
         i.put("ContainersStopped", 0);
-        i.put("Images", 0);
+        i.put("Images", images.list().size());
         i.put("Driver", "overlayfs");
         i.putArray("DriverStatus");
         ObjectNode plugins = i.putObject("Plugins");

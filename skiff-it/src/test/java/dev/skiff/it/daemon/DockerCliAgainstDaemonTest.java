@@ -36,6 +36,48 @@ class DockerCliAgainstDaemonTest {
     }
 
     @Test
+    void dockerImportsListsTagsInspectsAndRemovesImages() throws Exception {
+        Path socket = tmp.resolve("skiff.sock");
+        Path bin = tmp.resolve("rootfs/bin");
+        java.nio.file.Files.createDirectories(bin);
+        java.nio.file.Files.copy(RequiredTool.BUSYBOX.path(), bin.resolve("busybox"));
+        java.nio.file.Files.createSymbolicLink(bin.resolve("sh"), Path.of("busybox"));
+        Path tar = tmp.resolve("rootfs.tar");
+        ExternalCommand.of("tar", "-C", tmp.resolve("rootfs").toString(), "-cf", tar.toString(), ".").run().assertSuccess();
+        try (ServerProcess daemon = startDaemon(socket)) {
+            String id = docker(socket, "import", "-c", "CMD [\"sh\"]", "-c", "ENV A=b", "-m", "from a test", tar.toString(), "busybox:local")
+                    .assertSuccess().stdout().strip();
+            assertThat(id).matches("sha256:[0-9a-f]{64}");
+            String again = docker(socket, "import", "-c", "CMD [\"sh\"]", "-c", "ENV A=b", "-m", "from a test", tar.toString())
+                    .assertSuccess().stdout().strip();
+            assertThat(again).matches("sha256:[0-9a-f]{64}");
+
+            String list = docker(socket, "images").assertSuccess().stdout();
+            assertThat(list.lines().findFirst().orElseThrow()).matches("REPOSITORY\\s+TAG\\s+IMAGE ID\\s+CREATED\\s+SIZE");
+            assertThat(list).containsPattern("<none>\\s+<none>\\s+[0-9a-f]{12}");
+            assertThat(list).containsPattern("busybox\\s+local\\s+" + id.substring(7, 19) + "\\s+.*ago\\s+[0-9.]+MB");
+
+            docker(socket, "tag", "busybox:local", "localhost:5000/alice/app:1.0").assertSuccess();
+            assertThat(docker(socket, "images", "--format", "{{.Repository}}:{{.Tag}}").assertSuccess().stdout().lines().sorted().toList())
+                    .contains("busybox:local", "localhost:5000/alice/app:1.0");
+            assertThat(docker(socket, "image", "inspect", "-f", "{{json .Config.Cmd}} {{.Config.Env}} {{.Comment}} {{.Os}} {{len .RootFS.Layers}}",
+                    "localhost:5000/alice/app:1.0").assertSuccess().stdout().strip()).isEqualTo("[\"sh\"] [A=b] from a test linux 1");
+
+            CommandResult missing = docker(socket, "rmi", "nothing");
+            assertThat(missing.exitCode()).isNotZero();
+            assertThat(missing.stderr()).contains("No such image: nothing:latest");
+            CommandResult badChange = docker(socket, "import", "-c", "RUN echo hi", tar.toString());
+            assertThat(badChange.exitCode()).isNotZero();
+            assertThat(badChange.stderr()).contains("run is not a valid change command");
+
+            assertThat(docker(socket, "rmi", "busybox:local").assertSuccess().stdout()).contains("Untagged: busybox:local");
+            String removed = docker(socket, "rmi", "localhost:5000/alice/app:1.0").assertSuccess().stdout();
+            assertThat(removed).contains("Untagged: localhost:5000/alice/app:1.0").contains("Deleted: " + id);
+            assertThat(docker(socket, "images", "-q").assertSuccess().stdout().lines().toList()).doesNotContain(id.substring(7, 19));
+        }
+    }
+
+    @Test
     void dockerVersionAndInfoTalkToTheDaemonAndItStopsCleanly() {
         Path socket = tmp.resolve("skiff.sock");
         try (ServerProcess daemon = startDaemon(socket)) {

@@ -1,0 +1,281 @@
+package dev.skiff.daemon.api;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.skiff.engine.content.ContentStore;
+import dev.skiff.engine.images.Image;
+import dev.skiff.engine.images.ImageConflictException;
+import dev.skiff.engine.images.ImageImporter;
+import dev.skiff.engine.images.ImageNotFoundException;
+import dev.skiff.engine.images.ImageStore;
+import dev.skiff.engine.images.ImportOptions;
+import dev.skiff.engine.images.RemoveResult;
+import dev.skiff.formats.FormatException;
+import dev.skiff.formats.ImageReference;
+import dev.skiff.formats.Tag;
+import dev.skiff.http.Exchange;
+import io.netty.handler.codec.http.HttpMethod;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.time.format.DateTimeFormatter;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * The Engine API's image routes: list, inspect, tag, remove, and import ({@code POST /images/create?fromSrc=-}),
+ * with docker's field names and error messages.
+ */
+final class ImagesApi {
+    private final ImageStore images;
+    private final ContentStore content;
+    private final ImageImporter importer;
+
+    ImagesApi(ImageStore images, ContentStore content) {
+        this.images = images;
+        this.content = content;
+        this.importer = new ImageImporter(content, images);
+    }
+
+    /** Handles {@code path} if it is an image route; false otherwise. */
+    boolean route(Exchange ex, String path) throws InterruptedException {
+        HttpMethod m = ex.method();
+        try {
+            if (path.equals("/images/json")) {
+                EngineApi.allow(m, HttpMethod.GET);
+                EngineApi.sendJson(ex, 200, list(ex.query("all").map(ImagesApi::truthy).orElse(false)));
+            } else if (path.equals("/images/create")) {
+                EngineApi.allow(m, HttpMethod.POST);
+                create(ex);
+            } else if (path.startsWith("/images/") && path.endsWith("/json") && m.equals(HttpMethod.GET)) {
+                EngineApi.sendJson(ex, 200, inspect(images.resolve(name(path, "/json"))));
+            } else if (path.startsWith("/images/") && path.endsWith("/tag") && m.equals(HttpMethod.POST)) {
+                tag(ex, name(path, "/tag"));
+            } else if (path.startsWith("/images/") && m.equals(HttpMethod.DELETE)) {
+                RemoveResult result = images.remove(name(path, ""), ex.query("force").map(ImagesApi::truthy).orElse(false));
+                ArrayNode body = EngineApi.JSON.createArrayNode();
+                for (RemoveResult.Item item : result.items()) {
+                    switch (item) {
+                        case RemoveResult.Untagged u -> body.addObject().put("Untagged", u.reference());
+                        case RemoveResult.Deleted d -> body.addObject().put("Deleted", d.digest().toString());
+                    }
+                }
+                EngineApi.sendJson(ex, 200, body);
+            } else {
+                return false;
+            }
+            return true;
+        } catch (ImageNotFoundException e) {
+            throw ApiException.notFound(e.getMessage());
+        } catch (ImageConflictException e) {
+            throw ApiException.conflict(e.getMessage());
+        } catch (FormatException e) {
+            throw ApiException.badRequest(e.getMessage());
+        }
+    }
+
+    private static String name(String path, String suffix) {
+        String name = path.substring("/images/".length(), path.length() - suffix.length());
+        if (name.isEmpty()) {
+            throw ApiException.badRequest("no image name given");
+        }
+        return name;
+    }
+
+    private ArrayNode list(boolean all) {
+        ArrayNode out = EngineApi.JSON.createArrayNode();
+        for (Image image : images.list()) {
+            ObjectNode s = out.addObject();
+            s.put("Containers", -1);
+            s.put("Created", image.created().getEpochSecond());
+            s.put("Id", image.id().toString());
+            Map<String, String> labels = image.config().config().labels();
+            if (labels.isEmpty()) {
+                s.putNull("Labels");
+            } else {
+                ObjectNode l = s.putObject("Labels");
+                labels.forEach(l::put);
+            }
+            s.put("ParentId", "");
+            strings(s, "RepoDigests", image.repoDigests(), true);
+            strings(s, "RepoTags", image.repoTags(), true);
+            s.put("SharedSize", -1);
+            s.put("Size", image.size());
+            s.put("VirtualSize", image.size());
+        }
+        return out;
+    }
+
+    private ObjectNode inspect(Image image) {
+        JsonNode config;
+        try {
+            config = EngineApi.JSON.readTree(content.read(image.id()));
+        } catch (IOException e) {
+            throw new IllegalStateException("the config of image " + image.shortId() + " can't be read: " + e.getMessage(), e);
+        }
+        ObjectNode i = EngineApi.JSON.createObjectNode();
+        i.put("Id", image.id().toString());
+        strings(i, "RepoTags", image.repoTags(), false);
+        strings(i, "RepoDigests", image.repoDigests(), false);
+        i.put("Parent", "");
+        JsonNode history = config.path("history");
+        i.put("Comment", history.isArray() && !history.isEmpty() ? history.get(history.size() - 1).path("comment").asText("") : "");
+        i.put("Created", DateTimeFormatter.ISO_INSTANT.format(image.created()));
+        i.put("Container", config.path("container").asText(""));
+        i.set("ContainerConfig", config.has("container_config") ? config.get("container_config") : emptyContainerConfig());
+        i.put("DockerVersion", config.path("docker_version").asText(""));
+        i.put("Author", config.path("author").asText(""));
+        i.set("Config", config.has("config") ? config.get("config") : emptyContainerConfig());
+        i.put("Architecture", config.path("architecture").asText(""));
+        if (config.has("variant")) {
+            i.put("Variant", config.path("variant").asText());
+        }
+        i.put("Os", config.path("os").asText(""));
+        i.put("Size", image.size());
+        i.put("VirtualSize", image.size());
+        ObjectNode driver = i.putObject("GraphDriver");
+        driver.putNull("Data");
+        driver.put("Name", "overlayfs");
+        ObjectNode rootfs = i.putObject("RootFS");
+        rootfs.put("Type", "layers");
+        ArrayNode layers = rootfs.putArray("Layers");
+        image.config().diffIds().forEach(d -> layers.add(d.toString()));
+        i.putObject("Metadata").put("LastTagTime", "0001-01-01T00:00:00Z");
+        return i;
+    }
+
+    private static ObjectNode emptyContainerConfig() {
+        ObjectNode c = EngineApi.JSON.createObjectNode();
+        for (String k : new String[] {"Hostname", "Domainname", "User"}) {
+            c.put(k, "");
+        }
+        c.put("AttachStdin", false);
+        c.put("AttachStdout", false);
+        c.put("AttachStderr", false);
+        c.put("Tty", false);
+        c.put("OpenStdin", false);
+        c.put("StdinOnce", false);
+        c.putNull("Env");
+        c.putNull("Cmd");
+        c.put("Image", "");
+        c.putNull("Volumes");
+        c.put("WorkingDir", "");
+        c.putNull("Entrypoint");
+        c.putNull("OnBuild");
+        c.putNull("Labels");
+        return c;
+    }
+
+    private void tag(Exchange ex, String source) {
+        Image image = images.resolve(source);
+        String repo = ex.query("repo").orElseThrow(() -> ApiException.badRequest("repo is required: tag SOURCE TARGET[:TAG]"));
+        String tag = ex.query("tag").filter(t -> !t.isEmpty()).orElse("latest");
+        if (!Tag.isValid(tag)) {
+            throw ApiException.badRequest("invalid tag format");
+        }
+        ImageReference target = ImageReference.parse(repo + ":" + tag);
+        images.tag(image.id(), target.toString());
+        ex.send(201, Map.of(), new byte[0], null);
+    }
+
+    /** {@code docker import}: the body is the root filesystem tar; the answer streams JSON messages. */
+    private void create(Exchange ex) throws InterruptedException {
+        Optional<String> fromSrc = ex.query("fromSrc");
+        if (fromSrc.isEmpty()) {
+            throw new ApiException(501, "pulling images is not supported yet; use 'skiff import' or 'skiff load'");
+        }
+        if (!fromSrc.get().equals("-")) {
+            throw ApiException.badRequest("importing from a URL is not supported; pipe the archive in with '-'");
+        }
+        ImportOptions options = ImportOptions.defaults().withChanges(ex.queryAll("changes"));
+        Optional<String> repo = ex.query("repo").filter(r -> !r.isEmpty());
+        if (repo.isPresent()) {
+            String tag = ex.query("tag").filter(t -> !t.isEmpty()).orElse("");
+            options = options.withReference(ImageReference.parse(tag.isEmpty() ? repo.get() : repo.get() + ":" + tag)
+                    .withDefaultTag().toString());
+        }
+        Optional<String> message = ex.query("message").filter(s -> !s.isEmpty());
+        if (message.isPresent()) {
+            options = options.withMessage(message.get());
+        }
+        Image image;
+        try (BodyStream body = new BodyStream(ex)) {
+            image = importer.importImage(body, options);
+        } catch (java.io.UncheckedIOException e) {
+            throw ApiException.badRequest("the archive could not be read: " + e.getCause().getMessage());
+        } catch (dev.skiff.engine.EngineException e) {
+            throw ApiException.badRequest(e.getMessage());
+        }
+        ObjectNode status = EngineApi.JSON.createObjectNode().put("status", image.id().toString());
+        ex.send(200, Map.of(), (status + "\r\n").getBytes(StandardCharsets.UTF_8), EngineApi.JSON_TYPE);
+    }
+
+    private static void strings(ObjectNode node, String field, List<String> values, boolean nullWhenEmpty) {
+        if (values.isEmpty() && nullWhenEmpty) {
+            node.putNull(field);
+            return;
+        }
+        ArrayNode a = node.putArray(field);
+        values.forEach(a::add);
+    }
+
+    private static boolean truthy(String v) {
+        return v.equals("1") || v.equalsIgnoreCase("true");
+    }
+
+    /** The request body as an InputStream, read chunk by chunk from the connection. */
+    private static final class BodyStream extends InputStream {
+        private final Exchange ex;
+        private io.netty.buffer.ByteBuf current;
+        private boolean done;
+
+        BodyStream(Exchange ex) {
+            this.ex = ex;
+        }
+
+        private boolean fill() throws IOException {
+            while (!done && (current == null || !current.isReadable())) {
+                if (current != null) {
+                    current.release();
+                    current = null;
+                }
+                try {
+                    current = ex.nextChunk();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new java.io.InterruptedIOException();
+                }
+                if (current == null) {
+                    done = true;
+                }
+            }
+            return !done;
+        }
+
+        @Override
+        public int read() throws IOException {
+            return fill() ? current.readByte() & 0xff : -1;
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) throws IOException {
+            if (!fill()) {
+                return -1;
+            }
+            int n = Math.min(len, current.readableBytes());
+            current.readBytes(b, off, n);
+            return n;
+        }
+
+        @Override
+        public void close() {
+            if (current != null) {
+                current.release();
+                current = null;
+            }
+        }
+    }
+}
