@@ -8,7 +8,9 @@ import java.io.PrintWriter;
 /** The {@code skiff} command: one entry point for the registry, the daemon and the client commands. */
 @Command(name = "skiff", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "A container platform: build, run and share images, the Docker way.",
-        subcommands = {DaemonCommand.class, RegistryCommand.class, VersionCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {DaemonCommand.class, RegistryCommand.class, VersionCommand.class, ImageCommands.Group.class,
+                ImageCommands.Images.class, ImageCommands.TagCommand.class, ImageCommands.Rmi.class, ImageCommands.Import.class,
+                CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
 
     @CommandLine.Spec

@@ -92,6 +92,11 @@ public final class EngineClient {
     }
 
     public Response send(String method, String path, Map<String, String> headers, byte[] body) throws IOException {
+        return send(method, path, headers, body == null ? null : new java.io.ByteArrayInputStream(body), body == null ? -1 : body.length);
+    }
+
+    /** Sends a body streamed from {@code body}: with Content-Length when {@code length} is known, else chunked. */
+    public Response send(String method, String path, Map<String, String> headers, InputStream body, long length) throws IOException {
         SocketChannel channel = connect();
         try {
             OutputStream out = Channels.newOutputStream(channel);
@@ -102,12 +107,22 @@ public final class EngineClient {
             head.append("Connection: close\r\n");
             headers.forEach((k, v) -> head.append(k).append(": ").append(v).append("\r\n"));
             if (body != null) {
-                head.append("Content-Length: ").append(body.length).append("\r\n");
+                head.append(length >= 0 ? "Content-Length: " + length : "Transfer-Encoding: chunked").append("\r\n");
             }
             head.append("\r\n");
+            out = new java.io.BufferedOutputStream(out, 1 << 16);
             out.write(head.toString().getBytes(StandardCharsets.ISO_8859_1));
-            if (body != null) {
-                out.write(body);
+            if (body != null && length >= 0) {
+                body.transferTo(out);
+            } else if (body != null) {
+                byte[] buffer = new byte[1 << 16];
+                int n;
+                while ((n = body.read(buffer)) > 0) {
+                    out.write((Integer.toHexString(n) + "\r\n").getBytes(StandardCharsets.ISO_8859_1));
+                    out.write(buffer, 0, n);
+                    out.write("\r\n".getBytes(StandardCharsets.ISO_8859_1));
+                }
+                out.write("0\r\n\r\n".getBytes(StandardCharsets.ISO_8859_1));
             }
             out.flush();
             InputStream in = new java.io.BufferedInputStream(Channels.newInputStream(channel), 65536);

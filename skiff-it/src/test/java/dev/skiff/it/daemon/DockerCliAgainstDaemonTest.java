@@ -77,6 +77,45 @@ class DockerCliAgainstDaemonTest {
         }
     }
 
+    CommandResult skiff(Path socket, String... args) {
+        List<String> all = new java.util.ArrayList<>(List.of("-H", "unix://" + socket));
+        all.addAll(List.of(args));
+        return SkiffCli.run(Duration.ofSeconds(60), all.toArray(String[]::new));
+    }
+
+    @Test
+    void theSkiffCliDoesTheSameWithDockersOutput() throws Exception {
+        Path socket = tmp.resolve("skiff.sock");
+        Path bin = tmp.resolve("rootfs/bin");
+        java.nio.file.Files.createDirectories(bin);
+        java.nio.file.Files.copy(RequiredTool.BUSYBOX.path(), bin.resolve("busybox"));
+        Path tar = tmp.resolve("rootfs.tar");
+        ExternalCommand.of("tar", "-C", tmp.resolve("rootfs").toString(), "-cf", tar.toString(), ".").run().assertSuccess();
+        try (ServerProcess daemon = startDaemon(socket)) {
+            String id = skiff(socket, "import", "-c", "CMD [\"sh\"]", tar.toString(), "busybox:local").assertSuccess().stdout().strip();
+            assertThat(id).matches("sha256:[0-9a-f]{64}");
+            skiff(socket, "tag", "busybox:local", "alice/app:1.0").assertSuccess();
+            String list = skiff(socket, "images").assertSuccess().stdout();
+            assertThat(list.lines().findFirst().orElseThrow()).matches("REPOSITORY\\s+TAG\\s+IMAGE ID\\s+CREATED\\s+SIZE");
+            assertThat(list).containsPattern("alice/app\\s+1.0\\s+" + id.substring(7, 19) + "\\s+\\S.* ago\\s+[0-9.]+MB");
+            // the same listing the real docker CLI prints for the same daemon, column for column
+            String dockerList = docker(socket, "images").assertSuccess().stdout();
+            assertThat(list.lines().map(l -> l.replaceAll("\\s+", " ")).map(l -> l.replaceAll("[0-9]+ seconds? ago|Less than a second ago", "T")).toList())
+                    .isEqualTo(dockerList.lines().map(l -> l.replaceAll("\\s+", " ")).map(l -> l.replaceAll("[0-9]+ seconds? ago|Less than a second ago", "T")).toList());
+            assertThat(skiff(socket, "images", "-q").assertSuccess().stdout().strip()).isEqualTo(id.substring(7, 19));
+            assertThat(skiff(socket, "image", "inspect", "-f", "{{json .Config.Cmd}} {{index .RepoTags 0}}", "alice/app:1.0")
+                    .assertSuccess().stdout().strip()).isEqualTo("[\"sh\"] alice/app:1.0");
+            CommandResult missing = skiff(socket, "rmi", "nothing");
+            assertThat(missing.exitCode()).isEqualTo(1);
+            assertThat(missing.stderr().strip()).isEqualTo("Error response from daemon: No such image: nothing:latest");
+            CommandResult badTemplate = skiff(socket, "images", "--format", "{{.Nope}}");
+            assertThat(badTemplate.exitCode()).isEqualTo(1);
+            assertThat(badTemplate.stderr()).contains("can't evaluate field Nope").doesNotContain("Exception");
+            skiff(socket, "rmi", "busybox:local").assertSuccess();
+            assertThat(skiff(socket, "image", "rm", "alice/app:1.0").assertSuccess().stdout()).contains("Deleted: " + id);
+        }
+    }
+
     @Test
     void dockerVersionAndInfoTalkToTheDaemonAndItStopsCleanly() {
         Path socket = tmp.resolve("skiff.sock");
