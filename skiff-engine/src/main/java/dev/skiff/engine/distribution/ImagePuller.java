@@ -238,7 +238,7 @@ public final class ImagePuller {
     /** A layer blob we already have: its diff_id is checked and its uncompressed size measured from the local copy. */
     private Layer existingLayer(Descriptor blob, Digest diffId, String name) {
         try (InputStream in = content.open(blob.digest())) {
-            Uncompressed u = uncompress(in, blob, java.io.OutputStream.nullOutputStream());
+            Uncompressed u = uncompress(in, blob, java.io.OutputStream.nullOutputStream(), name);
             checkDiffId(u, diffId, blob, name);
             return new Layer(blob, diffId, u.size());
         } catch (IOException e) {
@@ -253,7 +253,7 @@ public final class ImagePuller {
         }
         try (InputStream body = response.body(); ContentWriter writer = content.writer(blob.digest().algorithm())) {
             InputStream counted = new ProgressInputStream(body, blob, progress);
-            Uncompressed u = uncompress(counted, blob, writer);
+            Uncompressed u = uncompress(counted, blob, writer, name);
             checkDiffId(u, diffId, blob, name);
             try {
                 writer.commit(Optional.of(blob.digest()), Optional.of(blob.size()));
@@ -283,7 +283,7 @@ public final class ImagePuller {
      * Reads the whole blob once: the raw bytes go to {@code raw} (the content writer), the uncompressed
      * tar is hashed and counted. A blob that is not gzip is taken to be a plain tar.
      */
-    private static Uncompressed uncompress(InputStream in, Descriptor blob, java.io.OutputStream raw) throws IOException {
+    private static Uncompressed uncompress(InputStream in, Descriptor blob, java.io.OutputStream raw, String name) throws IOException {
         RawTee tee = new RawTee(in, raw);
         BufferedInputStream buffered = new BufferedInputStream(tee, 1 << 16);
         buffered.mark(4);
@@ -294,7 +294,7 @@ public final class ImagePuller {
             tar = new GZIPInputStream(buffered, 1 << 16);
         } else if (magic.length == 4 && (magic[0] & 0xff) == 0x28 && (magic[1] & 0xff) == 0xb5 && (magic[2] & 0xff) == 0x2f
                 && (magic[3] & 0xff) == 0xfd) {
-            throw new DistributionException("layer " + blob.digest() + " is zstd-compressed, which skiff cannot unpack yet; "
+            throw new DistributionException("image " + name + ": layer " + blob.digest() + " is zstd-compressed, which skiff cannot unpack yet; "
                     + "pull a gzip-compressed variant of the image");
         } else {
             tar = buffered;
@@ -308,7 +308,7 @@ public final class ImagePuller {
                 size += n;
             }
         } catch (java.util.zip.ZipException | java.io.EOFException e) {
-            throw new DistributionException("layer " + blob.digest() + " is not a valid gzip stream (" + e.getMessage()
+            throw new DistributionException("image " + name + ": layer " + blob.digest() + " is not a valid gzip stream (" + e.getMessage()
                     + "); the image is damaged in the registry", e);
         }
         // whatever follows the gzip stream is part of the blob and of its digest
