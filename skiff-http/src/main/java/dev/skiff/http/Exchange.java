@@ -39,6 +39,8 @@ import java.util.function.Consumer;
  * demand, and the send methods. Exactly one response is sent per exchange.
  */
 public final class Exchange {
+    /** Marks a head whose body follows through {@link Chunked}. */
+    private static final Object CHUNKED_BODY = new Object();
     private static final boolean SENDFILE = Boolean.getBoolean("skiff.http.sendfile");
     private final HttpConnection connection;
     private final Channel channel;
@@ -224,6 +226,49 @@ public final class Exchange {
         write(status, response, length, body);
     }
 
+    /**
+     * Starts a streamed response of unknown length ({@code Transfer-Encoding: chunked}), for progress
+     * streams; the head goes out now, each {@link Chunked#write} is one chunk, {@link Chunked#end} ends it.
+     */
+    public Chunked sendChunked(int status, Map<String, String> headers, String contentType) {
+        var response = new DefaultHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.valueOf(status));
+        HttpHeaders h = response.headers();
+        h.set(HttpHeaderNames.CONTENT_TYPE, contentType);
+        headers.forEach(h::set);
+        h.set(HttpHeaderNames.TRANSFER_ENCODING, io.netty.handler.codec.http.HttpHeaderValues.CHUNKED);
+        write(status, response, 0, CHUNKED_BODY);
+        return new Chunked();
+    }
+
+    /** The body of a response started with {@link #sendChunked}. */
+    public final class Chunked {
+        private boolean ended;
+
+        private Chunked() {
+        }
+
+        public void write(byte[] bytes) {
+            if (ended) {
+                throw new IllegalStateException("the chunked response was already ended");
+            }
+            if (bytes.length > 0) {
+                responseBytes += bytes.length;
+                channel.writeAndFlush(new io.netty.handler.codec.http.DefaultHttpContent(Unpooled.wrappedBuffer(bytes)));
+            }
+        }
+
+        public void end() {
+            if (ended) {
+                return;
+            }
+            ended = true;
+            ChannelFuture last = channel.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT);
+            if (!keepAlive) {
+                last.addListener(ChannelFutureListener.CLOSE);
+            }
+        }
+    }
+
     private void write(int status, io.netty.handler.codec.http.HttpResponse response, long bytes, Object body) {
         if (responded) {
             throw new IllegalStateException("a response was already sent for " + request.uri());
@@ -242,6 +287,10 @@ public final class Exchange {
         HttpUtil.setKeepAlive(response, keepAlive);
         // Logged before the bytes go out, so a client that has its answer always finds the line written.
         connection.site().log().ifPresent(log -> log.log(this));
+        if (body == CHUNKED_BODY) {
+            channel.writeAndFlush(response); // the body and its end follow through Chunked
+            return;
+        }
         ChannelFuture last;
         if (body == null) {
             last = channel.writeAndFlush(response);

@@ -33,11 +33,13 @@ final class ImagesApi {
     private final ImageStore images;
     private final ContentStore content;
     private final ImageImporter importer;
+    private final PullApi pullApi;
 
     ImagesApi(ImageStore images, ContentStore content) {
         this.images = images;
         this.content = content;
         this.importer = new ImageImporter(content, images);
+        this.pullApi = new PullApi(content, images);
     }
 
     /** Handles {@code path} if it is an image route; false otherwise. */
@@ -184,8 +186,13 @@ final class ImagesApi {
     /** {@code docker import}: the body is the root filesystem tar; the answer streams JSON messages. */
     private void create(Exchange ex) throws InterruptedException {
         Optional<String> fromSrc = ex.query("fromSrc");
+        Optional<String> fromImage = ex.query("fromImage").filter(s -> !s.isEmpty());
+        if (fromSrc.isEmpty() && fromImage.isPresent()) {
+            pullApi.pull(ex, fromImage.get());
+            return;
+        }
         if (fromSrc.isEmpty()) {
-            throw new ApiException(501, "pulling images is not supported yet; use 'skiff import' or 'skiff load'");
+            throw ApiException.badRequest("give fromImage to pull an image or fromSrc to import one");
         }
         if (!fromSrc.get().equals("-")) {
             throw ApiException.badRequest("importing from a URL is not supported; pipe the archive in with '-'");

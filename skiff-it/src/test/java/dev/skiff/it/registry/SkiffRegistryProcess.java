@@ -16,7 +16,7 @@ import java.util.regex.Pattern;
  * relies on: the first stdout line is {@code skiff registry listening on http://HOST:PORT}, and
  * SIGTERM stops the server with exit code 0.
  */
-final class SkiffRegistryProcess implements AutoCloseable {
+public final class SkiffRegistryProcess implements AutoCloseable {
 
     static final Duration STARTUP_TIMEOUT = Duration.ofSeconds(30);
     private static final Pattern LISTENING = Pattern.compile("skiff registry listening on http://([^:/\\s]+):(\\d+)\\s*");
@@ -33,11 +33,11 @@ final class SkiffRegistryProcess implements AutoCloseable {
         this.port = port;
     }
 
-    static Builder serving(Path root) {
+    public static Builder serving(Path root) {
         return new Builder(root);
     }
 
-    static final class Builder {
+    public static final class Builder {
         private final Path root;
         private Optional<Path> htpasswd = Optional.empty();
         private final List<String> admins = new ArrayList<>();
@@ -48,7 +48,7 @@ final class SkiffRegistryProcess implements AutoCloseable {
             this.root = root;
         }
 
-        Builder htpasswd(Path file) {
+        public Builder htpasswd(Path file) {
             this.htpasswd = Optional.of(file);
             return this;
         }
@@ -69,7 +69,7 @@ final class SkiffRegistryProcess implements AutoCloseable {
             return this;
         }
 
-        SkiffRegistryProcess start() {
+        public SkiffRegistryProcess start() {
             List<String> args = new ArrayList<>(List.of("registry", "serve", "--addr", "127.0.0.1:0", "--root", root.toString()));
             htpasswd.ifPresent(file -> args.addAll(List.of("--htpasswd", file.toString())));
             admins.forEach(name -> args.addAll(List.of("--admin", name)));
@@ -102,7 +102,7 @@ final class SkiffRegistryProcess implements AutoCloseable {
     }
 
     /** {@code skiff registry user add NAME --htpasswd FILE --password-stdin}, asserting success. */
-    static CommandResult addUser(Path htpasswd, String name, String password) {
+    public static CommandResult addUser(Path htpasswd, String name, String password) {
         return SkiffCli.runWithStdin(password + "\n", "registry", "user", "add", name,
                 "--htpasswd", htpasswd.toString(), "--password-stdin").assertSuccess();
     }
@@ -115,7 +115,7 @@ final class SkiffRegistryProcess implements AutoCloseable {
     }
 
     /** host:port, as in an image reference. */
-    String address() {
+    public String address() {
         return host + ":" + port;
     }
 
@@ -128,7 +128,7 @@ final class SkiffRegistryProcess implements AutoCloseable {
     }
 
     /** {@code docker://HOST:PORT/repository:tag} for skopeo. */
-    String ref(String repositoryAndTag) {
+    public String ref(String repositoryAndTag) {
         return "docker://" + address() + "/" + repositoryAndTag;
     }
 
@@ -137,7 +137,7 @@ final class SkiffRegistryProcess implements AutoCloseable {
     }
 
     /** Everything the registry printed so far, for failure messages. */
-    String describe() {
+    public String describe() {
         return process.describe();
     }
 

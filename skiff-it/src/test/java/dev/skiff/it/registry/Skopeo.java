@@ -18,7 +18,7 @@ import java.util.List;
  * an empty auth file (so only the credentials a test passes are used) and its own HOME. Registries
  * are plain HTTP on loopback, hence {@code --tls-verify=false} everywhere.
  */
-final class Skopeo {
+public final class Skopeo {
 
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final Duration TIMEOUT = Duration.ofMinutes(3);
@@ -26,7 +26,7 @@ final class Skopeo {
     private final Path workDir;
     private final Path policy;
 
-    Skopeo(Path workDir) {
+    public Skopeo(Path workDir) {
         this.workDir = workDir;
         this.policy = workDir.resolve("policy.json");
         try {
@@ -38,7 +38,7 @@ final class Skopeo {
     }
 
     /** {@code skopeo copy [options] src dest}, with --preserve-digests so nothing is silently rewritten. */
-    CommandResult copy(String src, String dest, String... options) {
+    public CommandResult copy(String src, String dest, String... options) {
         List<String> args = new ArrayList<>(List.of("copy", "--src-tls-verify=false", "--dest-tls-verify=false",
                 "--preserve-digests", "--quiet"));
         args.addAll(List.of(options));
@@ -83,7 +83,7 @@ final class Skopeo {
         return "--creds=" + user + ":" + password;
     }
 
-    static String destCreds(String user, String password) {
+    public static String destCreds(String user, String password) {
         return "--dest-creds=" + user + ":" + password;
     }
 

@@ -1,0 +1,74 @@
+package dev.skiff.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.skiff.cli.client.EngineClient;
+import dev.skiff.formats.FormatException;
+import dev.skiff.formats.ImageReference;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.util.Map;
+import java.util.concurrent.Callable;
+
+/**
+ * {@code skiff pull NAME[:TAG|@DIGEST]}: asks the daemon to pull and prints its progress messages as
+ * docker does without a terminal, one line per message ({@code id: status}), then the reference.
+ */
+@Command(name = "pull", mixinStandardHelpOptions = true, description = "Download an image from a registry.")
+final class PullCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = {"-q", "--quiet"}, description = "Suppress verbose output.")
+    boolean quiet;
+
+    @Parameters(index = "0", paramLabel = "NAME[:TAG|@DIGEST]")
+    String name;
+
+    @Override
+    public Integer call() throws Exception {
+        ImageReference parsed;
+        try {
+            parsed = ImageReference.parse(name);
+        } catch (FormatException e) {
+            throw new Cli.UserError("invalid reference format: " + e.getMessage());
+        }
+        if (parsed.tag().isEmpty() && parsed.digest().isEmpty() && !quiet) {
+            System.out.println("Using default tag: latest");
+        }
+        ImageReference ref = parsed.withDefaultTag();
+        String query = "?fromImage=" + ImageCommands.encode(ref.familiarName()) + "&tag="
+                + ImageCommands.encode(ref.digest().map(Object::toString).orElseGet(() -> ref.tag().orElseThrow().toString()));
+        EngineClient client = ImageCommands.client(spec);
+        try (EngineClient.Response r = client.send("POST", "/images/create" + query, Map.of(), null)) {
+            if (r.status() / 100 != 2) {
+                JsonNode error = ImageCommands.JSON.readTree(r.readAll());
+                throw new Cli.UserError("Error response from daemon: " + error.path("message").asText("status " + r.status()));
+            }
+            BufferedReader lines = new BufferedReader(new InputStreamReader(r.body(), StandardCharsets.UTF_8));
+            for (String line; (line = lines.readLine()) != null; ) {
+                if (line.isBlank()) {
+                    continue;
+                }
+                JsonNode m = ImageCommands.JSON.readTree(line);
+                if (m.has("errorDetail") || m.has("error")) {
+                    throw new Cli.UserError(m.path("errorDetail").path("message").asText(m.path("error").asText()));
+                }
+                String status = m.path("status").asText("");
+                String id = m.path("id").asText("");
+                if (quiet || status.equals("Downloading")) {
+                    continue; // docker shows these only as live bars on a terminal
+                }
+                System.out.println(id.isEmpty() ? status : id + ": " + status);
+            }
+        }
+        System.out.println(ref); // docker ends with the full reference it pulled
+        return 0;
+    }
+}

@@ -1,0 +1,195 @@
+package dev.skiff.engine.distribution;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Base64;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+
+/**
+ * Talks to one repository of one registry with the distribution API: HTTP for loopback hosts (docker's
+ * default insecure range 127.0.0.0/8), HTTPS otherwise. Authorization follows the registry's
+ * challenge: Basic with the credentials, or a Bearer token from the realm (docker's token flow),
+ * fetched once and reused for every request of the pull.
+ */
+final class RegistryClient {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final String USER_AGENT = "skiff";
+
+    private final HttpClient http;
+    private final String base;
+    private final String repository;
+    private final Optional<Credentials> credentials;
+    private volatile Optional<String> authorization = Optional.empty();
+
+    RegistryClient(HttpClient http, String registryHost, String repository, Optional<Credentials> credentials) {
+        this.http = http;
+        this.base = (isLoopback(registryHost) ? "http://" : "https://") + registryHost;
+        this.repository = repository;
+        this.credentials = credentials;
+    }
+
+    static HttpClient newHttpClient() {
+        return HttpClient.newBuilder().followRedirects(HttpClient.Redirect.NORMAL)
+                .connectTimeout(Duration.ofSeconds(30)).build();
+    }
+
+    static boolean isLoopback(String hostAndPort) {
+        String host = hostAndPort;
+        if (host.startsWith("[")) {
+            host = host.substring(1, Math.max(1, host.indexOf(']')));
+        } else if (host.indexOf(':') >= 0) {
+            host = host.substring(0, host.indexOf(':'));
+        }
+        return host.equalsIgnoreCase("localhost") || host.equals("::1") || host.matches("127\\.\\d{1,3}\\.\\d{1,3}\\.\\d{1,3}");
+    }
+
+    String repository() {
+        return repository;
+    }
+
+    /** {@code GET /v2/<name>/<kind>/<reference>}, authorizing as the registry asks; the caller closes the body. */
+    HttpResponse<InputStream> get(String kind, String reference, List<String> accept) {
+        URI uri = URI.create(base + "/v2/" + repository + "/" + kind + "/" + reference);
+        HttpResponse<InputStream> response = send(uri, accept);
+        if (response.statusCode() == 401) {
+            Optional<String> challenge = response.headers().firstValue("WWW-Authenticate");
+            discard(response);
+            authorize(challenge.orElseThrow(() -> new DistributionException("the registry " + base
+                    + " answered 401 Unauthorized without a WWW-Authenticate challenge")));
+            response = send(uri, accept);
+        }
+        return response;
+    }
+
+    private HttpResponse<InputStream> send(URI uri, List<String> accept) {
+        HttpRequest.Builder b = HttpRequest.newBuilder(uri).GET().timeout(Duration.ofMinutes(10)).header("User-Agent", USER_AGENT);
+        accept.forEach(a -> b.header("Accept", a));
+        authorization.ifPresent(a -> b.header("Authorization", a));
+        return send(b.build());
+    }
+
+    private HttpResponse<InputStream> send(HttpRequest request) {
+        try {
+            return http.send(request, HttpResponse.BodyHandlers.ofInputStream());
+        } catch (IOException e) {
+            throw new DistributionException("cannot reach the registry at " + base + ": " + describe(e)
+                    + "; check the address and that the registry is running", e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new DistributionException("the pull was interrupted", e);
+        }
+    }
+
+    /** Answers a challenge: Basic directly, Bearer by fetching a token from the realm. */
+    void authorize(String header) {
+        List<AuthChallenge> challenges = AuthChallenge.parse(header);
+        Optional<AuthChallenge> bearer = challenges.stream().filter(c -> c.scheme().equals("bearer")).findFirst();
+        if (bearer.isPresent()) {
+            authorization = Optional.of("Bearer " + fetchToken(bearer.get()));
+            return;
+        }
+        if (challenges.stream().anyMatch(c -> c.scheme().equals("basic"))) {
+            Credentials c = credentials.orElseThrow(() -> new DistributionException("the registry " + base
+                    + " requires a login: log in with docker login " + base.replaceFirst("^https?://", "")));
+            authorization = Optional.of(basic(c));
+            return;
+        }
+        throw new DistributionException("the registry " + base + " asks for an authentication scheme skiff does not know: " + header);
+    }
+
+    private String fetchToken(AuthChallenge challenge) {
+        String realm = challenge.param("realm").orElseThrow(() ->
+                new DistributionException("the registry " + base + " sent a Bearer challenge without a realm"));
+        StringBuilder query = new StringBuilder();
+        challenge.param("service").ifPresent(s -> query.append("service=").append(URLEncoder.encode(s, StandardCharsets.UTF_8)));
+        String scope = challenge.param("scope").orElse("repository:" + repository + ":pull");
+        query.append(query.isEmpty() ? "" : "&").append("scope=").append(URLEncoder.encode(scope, StandardCharsets.UTF_8));
+        URI uri;
+        try {
+            uri = URI.create(realm + (realm.contains("?") ? "&" : "?") + query);
+        } catch (IllegalArgumentException e) {
+            throw new DistributionException("the registry " + base + " named an invalid token realm: " + realm, e);
+        }
+        HttpRequest.Builder b = HttpRequest.newBuilder(uri).GET().timeout(Duration.ofMinutes(1)).header("User-Agent", USER_AGENT);
+        credentials.ifPresent(c -> b.header("Authorization", basic(c)));
+        HttpResponse<InputStream> response = send(b.build());
+        byte[] body = readAll(response);
+        if (response.statusCode() == 401 || response.statusCode() == 403) {
+            throw new DistributionException("unauthorized: the token service " + realm + " refused "
+                    + credentials.map(c -> "user " + c.username()).orElse("anonymous access")
+                    + " (" + ErrorBody.describe(body).orElse("HTTP " + response.statusCode()) + "); log in with docker login");
+        }
+        if (response.statusCode() / 100 != 2) {
+            throw new DistributionException("the token service " + realm + " answered HTTP " + response.statusCode()
+                    + ErrorBody.describe(body).map(d -> ": " + d).orElse(""));
+        }
+        try {
+            JsonNode json = JSON.readTree(body);
+            String token = json.path("token").asText(json.path("access_token").asText(""));
+            if (token.isEmpty()) {
+                throw new DistributionException("the token service " + realm + " answered without a token");
+            }
+            return token;
+        } catch (IOException e) {
+            throw new DistributionException("the token service " + realm + " did not answer JSON: " + e.getMessage(), e);
+        }
+    }
+
+    private static String basic(Credentials c) {
+        return "Basic " + Base64.getEncoder().encodeToString((c.username() + ":" + c.password()).getBytes(StandardCharsets.UTF_8));
+    }
+
+    static byte[] readAll(HttpResponse<InputStream> response) {
+        try (InputStream in = response.body()) {
+            return in.readAllBytes();
+        } catch (IOException e) {
+            throw new DistributionException("the registry's answer broke off: " + describe(e), e);
+        }
+    }
+
+    static void discard(HttpResponse<InputStream> response) {
+        try (InputStream in = response.body()) {
+            in.transferTo(java.io.OutputStream.nullOutputStream());
+        } catch (IOException ignored) {
+            // the connection is gone; nothing was wanted from it
+        }
+    }
+
+    static String describe(IOException e) {
+        return e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+    }
+
+    /** The distribution API's {@code {"errors":[{"code","message"}]}} body, as docker prints it. */
+    static final class ErrorBody {
+        private ErrorBody() {
+        }
+
+        /** {@code manifest unknown: manifest unknown}: the code in words, then the message (distribution's errcode.Error). */
+        static Optional<String> describe(byte[] body) {
+            try {
+                JsonNode errors = JSON.readTree(body).path("errors");
+                if (errors.isArray() && !errors.isEmpty()) {
+                    JsonNode first = errors.get(0);
+                    String code = first.path("code").asText("").toLowerCase(Locale.ROOT).replace('_', ' ');
+                    String message = first.path("message").asText("");
+                    return Optional.of(code.isEmpty() ? message : code + ": " + message);
+                }
+            } catch (IOException | RuntimeException ignored) {
+                // not the registry's JSON: the status alone says it
+            }
+            return Optional.empty();
+        }
+    }
+}
