@@ -7,6 +7,7 @@ import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.DefaultFileRegion;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.DefaultHttpContent;
 import io.netty.handler.codec.http.DefaultHttpResponse;
 import io.netty.handler.codec.http.HttpChunkedInput;
 import io.netty.handler.codec.http.HttpContent;
@@ -23,6 +24,7 @@ import io.netty.handler.stream.ChunkedNioFile;
 import io.netty.util.ReferenceCountUtil;
 
 import java.io.IOException;
+import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -224,7 +226,92 @@ public final class Exchange {
         write(status, response, length, body);
     }
 
-    private void write(int status, io.netty.handler.codec.http.HttpResponse response, long bytes, Object body) {
+    /** Writes a response body of unknown length to the stream it is given. */
+    @FunctionalInterface
+    public interface BodyWriter {
+        void writeTo(OutputStream out) throws IOException;
+    }
+
+    /**
+     * Sends a response whose body {@code writer} produces, in chunked transfer encoding, waiting for
+     * each 256 KiB chunk to reach the socket before producing the next, so a slow client slows the
+     * writer instead of filling the heap. When the writer fails after the head went out, the
+     * connection is closed, so the client sees a truncated body and never a well-formed wrong one,
+     * and the writer's exception is thrown; no other response may then be sent.
+     */
+    public void sendStream(int status, Map<String, String> headers, String contentType, BodyWriter writer) throws IOException {
+        var response = new DefaultHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.valueOf(status));
+        HttpHeaders h = response.headers();
+        h.set(HttpHeaderNames.CONTENT_TYPE, contentType);
+        headers.forEach(h::set);
+        HttpUtil.setTransferEncodingChunked(response, true);
+        begin(status, response, -1);
+        channel.writeAndFlush(response);
+        ChunkStream out = new ChunkStream();
+        try {
+            if (!request.method().equals(HttpMethod.HEAD)) {
+                writer.writeTo(out);
+                out.flush();
+            }
+            responseBytes = out.total;
+        } catch (IOException | RuntimeException e) {
+            keepAlive = false;
+            channel.close();
+            throw e;
+        }
+        connection.site().log().ifPresent(log -> log.log(this));
+        ChannelFuture last = channel.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT);
+        if (!keepAlive) {
+            last.addListener(ChannelFutureListener.CLOSE);
+        }
+    }
+
+    /** The body of a streamed response, as HTTP chunks of up to 256 KiB. */
+    private final class ChunkStream extends OutputStream {
+        private final byte[] buf = new byte[256 << 10];
+        private int used;
+        private long total;
+
+        @Override
+        public void write(int b) throws IOException {
+            if (used == buf.length) {
+                flush();
+            }
+            buf[used++] = (byte) b;
+        }
+
+        @Override
+        public void write(byte[] b, int off, int len) throws IOException {
+            while (len > 0) {
+                if (used == buf.length) {
+                    flush();
+                }
+                int n = Math.min(len, buf.length - used);
+                System.arraycopy(b, off, buf, used, n);
+                used += n;
+                off += n;
+                len -= n;
+            }
+        }
+
+        @Override
+        public void flush() throws IOException {
+            if (used == 0) {
+                return;
+            }
+            ChannelFuture f = channel.writeAndFlush(new DefaultHttpContent(Unpooled.copiedBuffer(buf, 0, used)));
+            total += used;
+            used = 0;
+            f.awaitUninterruptibly();
+            if (!f.isSuccess()) {
+                throw new IOException("the client went away: "
+                        + (f.cause() == null ? "connection closed" : f.cause().getMessage()), f.cause());
+            }
+        }
+    }
+
+    /** What every response does before its head goes out. */
+    private void begin(int status, io.netty.handler.codec.http.HttpResponse response, long bytes) {
         if (responded) {
             throw new IllegalStateException("a response was already sent for " + request.uri());
         }
@@ -240,6 +327,10 @@ public final class Exchange {
             keepAlive = false;
         }
         HttpUtil.setKeepAlive(response, keepAlive);
+    }
+
+    private void write(int status, io.netty.handler.codec.http.HttpResponse response, long bytes, Object body) {
+        begin(status, response, bytes);
         // Logged before the bytes go out, so a client that has its answer always finds the line written.
         connection.site().log().ifPresent(log -> log.log(this));
         ChannelFuture last;
