@@ -58,6 +58,10 @@ public final class ImageArchive {
     /** All small files together, so that an archive of many small files cannot exhaust the heap. */
     static final long SMALL_FILES_TOTAL = 64L << 20;
     private static final String MANIFEST = "manifest.json";
+    private static final String OCI_INDEX = "index.json";
+    /** The annotations that name an image in an OCI layout: containerd's full name, else the spec's tag. */
+    private static final String CONTAINERD_NAME = "io.containerd.image.name";
+    private static final String OCI_REF_NAME = "org.opencontainers.image.ref.name";
 
     private final ContentStore content;
     private final ImageStore images;
@@ -344,9 +348,10 @@ public final class ImageArchive {
         Set<Digest> added = new HashSet<>();
         try {
             read(archive, files, added);
-            byte[] manifestBytes = small(files, MANIFEST, "the archive has no manifest.json; "
-                    + "give a tar written by docker save");
-            JsonNode manifest = parseJson(manifestBytes, MANIFEST);
+            JsonNode manifest = files.containsKey(MANIFEST) || !files.containsKey(OCI_INDEX)
+                    ? parseJson(small(files, MANIFEST, "the archive has neither manifest.json nor index.json; "
+                            + "give a tar written by docker save, or an OCI image layout"), MANIFEST)
+                    : fromOciIndex(files);
             if (!manifest.isArray() || manifest.isEmpty()) {
                 throw new ArchiveException("manifest.json must be a non-empty array of images");
             }
@@ -469,6 +474,74 @@ public final class ImageArchive {
         throw new ArchiveException("the archive's links at " + path + " go round in circles");
     }
 
+    /**
+     * An OCI image layout without docker's manifest.json, read as if it had one: each image manifest
+     * the index names (an index inside it is followed one level) becomes an entry whose files are the
+     * blobs its descriptors name; a name comes from containerd's annotation, or a tag annotation.
+     */
+    private static JsonNode fromOciIndex(Map<String, Staged> files) {
+        ArrayNode entries = ImageConfigCodec.JSON.createArrayNode();
+        JsonNode index = parseJson(small(files, OCI_INDEX, "the archive has no index.json"), OCI_INDEX);
+        List<JsonNode> manifests = new ArrayList<>();
+        for (JsonNode d : index.path("manifests")) {
+            String type = d.path("mediaType").asText();
+            if (type.equals(MediaTypes.OCI_INDEX) || type.endsWith("manifest.list.v2+json")) {
+                for (JsonNode inner : parseJson(blob(files, d), "the index " + d.path("digest").asText()).path("manifests")) {
+                    JsonNode platform = inner.path("platform");
+                    if (platform.isMissingNode() || platform.path("os").asText("linux").equals("linux")) {
+                        manifests.add(inner);
+                        break; // one image per name, as docker load keeps one
+                    }
+                }
+            } else {
+                manifests.add(d);
+            }
+        }
+        for (JsonNode d : manifests) {
+            JsonNode m = parseJson(blob(files, d), "the manifest " + d.path("digest").asText());
+            ObjectNode entry = entries.addObject();
+            entry.put("Config", blobPath(m.path("config")));
+            ArrayNode layers = entry.putArray("Layers");
+            for (JsonNode l : m.path("layers")) {
+                layers.add(blobPath(l));
+            }
+            String name = d.path("annotations").path(CONTAINERD_NAME).asText("");
+            String tag = d.path("annotations").path(OCI_REF_NAME).asText("");
+            if (!name.isEmpty()) {
+                entry.putArray("RepoTags").add(name);
+            } else if (!tag.isEmpty() && !tag.contains("/") && !tag.contains(":")) {
+                // a bare tag names no repository; like docker, it is not loaded as a name
+                entry.putNull("RepoTags");
+            } else if (!tag.isEmpty()) {
+                entry.putArray("RepoTags").add(tag);
+            }
+        }
+        if (entries.isEmpty()) {
+            throw new ArchiveException("index.json names no image manifest; the OCI layout is empty");
+        }
+        return entries;
+    }
+
+    private static String blobPath(JsonNode descriptor) {
+        String digest = descriptor.path("digest").asText("");
+        if (!Digest.isValid(digest)) {
+            throw new ArchiveException("the OCI layout has a descriptor without a valid digest: " + descriptor);
+        }
+        Digest d = Digest.parse(digest);
+        return "blobs/" + d.algorithm().id() + "/" + d.encoded();
+    }
+
+    /** A small blob of an OCI layout, checked against its descriptor's digest. */
+    private static byte[] blob(Map<String, Staged> files, JsonNode descriptor) {
+        String path = blobPath(descriptor);
+        byte[] bytes = small(files, path, "the OCI layout names the blob " + path + ", which is not in the archive");
+        Digest expected = Digest.parse(descriptor.path("digest").asText());
+        if (!expected.matches(bytes)) {
+            throw new ArchiveException("the blob " + path + " does not match its digest; the archive is damaged");
+        }
+        return bytes;
+    }
+
     private static JsonNode parseJson(byte[] bytes, String what) {
         try {
             return ImageConfigCodec.JSON.readTree(bytes);
@@ -483,6 +556,9 @@ public final class ImageArchive {
         byte[] config = small(files, configPath, "manifest.json names the config " + configPath
                 + ", which is not in the archive");
         Digest configDigest = Digest.sha256(config);
+        if (configPath.startsWith("blobs/sha256/") && !configPath.equals("blobs/sha256/" + configDigest.encoded())) {
+            throw new ArchiveException("the config " + configPath + " does not match its digest; the archive is damaged");
+        }
         ImageConfig parsed;
         try {
             parsed = ImageConfigCodec.parse(config);
@@ -551,6 +627,12 @@ public final class ImageArchive {
             Image image = images.put(c.configDigest(),
                     Optional.of(Descriptor.of(MediaTypes.DOCKER_MANIFEST, manifestDigest, manifest.length)), c.layers());
             for (String tag : c.tags()) {
+                Optional<Image> before = images.list().stream()
+                        .filter(i -> i.repoTags().contains(syntax.familiar(tag))).findFirst();
+                if (before.isPresent() && !before.get().id().equals(image.id())) {
+                    lines.add("The image " + syntax.familiar(tag) + " already exists, renaming the old one with ID "
+                            + before.get().id() + " to empty string");
+                }
                 images.tag(image.id(), tag);
                 lines.add("Loaded image: " + syntax.familiar(tag));
             }

@@ -150,7 +150,7 @@ class ImageArchiveTest {
         assertThatThrownBy(() -> load(g, tar(Map.of("/etc/passwd", new byte[1]))))
                 .isInstanceOf(ArchiveException.class).hasMessageContaining("\"/etc/passwd\" is absolute");
         assertThatThrownBy(() -> load(g, tar(Map.of("x/y", new byte[1]))))
-                .isInstanceOf(ArchiveException.class).hasMessageContaining("no manifest.json");
+                .isInstanceOf(ArchiveException.class).hasMessageContaining("neither manifest.json nor index.json");
         assertThatThrownBy(() -> load(g, tar(Map.of("manifest.json", new byte[ImageArchive.SMALL_FILE + 1]))))
                 .isInstanceOf(ArchiveException.class).hasMessageContaining("manifest.json is 1048577 bytes");
         assertThatThrownBy(() -> load(g, tar(Map.of("manifest.json", "{}".getBytes(StandardCharsets.UTF_8)))))
@@ -161,6 +161,46 @@ class ImageArchiveTest {
         assertThatThrownBy(() -> load(g, "not a tar at all, just some words".repeat(40).getBytes(StandardCharsets.UTF_8)))
                 .isInstanceOf(ArchiveException.class);
         assertThat(g.images.list()).isEmpty();
+    }
+
+    @Test
+    void anOciImageLayoutLoadsWithItsContainerdName() throws Exception {
+        Fixture f = new Fixture(root);
+        Image image = f.importTar(Tars.rootfs("bin/sh"), options(T0));
+        Digest manifest = image.manifest().orElseThrow().digest();
+        Digest layer = image.layers().getFirst().blob().digest();
+        String index = "{\"schemaVersion\":2,\"manifests\":[{\"mediaType\":\"application/vnd.oci.image.manifest.v1+json\","
+                + "\"digest\":\"" + manifest + "\",\"size\":" + image.manifest().orElseThrow().size() + ","
+                + "\"annotations\":{\"io.containerd.image.name\":\"docker.io/library/oci:1\","
+                + "\"org.opencontainers.image.ref.name\":\"1\"}}]}";
+        Map<String, byte[]> entries = new LinkedHashMap<>();
+        entries.put("oci-layout", "{\"imageLayoutVersion\":\"1.0.0\"}".getBytes(StandardCharsets.UTF_8));
+        entries.put("index.json", index.getBytes(StandardCharsets.UTF_8));
+        entries.put("blobs/sha256/" + manifest.encoded(), f.content.read(manifest));
+        entries.put("blobs/sha256/" + image.id().encoded(), f.content.read(image.id()));
+        entries.put("blobs/sha256/" + layer.encoded(), f.content.read(layer));
+
+        Fixture g = new Fixture(other);
+        assertThat(load(g, tar(entries))).containsExactly("Loaded image: oci:1");
+        Image loaded = g.images.resolve("oci:1");
+        assertThat(loaded.id()).isEqualTo(image.id());
+        assertThat(loaded.layers()).isEqualTo(image.layers());
+
+        entries.put("blobs/sha256/" + image.id().encoded(), "{}".getBytes(StandardCharsets.UTF_8));
+        assertThatThrownBy(() -> load(new Fixture(root.resolve("third")), tar(entries)))
+                .isInstanceOf(ArchiveException.class).hasMessageContaining("does not match its digest");
+    }
+
+    @Test
+    void loadingOverAnExistingTagSaysSoAsDockerDoes() throws Exception {
+        Fixture f = new Fixture(root);
+        f.importTar(Tars.rootfs("bin/sh"), options(T0).withReference("docker.io/library/app:1"));
+        byte[] archive = save(f, "app:1");
+        Fixture g = new Fixture(other);
+        Image old = g.importTar(Tars.rootfs("bin/ls"), options(T0).withReference("docker.io/library/app:1"));
+        assertThat(load(g, archive)).containsExactly(
+                "The image app:1 already exists, renaming the old one with ID " + old.id() + " to empty string",
+                "Loaded image: app:1");
     }
 
     @Test
