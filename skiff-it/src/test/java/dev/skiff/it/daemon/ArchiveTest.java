@@ -78,6 +78,12 @@ class ArchiveTest {
             assertThat(docker(socket, "image", "inspect", "-f", "{{json .Config.Cmd}} {{len .RootFS.Layers}}", "busybox:local")
                     .assertSuccess().stdout().strip()).isEqualTo("[\"sh\"] 1");
 
+            // the single-image route gives the same bytes
+            Path single = tmp.resolve("single.tar");
+            ExternalCommand.of("curl", "-sf", "--unix-socket", socket.toString(), "-o", single.toString(),
+                    "http://localhost/v1.41/images/busybox:local/get").run().assertSuccess();
+            assertThat(Files.readAllBytes(single)).isEqualTo(Files.readAllBytes(archive));
+
             CommandResult missing = docker(socket, "save", "-o", tmp.resolve("y.tar").toString(), "nothing:1");
             assertThat(missing.exitCode()).isNotZero();
             assertThat(missing.stderr()).contains("No such image: nothing:1");
