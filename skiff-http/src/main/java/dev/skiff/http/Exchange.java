@@ -7,6 +7,7 @@ import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.DefaultFileRegion;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.DefaultHttpContent;
 import io.netty.handler.codec.http.DefaultHttpResponse;
 import io.netty.handler.codec.http.HttpChunkedInput;
 import io.netty.handler.codec.http.HttpContent;
@@ -23,6 +24,7 @@ import io.netty.handler.stream.ChunkedNioFile;
 import io.netty.util.ReferenceCountUtil;
 
 import java.io.IOException;
+import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -40,7 +42,6 @@ import java.util.function.Consumer;
  */
 public final class Exchange {
     /** Marks a head whose body follows through {@link Chunked}. */
-    private static final Object CHUNKED_BODY = new Object();
     private static final boolean SENDFILE = Boolean.getBoolean("skiff.http.sendfile");
     private final HttpConnection connection;
     private final Channel channel;
@@ -227,16 +228,18 @@ public final class Exchange {
     }
 
     /**
-     * Starts a streamed response of unknown length ({@code Transfer-Encoding: chunked}), for progress
-     * streams; the head goes out now, each {@link Chunked#write} is one chunk, {@link Chunked#end} ends it.
+     * Starts a streamed response of unknown length ({@code Transfer-Encoding: chunked}) for progress
+     * streams: the head goes out now, each {@link Chunked#write} is one chunk, {@link Chunked#end} ends it.
      */
     public Chunked sendChunked(int status, Map<String, String> headers, String contentType) {
         var response = new DefaultHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.valueOf(status));
         HttpHeaders h = response.headers();
         h.set(HttpHeaderNames.CONTENT_TYPE, contentType);
         headers.forEach(h::set);
-        h.set(HttpHeaderNames.TRANSFER_ENCODING, io.netty.handler.codec.http.HttpHeaderValues.CHUNKED);
-        write(status, response, 0, CHUNKED_BODY);
+        HttpUtil.setTransferEncodingChunked(response, true);
+        begin(status, response, 0);
+        connection.site().log().ifPresent(log -> log.log(this));
+        channel.writeAndFlush(response);
         return new Chunked();
     }
 
@@ -253,7 +256,7 @@ public final class Exchange {
             }
             if (bytes.length > 0) {
                 responseBytes += bytes.length;
-                channel.writeAndFlush(new io.netty.handler.codec.http.DefaultHttpContent(Unpooled.wrappedBuffer(bytes)));
+                channel.writeAndFlush(new DefaultHttpContent(Unpooled.wrappedBuffer(bytes)));
             }
         }
 
@@ -269,7 +272,92 @@ public final class Exchange {
         }
     }
 
-    private void write(int status, io.netty.handler.codec.http.HttpResponse response, long bytes, Object body) {
+    /** Writes a response body of unknown length to the stream it is given. */
+    @FunctionalInterface
+    public interface BodyWriter {
+        void writeTo(OutputStream out) throws IOException;
+    }
+
+    /**
+     * Sends a response whose body {@code writer} produces, in chunked transfer encoding, waiting for
+     * each 256 KiB chunk to reach the socket before producing the next, so a slow client slows the
+     * writer instead of filling the heap. When the writer fails after the head went out, the
+     * connection is closed, so the client sees a truncated body and never a well-formed wrong one,
+     * and the writer's exception is thrown; no other response may then be sent.
+     */
+    public void sendStream(int status, Map<String, String> headers, String contentType, BodyWriter writer) throws IOException {
+        var response = new DefaultHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.valueOf(status));
+        HttpHeaders h = response.headers();
+        h.set(HttpHeaderNames.CONTENT_TYPE, contentType);
+        headers.forEach(h::set);
+        HttpUtil.setTransferEncodingChunked(response, true);
+        begin(status, response, -1);
+        channel.writeAndFlush(response);
+        ChunkStream out = new ChunkStream();
+        try {
+            if (!request.method().equals(HttpMethod.HEAD)) {
+                writer.writeTo(out);
+                out.flush();
+            }
+            responseBytes = out.total;
+        } catch (IOException | RuntimeException e) {
+            keepAlive = false;
+            channel.close();
+            throw e;
+        }
+        connection.site().log().ifPresent(log -> log.log(this));
+        ChannelFuture last = channel.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT);
+        if (!keepAlive) {
+            last.addListener(ChannelFutureListener.CLOSE);
+        }
+    }
+
+    /** The body of a streamed response, as HTTP chunks of up to 256 KiB. */
+    private final class ChunkStream extends OutputStream {
+        private final byte[] buf = new byte[256 << 10];
+        private int used;
+        private long total;
+
+        @Override
+        public void write(int b) throws IOException {
+            if (used == buf.length) {
+                flush();
+            }
+            buf[used++] = (byte) b;
+        }
+
+        @Override
+        public void write(byte[] b, int off, int len) throws IOException {
+            while (len > 0) {
+                if (used == buf.length) {
+                    flush();
+                }
+                int n = Math.min(len, buf.length - used);
+                System.arraycopy(b, off, buf, used, n);
+                used += n;
+                off += n;
+                len -= n;
+            }
+        }
+
+        @Override
+        public void flush() throws IOException {
+            if (used == 0) {
+                return;
+            }
+            ChannelFuture f = channel.writeAndFlush(new DefaultHttpContent(Unpooled.copiedBuffer(buf, 0, used)));
+            total += used;
+            used = 0;
+            f.awaitUninterruptibly();
+            if (!f.isSuccess()) {
+                throw new IOException("the client went away: "
+                        + (f.cause() == null ? "connection closed" : f.cause().getMessage()), f.cause());
+            }
+        }
+    }
+
+    /** What every response does before its head goes out. */
+    private void begin(int status, io.netty.handler.codec.http.HttpResponse response, long bytes) {
         if (responded) {
             throw new IllegalStateException("a response was already sent for " + request.uri());
         }
@@ -285,12 +373,12 @@ public final class Exchange {
             keepAlive = false;
         }
         HttpUtil.setKeepAlive(response, keepAlive);
+    }
+
+    private void write(int status, io.netty.handler.codec.http.HttpResponse response, long bytes, Object body) {
+        begin(status, response, bytes);
         // Logged before the bytes go out, so a client that has its answer always finds the line written.
         connection.site().log().ifPresent(log -> log.log(this));
-        if (body == CHUNKED_BODY) {
-            channel.writeAndFlush(response); // the body and its end follow through Chunked
-            return;
-        }
         ChannelFuture last;
         if (body == null) {
             last = channel.writeAndFlush(response);

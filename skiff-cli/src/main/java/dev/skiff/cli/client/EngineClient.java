@@ -276,8 +276,8 @@ public final class EngineClient {
             if (chunkRemaining == 0) {
                 String sizeLine = readLine(in);
                 if (sizeLine == null) {
-                    done = true;
-                    return false;
+                    // a chunked body ends with a zero-size chunk: without it the body was cut short
+                    throw new java.io.EOFException("the daemon closed the connection before the end of its answer");
                 }
                 if (sizeLine.isEmpty()) {
                     sizeLine = readLine(in);
@@ -305,8 +305,7 @@ public final class EngineClient {
             }
             int n = in.read(b, off, (int) Math.min(len, chunkRemaining));
             if (n < 0) {
-                done = true;
-                return -1;
+                throw new java.io.EOFException("the daemon closed the connection before the end of its answer");
             }
             chunkRemaining -= n;
             if (chunkRemaining == 0) {

@@ -37,11 +37,13 @@ public final class EngineApi implements ExchangeHandler {
     private final HostFacts host = HostFacts.read();
     private final ImageStore images;
     private final ImagesApi imagesApi;
+    private final ArchiveApi archiveApi;
 
     public EngineApi(Daemon.EngineInfo engine, ImageStore images, ContentStore content) {
         this.engine = engine;
         this.images = images;
         this.imagesApi = new ImagesApi(images, content);
+        this.archiveApi = new ArchiveApi(images, content);
     }
 
     @Override
@@ -76,7 +78,7 @@ public final class EngineApi implements ExchangeHandler {
                 sendJson(ex, 200, info());
             }
             default -> {
-                if (!imagesApi.route(ex, path)) {
+                if (!archiveApi.route(ex, path) && !imagesApi.route(ex, path)) {
                     throw ApiException.notFound("page not found");
                 }
             }

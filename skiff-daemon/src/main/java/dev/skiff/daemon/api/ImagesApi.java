@@ -210,7 +210,12 @@ final class ImagesApi {
         }
         Image image;
         try (BodyStream body = new BodyStream(ex)) {
-            image = importer.importImage(body, options);
+            try {
+                image = importer.importImage(body, options);
+            } catch (RuntimeException e) {
+                body.drain();
+                throw e;
+            }
         } catch (java.io.UncheckedIOException e) {
             throw ApiException.badRequest("the archive could not be read: " + e.getCause().getMessage());
         } catch (dev.skiff.engine.EngineException e) {
@@ -231,58 +236,5 @@ final class ImagesApi {
 
     private static boolean truthy(String v) {
         return v.equals("1") || v.equalsIgnoreCase("true");
-    }
-
-    /** The request body as an InputStream, read chunk by chunk from the connection. */
-    private static final class BodyStream extends InputStream {
-        private final Exchange ex;
-        private io.netty.buffer.ByteBuf current;
-        private boolean done;
-
-        BodyStream(Exchange ex) {
-            this.ex = ex;
-        }
-
-        private boolean fill() throws IOException {
-            while (!done && (current == null || !current.isReadable())) {
-                if (current != null) {
-                    current.release();
-                    current = null;
-                }
-                try {
-                    current = ex.nextChunk();
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    throw new java.io.InterruptedIOException();
-                }
-                if (current == null) {
-                    done = true;
-                }
-            }
-            return !done;
-        }
-
-        @Override
-        public int read() throws IOException {
-            return fill() ? current.readByte() & 0xff : -1;
-        }
-
-        @Override
-        public int read(byte[] b, int off, int len) throws IOException {
-            if (!fill()) {
-                return -1;
-            }
-            int n = Math.min(len, current.readableBytes());
-            current.readBytes(b, off, n);
-            return n;
-        }
-
-        @Override
-        public void close() {
-            if (current != null) {
-                current.release();
-                current = null;
-            }
-        }
     }
 }

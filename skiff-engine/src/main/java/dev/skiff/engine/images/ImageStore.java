@@ -310,6 +310,11 @@ public final class ImageStore {
         requireFull(fullReference);
     }
 
+    /** How names are normalized and shown; for the archive, which reads and writes names. */
+    ReferenceSyntax syntax() {
+        return syntax;
+    }
+
     /** For the importer and other writers in this package: tell the listener. */
     void publish(ImageEvent event) {
         publish(List.of(event));
