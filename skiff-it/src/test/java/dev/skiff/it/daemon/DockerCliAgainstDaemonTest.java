@@ -116,6 +116,51 @@ class DockerCliAgainstDaemonTest {
         }
     }
 
+    static void openssl(Path dir, String... args) {
+        List<String> command = new java.util.ArrayList<>(List.of("openssl"));
+        command.addAll(List.of(args));
+        ExternalCommand.of(command).directory(dir).timeout(Duration.ofSeconds(60)).run().assertSuccess();
+    }
+
+    @Test
+    void tcpWithMutualTlsAdmitsOnlyClientsWithACertificateFromTheCa() throws Exception {
+        Path pki = tmp.resolve("pki");
+        java.nio.file.Files.createDirectories(pki);
+        openssl(pki, "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-days", "1",
+                "-subj", "/CN=test-ca", "-keyout", "ca-key.pem", "-out", "ca.pem");
+        java.nio.file.Files.writeString(pki.resolve("server.ext"), "subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth\n");
+        java.nio.file.Files.writeString(pki.resolve("client.ext"), "extendedKeyUsage=clientAuth\n");
+        for (String who : new String[] {"server", "client"}) {
+            openssl(pki, "req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-subj", "/CN=" + who,
+                    "-keyout", who + "-key.pem", "-out", who + ".csr");
+            openssl(pki, "x509", "-req", "-in", who + ".csr", "-CA", "ca.pem", "-CAkey", "ca-key.pem", "-CAcreateserial",
+                    "-days", "1", "-extfile", who + ".ext", "-out", who + ".pem");
+        }
+        ServerProcess daemon = ServerProcess.start("skiff-daemon", SkiffCli.command("daemon", "--data-root", tmp.resolve("data").toString(),
+                "--exec-root", tmp.resolve("exec").toString(), "-H", "tcp://127.0.0.1:0", "--tlsverify",
+                "--tlscacert", pki.resolve("ca.pem").toString(), "--tlscert", pki.resolve("server.pem").toString(),
+                "--tlskey", pki.resolve("server-key.pem").toString()), null);
+        try (daemon) {
+            String first = daemon.nextStdoutLine(Duration.ofSeconds(30)).orElseThrow(() -> new AssertionError(daemon.describe()));
+            java.util.regex.Matcher m = java.util.regex.Pattern.compile("listening on (tcp://127\\.0\\.0\\.1:\\d+)").matcher(first);
+            assertThat(m.find()).as(first).isTrue();
+            String host = m.group(1);
+            List<String> tls = List.of("--tlsverify", "--tlscacert", pki.resolve("ca.pem").toString(),
+                    "--tlscert", pki.resolve("client.pem").toString(), "--tlskey", pki.resolve("client-key.pem").toString());
+            List<String> ok = new java.util.ArrayList<>(List.of(RequiredTool.DOCKER.command(), "-H", host));
+            ok.addAll(tls);
+            ok.addAll(List.of("version", "--format", "{{.Server.APIVersion}}"));
+            assertThat(ExternalCommand.of(ok).env("DOCKER_CONFIG", tmp.resolve("cfg").toString()).timeout(Duration.ofSeconds(60)).run()
+                    .assertSuccess().stdout().strip()).isEqualTo("1.41");
+            // no client certificate: the TLS handshake is refused
+            CommandResult refused = ExternalCommand.of(RequiredTool.DOCKER.command(), "-H", host, "--tls", "--tlscacert",
+                    pki.resolve("ca.pem").toString(), "version").env("DOCKER_CONFIG", tmp.resolve("cfg").toString())
+                    .timeout(Duration.ofSeconds(60)).run();
+            assertThat(refused.exitCode()).isNotZero();
+            assertThat(refused.output()).doesNotContain("Skiff Engine");
+        }
+    }
+
     @Test
     void dockerVersionAndInfoTalkToTheDaemonAndItStopsCleanly() {
         Path socket = tmp.resolve("skiff.sock");
