@@ -23,24 +23,15 @@ class ArchiveTest {
     Path tmp;
 
     ServerProcess startDaemon(Path socket) {
-        ServerProcess daemon = ServerProcess.start("skiff-daemon", SkiffCli.command("daemon", "--data-root", tmp.resolve("data").toString(),
-                "--exec-root", tmp.resolve("exec").toString(), "-H", "unix://" + socket), null);
-        Optional<String> first = daemon.nextStdoutLine(Duration.ofSeconds(30));
-        assertThat(first).as(daemon.describe()).hasValueSatisfying(l -> assertThat(l).startsWith("skiff daemon listening on unix://" + socket));
-        return daemon;
+        return DaemonHarness.start(tmp, socket);
     }
 
     CommandResult docker(Path socket, String... args) {
-        List<String> command = new java.util.ArrayList<>(List.of(RequiredTool.DOCKER.command(), "-H", "unix://" + socket));
-        command.addAll(List.of(args));
-        return ExternalCommand.of(command).env("DOCKER_CONFIG", tmp.resolve("docker-config").toString())
-                .timeout(Duration.ofSeconds(120)).run();
+        return DaemonHarness.docker(tmp, socket, args);
     }
 
     CommandResult skiff(Path socket, String... args) {
-        List<String> all = new java.util.ArrayList<>(List.of("-H", "unix://" + socket));
-        all.addAll(List.of(args));
-        return SkiffCli.run(Duration.ofSeconds(120), all.toArray(String[]::new));
+        return DaemonHarness.skiff(socket, args);
     }
 
     Path busyboxTar() throws Exception {

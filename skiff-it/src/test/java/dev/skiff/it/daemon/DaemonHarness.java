@@ -1,0 +1,45 @@
+package dev.skiff.it.daemon;
+
+import dev.skiff.it.support.CommandResult;
+import dev.skiff.it.support.ExternalCommand;
+import dev.skiff.it.support.RequiredTool;
+import dev.skiff.it.support.ServerProcess;
+import dev.skiff.it.support.SkiffCli;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** A real {@code skiff daemon} on a unix socket, and the docker and skiff CLIs pointed at it. */
+final class DaemonHarness {
+    private DaemonHarness() {
+    }
+
+    /** Starts {@code skiff daemon} with its data under {@code tmp}, listening on {@code socket}. */
+    static ServerProcess start(Path tmp, Path socket) {
+        ServerProcess daemon = ServerProcess.start("skiff-daemon", SkiffCli.command("daemon", "--data-root", tmp.resolve("data").toString(),
+                "--exec-root", tmp.resolve("exec").toString(), "-H", "unix://" + socket), null);
+        Optional<String> first = daemon.nextStdoutLine(Duration.ofSeconds(30));
+        assertThat(first).as(daemon.describe()).hasValueSatisfying(l -> assertThat(l).startsWith("skiff daemon listening on unix://" + socket));
+        return daemon;
+    }
+
+    /** The real docker CLI against the daemon, with its own config folder under {@code tmp}. */
+    static CommandResult docker(Path tmp, Path socket, String... args) {
+        List<String> command = new ArrayList<>(List.of(RequiredTool.DOCKER.command(), "-H", "unix://" + socket));
+        command.addAll(List.of(args));
+        return ExternalCommand.of(command).env("DOCKER_CONFIG", tmp.resolve("docker-config").toString())
+                .timeout(Duration.ofSeconds(120)).run();
+    }
+
+    /** The skiff CLI against the daemon. */
+    static CommandResult skiff(Path socket, String... args) {
+        List<String> all = new ArrayList<>(List.of("-H", "unix://" + socket));
+        all.addAll(List.of(args));
+        return SkiffCli.run(Duration.ofSeconds(120), all.toArray(String[]::new));
+    }
+}
