@@ -45,15 +45,20 @@ final class Humanize {
         return d.toHours() / 24 / 365 + " years";
     }
 
-    /** {@code 1982563} → {@code 1.98MB}: three significant digits, decimal units, no trailing zeros. */
+    /** {@code 1982563} → {@code 1.98MB}: three significant digits, decimal units, no trailing zeros (docker images). */
     static String size(long bytes) {
+        return size(bytes, 3);
+    }
+
+    /** go-units' HumanSizeWithPrecision: {@code significant} digits, decimal units, no trailing zeros. */
+    static String size(double bytes, int significant) {
         double size = bytes;
         int unit = 0;
         while (size >= 1000 && unit < DECIMAL_UNITS.length - 1) {
             size /= 1000;
             unit++;
         }
-        String number = new BigDecimal(size).round(new MathContext(3)).stripTrailingZeros().toPlainString();
+        String number = new BigDecimal(size).round(new MathContext(significant)).stripTrailingZeros().toPlainString();
         return number + DECIMAL_UNITS[unit];
     }
 }

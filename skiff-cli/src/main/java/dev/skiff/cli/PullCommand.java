@@ -10,15 +10,12 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
-import java.io.BufferedReader;
-import java.io.InputStreamReader;
-import java.nio.charset.StandardCharsets;
 import java.util.Map;
 import java.util.concurrent.Callable;
 
 /**
- * {@code skiff pull NAME[:TAG|@DIGEST]}: asks the daemon to pull and prints its progress messages as
- * docker does without a terminal, one line per message ({@code id: status}), then the reference.
+ * {@code skiff pull NAME[:TAG|@DIGEST]}: asks the daemon to pull and shows its progress as docker does
+ * (live bars on a terminal, a line per status change otherwise), then the reference.
  */
 @Command(name = "pull", mixinStandardHelpOptions = true, description = "Download an image from a registry.")
 final class PullCommand implements Callable<Integer> {
@@ -51,21 +48,11 @@ final class PullCommand implements Callable<Integer> {
                 JsonNode error = ImageCommands.JSON.readTree(r.readAll());
                 throw new Cli.UserError("Error response from daemon: " + error.path("message").asText("status " + r.status()));
             }
-            BufferedReader lines = new BufferedReader(new InputStreamReader(r.body(), StandardCharsets.UTF_8));
-            for (String line; (line = lines.readLine()) != null; ) {
-                if (line.isBlank()) {
-                    continue;
-                }
-                JsonNode m = ImageCommands.JSON.readTree(line);
-                if (m.has("errorDetail") || m.has("error")) {
-                    throw new Cli.UserError(m.path("errorDetail").path("message").asText(m.path("error").asText()));
-                }
-                String status = m.path("status").asText("");
-                String id = m.path("id").asText("");
-                if (quiet || status.equals("Downloading")) {
-                    continue; // docker shows these only as live bars on a terminal
-                }
-                System.out.println(id.isEmpty() ? status : id + ": " + status);
+            ProgressDisplay display = quiet ? null : ProgressDisplay.onStandardOutput();
+            if (display != null) {
+                display.show(r.body(), aux -> { });
+            } else {
+                ProgressDisplay.drain(r.body());
             }
         }
         System.out.println(ref); // docker ends with the full reference it pulled
