@@ -251,7 +251,8 @@ public final class ImagePuller {
         if (response.statusCode() / 100 != 2) {
             throw failure(response.statusCode(), RegistryClient.readAll(response), "blob " + blob.digest() + " of " + name);
         }
-        try (InputStream body = response.body(); ContentWriter writer = content.writer(blob.digest().algorithm())) {
+        try (InputStream body = new ResumingInputStream(response.body(), blob.size(), offset -> registry.blobFrom(blob.digest().toString(), offset));
+             ContentWriter writer = content.writer(blob.digest().algorithm())) {
             InputStream counted = new ProgressInputStream(body, blob, progress);
             Uncompressed u = uncompress(counted, blob, writer, name);
             checkDiffId(u, diffId, blob, name);

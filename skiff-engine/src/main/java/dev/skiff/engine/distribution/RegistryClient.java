@@ -73,6 +73,40 @@ final class RegistryClient {
         return response;
     }
 
+    /**
+     * The rest of a blob from {@code offset} on, to resume a download: a ranged GET; a registry that
+     * ignores the range sends it all and the bytes before {@code offset} are skipped.
+     */
+    InputStream blobFrom(String digest, long offset) throws IOException {
+        URI uri = URI.create(base + "/v2/" + repository + "/blobs/" + digest);
+        HttpRequest.Builder b = HttpRequest.newBuilder(uri).GET().timeout(Duration.ofMinutes(10)).header("User-Agent", USER_AGENT)
+                .header("Range", "bytes=" + offset + "-");
+        authorization.ifPresent(a -> b.header("Authorization", a));
+        HttpResponse<InputStream> response;
+        try {
+            response = http.send(b.build(), HttpResponse.BodyHandlers.ofInputStream());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new java.io.InterruptedIOException("interrupted while resuming the download of " + digest);
+        }
+        InputStream body = response.body();
+        if (response.statusCode() == 206) {
+            String range = response.headers().firstValue("Content-Range").orElse("");
+            if (!range.startsWith("bytes " + offset + "-")) {
+                body.close();
+                throw new IOException("the registry answered the range request for " + digest + " from byte " + offset
+                        + " with the range '" + range + "'");
+            }
+            return body;
+        }
+        if (response.statusCode() == 200) {
+            body.skipNBytes(offset);
+            return body;
+        }
+        discard(response);
+        throw new IOException("the registry answered HTTP " + response.statusCode() + " when asked for " + digest + " again");
+    }
+
     private HttpResponse<InputStream> send(URI uri, List<String> accept) {
         HttpRequest.Builder b = HttpRequest.newBuilder(uri).GET().timeout(Duration.ofMinutes(10)).header("User-Agent", USER_AGENT);
         accept.forEach(a -> b.header("Accept", a));
