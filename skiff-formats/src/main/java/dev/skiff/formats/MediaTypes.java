@@ -15,6 +15,8 @@ public final class MediaTypes {
     public static final String DOCKER_MANIFEST = "application/vnd.docker.distribution.manifest.v2+json";
     public static final String DOCKER_MANIFEST_LIST = "application/vnd.docker.distribution.manifest.list.v2+json";
     public static final String DOCKER_CONFIG = "application/vnd.docker.container.image.v1+json";
+    /** An uncompressed layer tar, as {@code docker save} archives hold them. */
+    public static final String DOCKER_LAYER = "application/vnd.docker.image.rootfs.diff.tar";
     public static final String DOCKER_LAYER_GZIP = "application/vnd.docker.image.rootfs.diff.tar.gzip";
     public static final String DOCKER_FOREIGN_LAYER_GZIP = "application/vnd.docker.image.rootfs.foreign.diff.tar.gzip";
     /** Schema 1 manifests: recognized so they can be refused with a clear message. */

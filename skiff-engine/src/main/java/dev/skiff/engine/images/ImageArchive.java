@@ -327,7 +327,7 @@ public final class ImageArchive {
     private record Link(String target) implements Staged {
     }
 
-    private record LayerWritten(Digest digest, long size, Digest diffId, long uncompressedSize) {
+    private record LayerWritten(String mediaType, Digest digest, long size, Digest diffId, long uncompressedSize) {
     }
 
     /** One image of the archive, checked and ready to record. */
@@ -591,7 +591,7 @@ public final class ImageArchive {
                         + ") has diff_id " + w.diffId() + " but the image's config says " + expected
                         + "; the archive is damaged or was tampered with, and nothing was loaded");
             }
-            layers.add(new Layer(Descriptor.of(MediaTypes.DOCKER_LAYER_GZIP, w.digest(), w.size()), w.diffId(),
+            layers.add(new Layer(Descriptor.of(w.mediaType(), w.digest(), w.size()), w.diffId(),
                     w.uncompressedSize()));
         }
         List<String> tags = new ArrayList<>();
@@ -657,26 +657,41 @@ public final class ImageArchive {
         }
     }
 
-    /** A layer tar (plain or gzip) hashed for its diff_id and recompressed deterministically into the store. */
+    /**
+     * A layer (plain tar or gzip) stored as the archive holds it, hashed for its diff_id on the way.
+     * A plain tar is not compressed here: loading stays as fast as writing the bytes, and a push
+     * compresses it (in parallel, deterministically) when a registry needs it.
+     */
     private LayerWritten writeLayer(InputStream in, String path, Set<Digest> added) {
         try (ContentWriter writer = content.writer()) {
-            DigestingOutputStream compressed = new DigestingOutputStream(writer, Digest.Algorithm.SHA256);
-            DeterministicGzipOutputStream gzip = new DeterministicGzipOutputStream(compressed);
-            DigestingOutputStream diff = new DigestingOutputStream(gzip, Digest.Algorithm.SHA256);
+            DigestingOutputStream raw = new DigestingOutputStream(writer, Digest.Algorithm.SHA256);
             BufferedInputStream source = new BufferedInputStream(new NonClosingInputStream(in), 1 << 16);
             source.mark(3);
             byte[] magic = source.readNBytes(3);
             source.reset();
-            InputStream tar = magic.length == 3 && (magic[0] & 0xff) == 0x1f && (magic[1] & 0xff) == 0x8b
-                    ? new GZIPInputStream(source, 1 << 16) : source;
-            tar.transferTo(diff);
-            gzip.finish();
-            Digest digest = compressed.digest();
+            boolean gzipped = magic.length == 3 && (magic[0] & 0xff) == 0x1f && (magic[1] & 0xff) == 0x8b;
+            Digest diffId;
+            long uncompressedSize;
+            Digest digest;
+            if (gzipped) {
+                DigestingOutputStream diff = new DigestingOutputStream(OutputStream.nullOutputStream(), Digest.Algorithm.SHA256);
+                InputStream tee = new BufferedInputStream(new TeeInputStream(source, raw), 1 << 16);
+                new GZIPInputStream(tee, 1 << 16).transferTo(diff);
+                tee.transferTo(OutputStream.nullOutputStream()); // whatever follows the gzip stream is part of the blob
+                diffId = diff.digest();
+                uncompressedSize = diff.count();
+                digest = raw.digest();
+            } else {
+                source.transferTo(raw);
+                digest = raw.digest();
+                diffId = digest;
+                uncompressedSize = raw.count();
+            }
             if (!content.contains(digest)) {
                 added.add(digest);
             }
             writer.commit(Optional.of(digest), Optional.empty());
-            return new LayerWritten(digest, writer.size(), diff.digest(), diff.count());
+            return new LayerWritten(gzipped ? MediaTypes.DOCKER_LAYER_GZIP : MediaTypes.DOCKER_LAYER, digest, writer.size(), diffId, uncompressedSize);
         } catch (IOException e) {
             throw new ArchiveException("could not read the layer " + path + " from the archive: " + e.getMessage(), e);
         } catch (ContentException e) {
