@@ -106,6 +106,10 @@ public final class ImagePuller {
                     + " layers but its config " + config.diffIds().size() + " diff_ids");
         }
         for (Descriptor layer : manifest.layers()) {
+            if (!isLayerMediaType(layer.mediaType())) {
+                throw new DistributionException("image " + name + " has a layer " + layer.digest() + " of media type '" + layer.mediaType()
+                        + "', which is not a filesystem layer skiff knows (an artifact, not an image?); nothing was stored");
+            }
             if (layer.mediaType().endsWith("+zstd") || layer.mediaType().endsWith(".zstd")) {
                 throw new DistributionException("image " + name + " has a zstd-compressed layer (" + layer.digest()
                         + "), which skiff cannot unpack yet; pull a gzip-compressed variant of the image");
@@ -128,6 +132,14 @@ public final class ImagePuller {
         progress.accept(new PullProgress.Digest(top.digest()));
         progress.accept(new PullProgress.Status(downloaded, ref.familiarString()));
         return images.byId(image.id()).orElse(image);
+    }
+
+    /** OCI and Docker layer types, distributable or not; their compression is told by the bytes. */
+    static boolean isLayerMediaType(String mediaType) {
+        return mediaType.startsWith("application/vnd.oci.image.layer.v1.tar")
+                || mediaType.startsWith("application/vnd.oci.image.layer.nondistributable.v1.tar")
+                || mediaType.startsWith("application/vnd.docker.image.rootfs.diff.tar")
+                || mediaType.startsWith("application/vnd.docker.image.rootfs.foreign.diff.tar");
     }
 
     private static Consumer<PullProgress> serialized(Consumer<PullProgress> listener) {

@@ -1,6 +1,5 @@
 package dev.skiff.engine.distribution;
 
-import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
 
@@ -18,6 +17,13 @@ final class ResumingInputStream extends InputStream {
     }
 
     static final int MAX_ATTEMPTS = 5;
+
+    /** The body ended before the blob did: the network's fault, not the blob's (so not an EOFException). */
+    static final class CutOff extends IOException {
+        CutOff(String message) {
+            super(message);
+        }
+    }
 
     private final Reopen reopen;
     private final long size;
@@ -50,7 +56,7 @@ final class ResumingInputStream extends InputStream {
             try {
                 int n = in.read(b, off, len);
                 if (n < 0 && position < size) {
-                    throw new EOFException("the connection closed after " + position + " of " + size + " bytes");
+                    throw new CutOff("the connection closed after " + position + " of " + size + " bytes");
                 }
                 if (n > 0) {
                     position += n;

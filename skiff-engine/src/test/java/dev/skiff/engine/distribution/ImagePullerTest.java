@@ -196,4 +196,57 @@ class ImagePullerTest {
                 .isInstanceOfSatisfying(DistributionException.class, e -> assertThat(e.notFound()).isTrue())
                 .hasMessage("manifest for " + address() + "/alice/app:nope not found: manifest unknown: manifest unknown");
     }
+
+    @Test
+    void aManifestThatIsNotWhatItsDigestSaysIsRefusedAndNothingIsStored() throws IOException {
+        Published p = publish("1", "one".getBytes());
+        byte[] tampered = new String(manifests.get(p.manifest().toString()), StandardCharsets.UTF_8).replace("\"schemaVersion\":2", "\"schemaVersion\": 2")
+                .getBytes(StandardCharsets.UTF_8);
+        manifests.put(p.manifest().toString(), tampered);
+        assertThatThrownBy(() -> puller.pull(ImageReference.parse(address() + "/alice/app@" + p.manifest()), Optional.empty(), x -> { }))
+                .isInstanceOf(DistributionException.class)
+                .hasMessageContaining("the manifest of " + address() + "/alice/app@" + p.manifest())
+                .hasMessageContaining("does not match its digest");
+        assertThat(content.list()).isEmpty();
+        assertThat(images.list()).isEmpty();
+    }
+
+    @Test
+    void aTruncatedLayerIsNamedAfterTheRetriesAndNothingIsStored() throws IOException {
+        Published p = publish("1", new byte[200_000]);
+        String layer = p.layers().getFirst().toString();
+        byte[] whole = blobs.get(layer);
+        blobs.put(layer, java.util.Arrays.copyOf(whole, whole.length / 2)); // every answer ends halfway
+        assertThatThrownBy(() -> puller.pull(ImageReference.parse(address() + "/alice/app:1"), Optional.empty(), x -> { }))
+                .isInstanceOf(DistributionException.class)
+                .hasMessageContaining(address() + "/alice/app:1")
+                .hasMessageContaining(layer)
+                .hasMessageContaining("pull again");
+        assertThat(content.contains(p.layers().getFirst())).isFalse();
+        assertThat(content.contains(p.manifest())).isFalse();
+        assertThat(images.list()).isEmpty();
+    }
+
+    @Test
+    void aLayerOfAnUnknownMediaTypeIsRefusedByName() throws IOException {
+        Published p = publish("1", "one".getBytes());
+        manifests.put("1", new String(manifests.get("1"), StandardCharsets.UTF_8)
+                .replace("application/vnd.oci.image.layer.v1.tar+gzip", "application/vnd.example.sbom+json").getBytes(StandardCharsets.UTF_8));
+        assertThatThrownBy(() -> puller.pull(ImageReference.parse(address() + "/alice/app:1"), Optional.empty(), x -> { }))
+                .isInstanceOf(DistributionException.class)
+                .hasMessageContaining(address() + "/alice/app:1")
+                .hasMessageContaining(p.layers().getFirst().toString())
+                .hasMessageContaining("application/vnd.example.sbom+json");
+        assertThat(content.contains(p.layers().getFirst())).isFalse();
+        assertThat(images.list()).isEmpty();
+    }
+
+    @Test
+    void aManifestOfAnUnknownMediaTypeIsRefused() {
+        manifests.put("1", "{\"schemaVersion\":2,\"mediaType\":\"application/vnd.example.thing+json\"}".getBytes(StandardCharsets.UTF_8));
+        assertThatThrownBy(() -> puller.pull(ImageReference.parse(address() + "/alice/app:1"), Optional.empty(), x -> { }))
+                .isInstanceOf(DistributionException.class)
+                .hasMessageContaining("the manifest of " + address() + "/alice/app:1 cannot be used");
+        assertThat(images.list()).isEmpty();
+    }
 }
