@@ -197,9 +197,9 @@ public final class EngineClient {
     /** No daemon answers at the address: the one-line message says how to start one. */
     public static final class DaemonNotRunningException extends ClientException {
         DaemonNotRunningException(Host host) {
-            super("cannot connect to the skiff daemon at " + host + ": is it running? Start it with 'sudo skiff daemon'"
+            super("cannot connect to the skiff daemon at " + host + ": is it running? Start it with 'sudo skiff daemon"
                     + (host instanceof Host.Unix u && !u.path().toString().equals("/run/skiff/skiff.sock")
-                    ? " -H " + host : "") + ", or point -H / SKIFF_HOST at a running one");
+                    ? " -H " + host : "") + "', or point -H / SKIFF_HOST at a running one");
         }
     }
 
