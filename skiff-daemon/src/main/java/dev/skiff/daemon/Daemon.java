@@ -2,7 +2,10 @@ package dev.skiff.daemon;
 
 import dev.skiff.daemon.api.EngineApi;
 import dev.skiff.engine.content.ContentStore;
+import dev.skiff.engine.images.ImageEvent;
 import dev.skiff.engine.images.ImageStore;
+import dev.skiff.engine.snapshots.LayerBlob;
+import dev.skiff.engine.snapshots.Snapshotter;
 import dev.skiff.http.HttpServer;
 import dev.skiff.http.RequestLog;
 
@@ -11,6 +14,7 @@ import java.io.PrintStream;
 import java.nio.file.Files;
 import java.time.Instant;
 import java.util.Optional;
+import java.util.stream.Collectors;
 
 /** A running daemon: the data root it owns and the Engine API it serves. */
 public final class Daemon implements AutoCloseable {
@@ -28,7 +32,14 @@ public final class Daemon implements AutoCloseable {
         try {
             Files.createDirectories(options.execRoot());
             ContentStore content = ContentStore.open(options.dataRoot());
-            ImageStore images = ImageStore.open(options.dataRoot(), content, new DockerReferences(), event -> { });
+            Snapshotter snapshots = Snapshotter.open(options.dataRoot(), content);
+            ImageStore images = ImageStore.open(options.dataRoot(), content, new DockerReferences(), event -> {
+                if (event instanceof ImageEvent.Deleted deleted) {
+                    deleted.releasedChainIds().forEach(snapshots::remove);
+                }
+            }, layers -> snapshots.ensure(layers.stream().map(l -> new LayerBlob(l.blob().digest(), l.diffId())).toList()));
+            // layers a pull unpacked before it died, or whose image went while the daemon was down
+            snapshots.retainOnly(images.list().stream().flatMap(i -> i.chainIds().stream()).collect(Collectors.toSet()));
             EngineApi api = new EngineApi(new EngineInfo(options.dataRoot(), Instant.now()), images, content);
             HttpServer.Site site = new HttpServer.Site(api, EngineApi.DEFAULT_HEADERS, requestLog.map(RequestLog::lines));
             HttpServer server = HttpServer.start(site, options.listeners());

@@ -23,6 +23,7 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
  * syncfs. Straight to libc through FFM; a failing call throws {@link Errno} with the path, the
  * call and the system's own words, never a bare number.
  */
+@SuppressWarnings("restricted") // calling libc is the point; the launcher and tests enable native access
 final class LinuxCalls {
     static final int ENOENT = 2;
     static final int EPERM = 1;
