@@ -9,6 +9,7 @@ import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
+import java.nio.file.InvalidPathException;
 import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -93,7 +94,12 @@ final class LayerApplier {
      */
     void apply(TarArchiveInputStream tar) throws IOException {
         for (TarArchiveEntry e; (e = tar.getNextEntry()) != null; ) {
-            applyEntry(e, tar);
+            try {
+                applyEntry(e, tar);
+            } catch (InvalidPathException ex) {
+                throw refuse(e.getName(), "the name cannot be a file name here (" + ex.getReason() + "); if it is not "
+                        + "ASCII, start the daemon in a UTF-8 locale (LANG=C.UTF-8), as ./skiff does");
+            }
         }
         for (Runnable r : directoryTimes) {
             r.run();
@@ -131,7 +137,7 @@ final class LayerApplier {
             if (target.isEmpty() || target.indexOf('\0') >= 0) {
                 throw refuse(name, "it is a symbolic link with an empty or invalid target");
             }
-            Files.createSymbolicLink(path, Path.of(target));
+            LinuxCalls.symlink(target, path);
         } else if (e.isLink()) {
             Files.createLink(path, hardLinkTarget(name, e.getLinkName()));
             return; // the link shares its target's inode, owner, mode and times

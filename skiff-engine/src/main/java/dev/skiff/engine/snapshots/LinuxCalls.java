@@ -46,6 +46,7 @@ final class LinuxCalls {
     private static final MemoryLayout TIMESPEC_PAIR = MemoryLayout.sequenceLayout(4, JAVA_LONG);
 
     private static final MethodHandle MKNODAT = call("mknodat", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT, JAVA_LONG));
+    private static final MethodHandle SYMLINK = call("symlink", FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS));
     private static final MethodHandle LCHOWN = call("lchown", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT));
     private static final MethodHandle FCHMODAT = call("fchmodat", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT));
     private static final MethodHandle UTIMENSAT = call("utimensat", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, ADDRESS, JAVA_INT));
@@ -80,6 +81,19 @@ final class LinuxCalls {
             int rc = (int) MKNODAT.invokeExact(state, AT_FDCWD, cString(arena, path), type | (permissions & 07777),
                     makedev(major, minor));
             check(rc, state, "mknod", path);
+        } catch (Errno e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new AssertionError(t);
+        }
+    }
+
+    /** {@code symlink(2)}: {@code target} byte for byte (a {@link Path} would drop a trailing or doubled slash). */
+    static void symlink(String target, Path link) throws Errno {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment state = arena.allocate(CAPTURE);
+            int rc = (int) SYMLINK.invokeExact(state, arena.allocateFrom(target), cString(arena, link));
+            check(rc, state, "symlink", link);
         } catch (Errno e) {
             throw e;
         } catch (Throwable t) {

@@ -50,6 +50,8 @@ class SnapshotterTest {
                 .dir("tmp", 01777)
                 .dir("shared", 02775)
                 .symlink("bin/sh", "su")
+                .symlink("bin/dirlink", "../tmp//")
+                .file("usr/share/doc/caf\u00e9/na\u00efve \u2603.txt", "utf-8 names\n")
                 .hardlink("bin/su2", "bin/su")
                 .device("dev/null", TarConstants.LF_CHR, 1, 3)
                 .device("dev/loop9", TarConstants.LF_BLK, 7, 9)
@@ -74,6 +76,8 @@ class SnapshotterTest {
         // implied directories are root's, 0755
         assertThat(mode(fs.resolve("home/alice"))).isEqualTo(040755);
         assertThat(Files.readSymbolicLink(fs.resolve("bin/sh"))).isEqualTo(Path.of("su"));
+        assertThat(readlink(fs.resolve("bin/dirlink"))).isEqualTo("../tmp//"); // byte for byte
+        assertThat(Files.readString(fs.resolve("usr/share/doc/caf\u00e9/na\u00efve \u2603.txt"))).isEqualTo("utf-8 names\n");
         assertThat(Files.getAttribute(fs.resolve("bin/su2"), "unix:ino"))
                 .isEqualTo(Files.getAttribute(fs.resolve("bin/su"), "unix:ino"));
         assertThat(Files.getAttribute(fs.resolve("dev/null"), "unix:mode", NOFOLLOW)).isEqualTo(020666);
@@ -209,6 +213,13 @@ class SnapshotterTest {
         try (Stream<Path> entries = Files.list(dataRoot.resolve("snapshots"))) {
             return entries.map(p -> p.getFileName().toString()).sorted().toList();
         }
+    }
+
+    private static String readlink(Path p) throws Exception {
+        Process readlink = new ProcessBuilder("readlink", p.toString()).start();
+        String out = new String(readlink.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(readlink.waitFor()).isZero();
+        return out.stripTrailing();
     }
 
     static int mode(Path p) throws Exception {
