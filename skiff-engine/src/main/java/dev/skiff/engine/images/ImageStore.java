@@ -185,6 +185,14 @@ public final class ImageStore {
                     + layerDiffIds + " are not the config's rootfs.diff_ids " + config.diffIds());
         }
         unpackLayers(layers); // outside the lock: unpacking takes long, and other pulls may wait for it
+        Image recorded = record(configDigest, manifest, layers, config);
+        // Again, now that the image holds its layers: a removal of another image that released one of
+        // them while this one was not yet recorded has made the unpacker unpack it anew.
+        unpackLayers(layers);
+        return recorded;
+    }
+
+    private Image record(Digest configDigest, Optional<Descriptor> manifest, List<Layer> layers, ImageConfig config) {
         lock.lock();
         try {
             Stored existing = images.get(configDigest);

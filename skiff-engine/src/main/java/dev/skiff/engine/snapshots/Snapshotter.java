@@ -19,6 +19,7 @@ import java.nio.file.StandardCopyOption;
 import java.security.DigestInputStream;
 import java.security.MessageDigest;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
@@ -29,6 +30,7 @@ import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Supplier;
 import java.util.regex.Pattern;
 import java.util.zip.GZIPInputStream;
 import java.util.zip.ZipException;
@@ -157,27 +159,7 @@ public final class Snapshotter {
 
     /** Removes a snapshot; removing one that is not there does nothing. @return whether it was there */
     public boolean remove(Digest chainId) {
-        Path doomed;
-        lock.lock();
-        try {
-            Stored s = committed.get(chainId);
-            if (s == null) {
-                return false;
-            }
-            doomed = dir.resolve(TEMP_PREFIX + "removed-" + s.number() + "-" + UUID.randomUUID());
-            try {
-                Files.move(dir.resolve(Integer.toString(s.number())), doomed, StandardCopyOption.ATOMIC_MOVE);
-                AtomicFiles.syncDirectory(dir);
-            } catch (IOException e) {
-                throw new SnapshotException("cannot remove the snapshot of layer " + chainId + " in "
-                        + dir.resolve(Integer.toString(s.number())) + ": " + e.getMessage(), e);
-            }
-            committed.remove(chainId);
-        } finally {
-            lock.unlock();
-        }
-        deleteQuietly(doomed); // if this fails, the next start finishes it
-        return true;
+        return !removeUnused(List.of(chainId), Set::of).isEmpty();
     }
 
     /**
@@ -185,14 +167,57 @@ public final class Snapshotter {
      * chain IDs, for layers unpacked by a pull that died before its image was recorded.
      */
     public void retainOnly(Set<Digest> chainIds) {
-        List<Digest> unused;
+        List<Digest> all;
         lock.lock();
         try {
-            unused = committed.keySet().stream().filter(c -> !chainIds.contains(c)).toList();
+            all = List.copyOf(committed.keySet());
         } finally {
             lock.unlock();
         }
-        unused.forEach(this::remove);
+        removeUnused(all, () -> chainIds);
+    }
+
+    /**
+     * Removes those of {@code candidates} that {@code inUse} does not name. {@code inUse} is asked
+     * while no {@link #ensure} can look a snapshot up, so a caller that records an image and then
+     * calls {@link #ensure} for it never loses a layer to a removal racing with it: either the
+     * removal sees the image, or the ensure sees the removal and unpacks the layer again.
+     *
+     * @return the chain IDs removed
+     */
+    public List<Digest> removeUnused(Collection<Digest> candidates, Supplier<Set<Digest>> inUse) {
+        List<Path> doomed = new ArrayList<>();
+        List<Digest> removed = new ArrayList<>();
+        lock.lock();
+        try {
+            Set<Digest> keep = inUse.get();
+            for (Digest chainId : candidates) {
+                Stored s = committed.get(chainId);
+                if (s == null || keep.contains(chainId)) {
+                    continue;
+                }
+                Path from = dir.resolve(Integer.toString(s.number()));
+                Path to = dir.resolve(TEMP_PREFIX + "removed-" + s.number() + "-" + UUID.randomUUID());
+                try {
+                    Files.move(from, to, StandardCopyOption.ATOMIC_MOVE);
+                } catch (IOException e) {
+                    throw new SnapshotException("cannot remove the snapshot of layer " + chainId + " in " + from
+                            + ": " + e.getMessage() + "; check the data root's permissions", e);
+                }
+                committed.remove(chainId);
+                doomed.add(to);
+                removed.add(chainId);
+            }
+            if (!doomed.isEmpty()) {
+                AtomicFiles.syncDirectory(dir);
+            }
+        } catch (IOException e) {
+            throw new SnapshotException("cannot sync " + dir + ": " + e.getMessage(), e);
+        } finally {
+            lock.unlock();
+        }
+        doomed.forEach(Snapshotter::deleteQuietly); // if this fails, the next start finishes it
+        return removed;
     }
 
     // ---- internals

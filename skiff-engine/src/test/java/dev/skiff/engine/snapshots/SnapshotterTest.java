@@ -209,6 +209,33 @@ class SnapshotterTest {
         assertThat(Snapshotter.open(dataRoot, content).list()).containsExactly(other);
     }
 
+    @Test
+    void anEnsureRacingARemovalGetsTheLayerUnpackedAgain() throws Exception {
+        LayerBlob layer = LayerTar.store(content, new LayerTar().file("a", "1").build());
+        Snapshot first = snapshotter.ensure(List.of(layer)).getFirst();
+        java.util.concurrent.CompletableFuture<Snapshot> racing = new java.util.concurrent.CompletableFuture<>();
+
+        assertThat(snapshotter.removeUnused(List.of(first.chainId()), () -> Set.of(first.chainId()))).isEmpty();
+        List<Digest> removed = snapshotter.removeUnused(List.of(first.chainId()), () -> {
+            // an image being recorded with this layer calls ensure now: it must wait for this removal
+            Thread.ofVirtual().start(() -> racing.complete(snapshotter.ensure(List.of(layer)).getFirst()));
+            try {
+                Thread.sleep(300);
+            } catch (InterruptedException e) {
+                throw new AssertionError(e);
+            }
+            assertThat(racing).isNotDone();
+            return Set.of();
+        });
+
+        assertThat(removed).containsExactly(first.chainId());
+        Snapshot again = racing.get(30, java.util.concurrent.TimeUnit.SECONDS);
+        assertThat(again.fs()).isEqualTo(dataRoot.resolve("snapshots/2/fs"));
+        assertThat(Files.readString(again.fs().resolve("a"))).isEqualTo("1");
+        assertThat(snapshotter.get(first.chainId())).contains(again);
+        assertThat(first.fs()).doesNotExist();
+    }
+
     private List<String> snapshotDirEntries() throws Exception {
         try (Stream<Path> entries = Files.list(dataRoot.resolve("snapshots"))) {
             return entries.map(p -> p.getFileName().toString()).sorted().toList();
