@@ -29,6 +29,11 @@ import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Supplier;
 import java.util.regex.Pattern;
@@ -62,6 +67,8 @@ public final class Snapshotter {
     private static final Pattern NUMBER = Pattern.compile("[1-9][0-9]{0,9}");
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final int SCHEMA_VERSION = 1;
+    /** Enough to keep two cores and a disk busy; more would only make each layer take longer. */
+    static final int PARALLEL_UNPACKS = 3;
 
     private final Path dir;
     private final BlobReader blobs;
@@ -138,21 +145,62 @@ public final class Snapshotter {
     // ---- changing
 
     /**
-     * Makes sure each layer of an image has its snapshot, unpacking the missing ones bottom first.
-     * A layer another thread is unpacking is waited for, not unpacked again.
+     * Makes sure each layer of an image has its snapshot. Missing ones are unpacked concurrently
+     * (a layer's directory does not depend on its parent's; only its chain ID does), at most
+     * {@link #PARALLEL_UNPACKS} at a time. A layer another thread is unpacking is waited for, not
+     * unpacked again.
      *
      * @param layers an image's layers, bottom first
      * @return their snapshots, bottom first
-     * @throws SnapshotException when a layer is unsafe or damaged, or the disk refuses; nothing of
-     *                           that layer is left behind
+     * @throws SnapshotException for the lowest layer that is unsafe or damaged, or that the disk
+     *                           refuses; nothing of a failed layer is left behind
      */
     public List<Snapshot> ensure(List<LayerBlob> layers) {
         List<Digest> chain = chainIds(layers.stream().map(LayerBlob::diffId).toList());
         List<Snapshot> out = new ArrayList<>(layers.size());
-        Optional<Digest> parent = Optional.empty();
-        for (int i = 0; i < layers.size(); i++) {
-            out.add(ensureOne(chain.get(i), parent, layers.get(i)));
-            parent = Optional.of(chain.get(i));
+        List<Integer> missing = new ArrayList<>();
+        lock.lock();
+        try {
+            for (int i = 0; i < layers.size(); i++) {
+                Stored s = committed.get(chain.get(i));
+                out.add(s == null ? null : s.snapshot());
+                if (s == null) {
+                    missing.add(i);
+                }
+            }
+        } finally {
+            lock.unlock();
+        }
+        if (missing.size() == 1) {
+            int i = missing.getFirst();
+            out.set(i, ensureOne(chain.get(i), i == 0 ? Optional.empty() : Optional.of(chain.get(i - 1)), layers.get(i)));
+        } else if (!missing.isEmpty()) {
+            Semaphore slots = new Semaphore(PARALLEL_UNPACKS);
+            Map<Integer, Future<Snapshot>> futures = new HashMap<>();
+            try (ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor()) {
+                for (int i : missing) {
+                    Optional<Digest> parent = i == 0 ? Optional.empty() : Optional.of(chain.get(i - 1));
+                    futures.put(i, pool.submit(() -> {
+                        slots.acquire();
+                        try {
+                            return ensureOne(chain.get(i), parent, layers.get(i));
+                        } finally {
+                            slots.release();
+                        }
+                    }));
+                }
+                for (int i : missing) {
+                    out.set(i, futures.get(i).get());
+                }
+            } catch (ExecutionException e) {
+                if (e.getCause() instanceof SnapshotException se) {
+                    throw se;
+                }
+                throw new SnapshotException("unpacking failed: " + e.getCause(), e.getCause());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new SnapshotException("unpacking was interrupted", e);
+            }
         }
         return List.copyOf(out);
     }

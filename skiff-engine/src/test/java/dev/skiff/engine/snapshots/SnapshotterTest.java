@@ -112,6 +112,30 @@ class SnapshotterTest {
     }
 
     @Test
+    void layersUnpackConcurrentlyAndABadOneIsNamed() throws Exception {
+        List<LayerBlob> layers = new ArrayList<>();
+        for (int i = 0; i < 6; i++) {
+            layers.add(LayerTar.store(content, new LayerTar().file("layer" + i, "n" + i).build()));
+        }
+        byte[] bad = new LayerTar().file("../escape", "x").build();
+        layers.set(3, LayerTar.store(content, bad));
+
+        assertThatThrownBy(() -> snapshotter.ensure(layers))
+                .isInstanceOf(SnapshotException.class)
+                .hasMessageStartingWith("cannot unpack layer " + Digest.sha256(bad) + ": ");
+        // the others are whole (the daemon's next start drops them if no image gets them)
+        assertThat(snapshotter.list()).hasSize(5);
+        assertThat(snapshotDirEntries()).hasSize(5).noneMatch(n -> n.startsWith("tmp-"));
+
+        layers.set(3, LayerTar.store(content, new LayerTar().file("layer3", "n3").build()));
+        List<Snapshot> all = snapshotter.ensure(layers);
+        for (int i = 0; i < 6; i++) {
+            assertThat(Files.readString(all.get(i).fs().resolve("layer" + i))).isEqualTo("n" + i);
+            assertThat(all.get(i).parent()).isEqualTo(i == 0 ? java.util.Optional.empty() : java.util.Optional.of(all.get(i - 1).chainId()));
+        }
+    }
+
+    @Test
     void aLayerWhoseTarIsNotItsDiffIdLeavesNothing() throws Exception {
         byte[] tar = new LayerTar().file("a", "1").build();
         LayerBlob wrong = new LayerBlob(content.put(tar), Digest.sha256("something else".getBytes(StandardCharsets.UTF_8)));
