@@ -2,7 +2,11 @@ package dev.skiff.daemon;
 
 import dev.skiff.daemon.api.EngineApi;
 import dev.skiff.engine.content.ContentStore;
+import dev.skiff.engine.images.ImageEvent;
 import dev.skiff.engine.images.ImageStore;
+import dev.skiff.engine.snapshots.LayerBlob;
+import dev.skiff.engine.snapshots.Snapshotter;
+import dev.skiff.formats.Digest;
 import dev.skiff.http.HttpServer;
 import dev.skiff.http.RequestLog;
 
@@ -11,6 +15,9 @@ import java.io.PrintStream;
 import java.nio.file.Files;
 import java.time.Instant;
 import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.stream.Collectors;
 
 /** A running daemon: the data root it owns and the Engine API it serves. */
 public final class Daemon implements AutoCloseable {
@@ -28,7 +35,17 @@ public final class Daemon implements AutoCloseable {
         try {
             Files.createDirectories(options.execRoot());
             ContentStore content = ContentStore.open(options.dataRoot());
-            ImageStore images = ImageStore.open(options.dataRoot(), content, new DockerReferences(), event -> { });
+            Snapshotter snapshots = Snapshotter.open(options.dataRoot(), content);
+            AtomicReference<ImageStore> store = new AtomicReference<>();
+            ImageStore images = ImageStore.open(options.dataRoot(), content, new DockerReferences(), event -> {
+                if (event instanceof ImageEvent.Deleted deleted) {
+                    // asked again at removal: a pull may have recorded an image with these layers meanwhile
+                    snapshots.removeUnused(deleted.releasedChainIds(), () -> chainIds(store.get()));
+                }
+            }, layers -> snapshots.ensure(layers.stream().map(l -> new LayerBlob(l.blob().digest(), l.diffId())).toList()));
+            store.set(images);
+            // layers a pull unpacked before it died, or whose image went while the daemon was down
+            snapshots.retainOnly(chainIds(images));
             EngineApi api = new EngineApi(new EngineInfo(options.dataRoot(), Instant.now()), images, content);
             HttpServer.Site site = new HttpServer.Site(api, EngineApi.DEFAULT_HEADERS, requestLog.map(RequestLog::lines));
             HttpServer server = HttpServer.start(site, options.listeners());
@@ -37,6 +54,10 @@ public final class Daemon implements AutoCloseable {
             lock.close();
             throw e;
         }
+    }
+
+    private static Set<Digest> chainIds(ImageStore images) {
+        return images.list().stream().flatMap(i -> i.chainIds().stream()).collect(Collectors.toSet());
     }
 
     public Optional<java.net.InetSocketAddress> tcpAddress() {

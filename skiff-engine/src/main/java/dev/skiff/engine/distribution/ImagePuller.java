@@ -34,7 +34,8 @@ import java.util.zip.GZIPInputStream;
 /**
  * {@code docker pull}: resolves a reference to a manifest (choosing this machine's platform from an
  * index), downloads the config and the layers concurrently into the content store, verifying every
- * digest and every layer's diff_id before a blob is committed, then records, tags and digests the image.
+ * digest and every layer's diff_id before a blob is committed, unpacks each layer (through the image
+ * store's unpacker) as soon as it and the layers below it are in, then records, tags and digests the image.
  * Nothing is reported before the manifest is found, so a caller can still answer a missing image with
  * a plain error.
  */
@@ -231,7 +232,11 @@ public final class ImagePuller {
             try {
                 for (Future<Layer> f : futures) {
                     layers.add(f.get());
+                    images.unpackLayers(layers); // this one while the layers above still download
                 }
+            } catch (RuntimeException e) {
+                pool.shutdownNow();
+                throw e;
             } catch (ExecutionException e) {
                 pool.shutdownNow();
                 if (e.getCause() instanceof RuntimeException r) {

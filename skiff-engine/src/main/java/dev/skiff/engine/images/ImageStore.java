@@ -52,6 +52,7 @@ public final class ImageStore {
     private final ContentStore content;
     private final ReferenceSyntax syntax;
     private final Consumer<ImageEvent> listener;
+    private final LayerUnpacker unpacker;
     private final ReentrantLock lock = new ReentrantLock();
     private final Map<Digest, Stored> images = new HashMap<>();
     private final TreeMap<String, Digest> references = new TreeMap<>();
@@ -68,13 +69,15 @@ public final class ImageStore {
         }
     }
 
-    private ImageStore(Path dataRoot, ContentStore content, ReferenceSyntax syntax, Consumer<ImageEvent> listener) {
+    private ImageStore(Path dataRoot, ContentStore content, ReferenceSyntax syntax, Consumer<ImageEvent> listener,
+                       LayerUnpacker unpacker) {
         this.dir = dataRoot.resolve("images");
         this.byId = dir.resolve("by-id");
         this.referencesFile = dir.resolve("references.json");
         this.content = content;
         this.syntax = syntax;
         this.listener = listener;
+        this.unpacker = unpacker;
     }
 
     /**
@@ -86,7 +89,17 @@ public final class ImageStore {
      */
     public static ImageStore open(Path dataRoot, ContentStore content, ReferenceSyntax syntax,
                                   Consumer<ImageEvent> listener) {
-        ImageStore store = new ImageStore(dataRoot, content, syntax, listener);
+        return open(dataRoot, content, syntax, listener, LayerUnpacker.NONE);
+    }
+
+    /**
+     * Opens the store as {@link #open(Path, ContentStore, ReferenceSyntax, Consumer)} does, with
+     * {@code unpacker} run on an image's layers before {@link #put} records it: a recorded image's
+     * layers are unpacked.
+     */
+    public static ImageStore open(Path dataRoot, ContentStore content, ReferenceSyntax syntax,
+                                  Consumer<ImageEvent> listener, LayerUnpacker unpacker) {
+        ImageStore store = new ImageStore(dataRoot, content, syntax, listener, unpacker);
         store.load();
         return store;
     }
@@ -154,6 +167,7 @@ public final class ImageStore {
      * @param manifest     the manifest blob, when the image has one
      * @param layers       bottom first; their diff_ids must be the config's
      * @throws ImageStoreException when a blob is missing or the layers do not match the config
+     * @throws dev.skiff.engine.EngineException when a layer cannot be unpacked
      */
     public Image put(Digest configDigest, Optional<Descriptor> manifest, List<Layer> layers) {
         ImageConfig config;
@@ -170,6 +184,15 @@ public final class ImageStore {
             throw new ImageStoreException("cannot record image " + configDigest + ": its layers' diff_ids "
                     + layerDiffIds + " are not the config's rootfs.diff_ids " + config.diffIds());
         }
+        unpackLayers(layers); // outside the lock: unpacking takes long, and other pulls may wait for it
+        Image recorded = record(configDigest, manifest, layers, config);
+        // Again, now that the image holds its layers: a removal of another image that released one of
+        // them while this one was not yet recorded has made the unpacker unpack it anew.
+        unpackLayers(layers);
+        return recorded;
+    }
+
+    private Image record(Digest configDigest, Optional<Descriptor> manifest, List<Layer> layers, ImageConfig config) {
         lock.lock();
         try {
             Stored existing = images.get(configDigest);
@@ -194,6 +217,19 @@ public final class ImageStore {
             return view(stored);
         } finally {
             lock.unlock();
+        }
+    }
+
+    /**
+     * Unpacks layers (bottom first) ahead of {@link #put}, so a pull can unpack each layer as soon as
+     * it and the layers below it are downloaded; {@link #put} then finds them done.
+     */
+    public void unpackLayers(List<Layer> layers) {
+        try {
+            unpacker.unpack(List.copyOf(layers));
+        } catch (BlobNotFoundException e) {
+            throw new ImageStoreException("cannot unpack the layers: " + e.getMessage()
+                    + " (was it removed with another image meanwhile?); pull, load or import the image again", e);
         }
     }
 

@@ -6,6 +6,12 @@ import dev.skiff.engine.content.ContentStore;
 import dev.skiff.engine.images.Image;
 import dev.skiff.engine.images.ImageStore;
 import dev.skiff.engine.images.ReferenceSyntax;
+import dev.skiff.engine.snapshots.LayerBlob;
+import dev.skiff.engine.snapshots.Snapshot;
+import dev.skiff.engine.snapshots.SnapshotException;
+import dev.skiff.engine.snapshots.Snapshotter;
+import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
+import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
 import dev.skiff.formats.Digest;
 import dev.skiff.formats.ImageReference;
 import org.junit.jupiter.api.AfterEach;
@@ -66,19 +72,21 @@ class ImagePullerTest {
         });
         server.start();
         content = ContentStore.open(root);
-        images = ImageStore.open(root, content, new ReferenceSyntax() {
-            @Override
-            public String normalize(String text) {
-                return ImageReference.parse(text).withDefaultTag().toString();
-            }
-
-            @Override
-            public String familiar(String fullReference) {
-                return ImageReference.parse(fullReference).familiarString();
-            }
-        }, e -> { });
+        images = ImageStore.open(root, content, SYNTAX, e -> { });
         puller = new ImagePuller(content, images, RegistryClient.newHttpClient(), "linux", "amd64");
     }
+
+    static final ReferenceSyntax SYNTAX = new ReferenceSyntax() {
+        @Override
+        public String normalize(String text) {
+            return ImageReference.parse(text).withDefaultTag().toString();
+        }
+
+        @Override
+        public String familiar(String fullReference) {
+            return ImageReference.parse(fullReference).familiarString();
+        }
+    };
 
     @AfterEach
     void stop() {
@@ -248,5 +256,48 @@ class ImagePullerTest {
                 .isInstanceOf(DistributionException.class)
                 .hasMessageContaining("the manifest of " + address() + "/alice/app:1 cannot be used");
         assertThat(images.list()).isEmpty();
+    void everyLayerIsUnpackedIntoASnapshotBeforeTheImageIsRecorded() throws IOException {
+        Snapshotter snapshots = Snapshotter.open(root, content);
+        ImageStore unpacking = ImageStore.open(root.resolve("unpacking"), content, SYNTAX, e -> { },
+                layers -> snapshots.ensure(layers.stream().map(l -> new LayerBlob(l.blob().digest(), l.diffId())).toList()));
+        ImagePuller pulling = new ImagePuller(content, unpacking, RegistryClient.newHttpClient(), "linux", "amd64");
+        publish("1", tar("etc/motd", "hello"), tar("etc/.wh.motd", ""), tar("bin/tool", "#!/bin/sh"));
+
+        Image image = pulling.pull(ImageReference.parse(address() + "/alice/app:1"), Optional.empty(), x -> { });
+
+        List<Snapshot> s = image.chainIds().stream().map(c -> snapshots.get(c).orElseThrow()).toList();
+        assertThat(java.nio.file.Files.readString(s.get(0).fs().resolve("etc/motd"))).isEqualTo("hello");
+        assertThat(java.nio.file.Files.getAttribute(s.get(1).fs().resolve("etc/motd"), "unix:mode",
+                java.nio.file.LinkOption.NOFOLLOW_LINKS)).isEqualTo(020000);
+        assertThat(s.get(2).parent()).contains(s.get(1).chainId());
+        assertThat(snapshots.lowerDirs(image.chainIds())).containsExactly(s.get(2).fs(), s.get(1).fs(), s.get(0).fs());
+    }
+
+    @Test
+    void anImageWithALayerThatCannotBeUnpackedIsNotRecorded() throws IOException {
+        Snapshotter snapshots = Snapshotter.open(root, content);
+        ImageStore unpacking = ImageStore.open(root.resolve("unpacking"), content, SYNTAX, e -> { },
+                layers -> snapshots.ensure(layers.stream().map(l -> new LayerBlob(l.blob().digest(), l.diffId())).toList()));
+        ImagePuller pulling = new ImagePuller(content, unpacking, RegistryClient.newHttpClient(), "linux", "amd64");
+        publish("1", tar("ok", "fine"), tar("../escape", "evil"));
+
+        assertThatThrownBy(() -> pulling.pull(ImageReference.parse(address() + "/alice/app:1"), Optional.empty(), x -> { }))
+                .isInstanceOf(SnapshotException.class)
+                .hasMessageContaining("\"../escape\" points outside the layer");
+        assertThat(unpacking.list()).isEmpty();
+        assertThat(snapshots.list()).hasSize(1); // the good bottom layer; the daemon's next start drops it
+    }
+
+    static byte[] tar(String name, String text) throws IOException {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        try (TarArchiveOutputStream tar = new TarArchiveOutputStream(bytes)) {
+            byte[] data = text.getBytes(StandardCharsets.UTF_8);
+            TarArchiveEntry e = new TarArchiveEntry(name, org.apache.commons.compress.archivers.tar.TarConstants.LF_NORMAL, true);
+            e.setSize(data.length);
+            tar.putArchiveEntry(e);
+            tar.write(data);
+            tar.closeArchiveEntry();
+        }
+        return bytes.toByteArray();
     }
 }
