@@ -46,8 +46,8 @@ final class ArchiveApi {
             return true;
         } catch (ImageNotFoundException e) {
             throw ApiException.notFound(e.getMessage());
-        } catch (ArchiveException | FormatException e) {
-            throw ApiException.badRequest(e.getMessage());
+        } catch (ArchiveException | FormatException | dev.skiff.engine.snapshots.SnapshotException e) {
+            throw ApiException.badRequest(e.getMessage()); // a hostile or damaged layer is the archive's fault
         }
     }
 

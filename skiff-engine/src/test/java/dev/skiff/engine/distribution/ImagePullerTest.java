@@ -256,6 +256,9 @@ class ImagePullerTest {
                 .isInstanceOf(DistributionException.class)
                 .hasMessageContaining("the manifest of " + address() + "/alice/app:1 cannot be used");
         assertThat(images.list()).isEmpty();
+    }
+
+    @Test
     void everyLayerIsUnpackedIntoASnapshotBeforeTheImageIsRecorded() throws IOException {
         Snapshotter snapshots = Snapshotter.open(root, content);
         ImageStore unpacking = ImageStore.open(root.resolve("unpacking"), content, SYNTAX, e -> { },
