@@ -2,6 +2,7 @@ package dev.skiff.daemon;
 
 import dev.skiff.daemon.api.EngineApi;
 import dev.skiff.engine.content.ContentStore;
+import dev.skiff.engine.distribution.RegistryHosts;
 import dev.skiff.engine.images.ImageStore;
 import dev.skiff.http.HttpServer;
 import dev.skiff.http.RequestLog;
@@ -29,7 +30,8 @@ public final class Daemon implements AutoCloseable {
             Files.createDirectories(options.execRoot());
             ContentStore content = ContentStore.open(options.dataRoot());
             ImageStore images = ImageStore.open(options.dataRoot(), content, new DockerReferences(), event -> { });
-            EngineApi api = new EngineApi(new EngineInfo(options.dataRoot(), Instant.now()), images, content);
+            EngineApi api = new EngineApi(new EngineInfo(options.dataRoot(), Instant.now()), images, content,
+                    new RegistryHosts(java.util.Set.copyOf(options.insecureRegistries())));
             HttpServer.Site site = new HttpServer.Site(api, EngineApi.DEFAULT_HEADERS, requestLog.map(RequestLog::lines));
             HttpServer server = HttpServer.start(site, options.listeners());
             return new Daemon(lock, server);
