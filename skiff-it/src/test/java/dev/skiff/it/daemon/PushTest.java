@@ -9,6 +9,7 @@ import dev.skiff.it.support.FreePort;
 import dev.skiff.it.support.OciLayout;
 import dev.skiff.it.support.RequiredTool;
 import dev.skiff.it.support.ServerProcess;
+import dev.skiff.it.support.SkiffCli;
 import dev.skiff.it.support.TestImages;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -205,6 +206,38 @@ class PushTest {
             assertThat(missing.stderr()).contains("An image does not exist locally with the tag: 127.0.0.1:1/none");
             CommandResult both = skiff(socket, "push", "-a", "127.0.0.1:1/none:1");
             assertThat(both.stderr()).contains("tag can't be used with --all-tags/-a");
+        }
+    }
+
+    @Test
+    void aRegistryThatIsNotLoopbackIsReachedOverHttpsUnlessListedAsInsecure() throws Exception {
+        // a name other than "localhost" that resolves to this machine's loopback address (a test that
+        // does not find one says so and is skipped: traffic must stay on 127.0.0.0/8)
+        String host = java.net.InetAddress.getLocalHost().getHostName();
+        org.junit.jupiter.api.Assumptions.assumeTrue(!host.equals("localhost")
+                && java.net.InetAddress.getByName(host).isLoopbackAddress(), "the host name " + host + " is not a loopback name");
+        Path rootfs = busyboxTar();
+        Path socket = tmp.resolve("skiff.sock");
+        try (SkiffRegistryProcess registry = SkiffRegistryProcess.serving(tmp.resolve("registry")).start()) {
+            String target = host + ":" + registry.address().split(":")[1];
+            try (ServerProcess daemon = DaemonHarness.start(tmp.resolve("secure"), socket)) {
+                skiff(socket, "import", rootfs.toString(), target + "/anyone/app:1").assertSuccess();
+                CommandResult https = skiff(socket, "push", target + "/anyone/app:1");
+                assertThat(https.exitCode()).isEqualTo(1);
+                assertThat(https.stderr()).contains("cannot reach the registry at https://" + target);
+            }
+            try (ServerProcess daemon = DaemonHarness.start(tmp.resolve("insecure"), socket, "--insecure-registry", target)) {
+                skiff(socket, "import", rootfs.toString(), target + "/anyone/app:1").assertSuccess();
+                CommandResult http = skiff(socket, "push", target + "/anyone/app:1");
+                assertThat(http.exitCode()).as(http.describe() + daemon.describe()).isZero();
+                String digest = digestLine(http.stdout(), "1");
+                skiff(socket, "rmi", "-f", target + "/anyone/app:1").assertSuccess();
+                assertThat(skiff(socket, "pull", target + "/anyone/app:1").assertSuccess().stdout()).contains("Digest: " + digest);
+            }
+            CommandResult bad = SkiffCli.run(java.time.Duration.ofSeconds(30), "daemon", "--data-root", tmp.resolve("bad").toString(),
+                    "-H", "unix://" + tmp.resolve("bad.sock"), "--insecure-registry", "http://" + target);
+            assertThat(bad.exitCode()).isEqualTo(1);
+            assertThat(bad.stderr()).contains("invalid --insecure-registry http://" + target);
         }
     }
 }
