@@ -138,6 +138,26 @@ class ImagePusherTest {
     }
 
     @Test
+    void aBlobThatCannotBeMountedIsUploadedThroughTheSessionTheRegistryOpened() {
+        String name = address() + "/alice/raw:1";
+        Daemon d = daemonWithUncompressedImage(tmp.resolve("d"), name);
+        Digest diffId = d.image().layers().getFirst().diffId();
+        d.pusher(2).push(ImageReference.parse(name), Optional.empty(), p -> { });
+        String elsewhere = address() + "/alice/elsewhere:1";
+        d.images().tag(d.image().id(), ImageReference.parse(elsewhere).toString());
+        // the remembered source is gone from the registry: it answers the mount with 202 and an upload
+        Descriptor blob = d.metadata().compressed(diffId).orElseThrow();
+        d.metadata().addSource(blob.digest(), address(), "alice/gone");
+        requestLog.reset();
+        List<PushProgress> events = new CopyOnWriteArrayList<>();
+        d.pusher(2).push(ImageReference.parse(elsewhere), Optional.empty(), events::add);
+        assertThat(events).contains(new PushProgress.Pushed(diffId));
+        String log = requestLog.toString(StandardCharsets.UTF_8);
+        assertThat(log).contains("from=alice%2Fgone").contains("PATCH");
+        assertThat(log.lines().filter(l -> l.contains("POST")).count()).as(log).isEqualTo(2); // mount attempt, config upload
+    }
+
+    @Test
     void aSecondPushSendsNoBytesAndAMissingImageIsNamed() {
         String name = address() + "/alice/raw:1";
         Daemon d = daemonWithUncompressedImage(tmp.resolve("d"), name);
