@@ -263,6 +263,10 @@ public final class ImagePusher {
         String type = layer.blob().mediaType();
         boolean compressed = type.endsWith("gzip") || type.endsWith("zstd");
         Descriptor blob;
+        if (!content.contains(layer.blob().digest())) {
+            throw new DistributionException("layer " + layer.diffId() + " (blob " + layer.blob().digest()
+                    + ") is missing from the content store; pull, load or build the image again before pushing it");
+        }
         if (compressed) {
             blob = layer.blob();
         } else {
