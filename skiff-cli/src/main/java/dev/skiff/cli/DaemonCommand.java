@@ -40,6 +40,10 @@ final class DaemonCommand implements Callable<Integer> {
     @Option(names = "--tlskey", description = "Server private key (PEM) for TCP listeners.")
     Path tlsKey;
 
+    @Option(names = "--insecure-registry", paramLabel = "HOST[:PORT]",
+            description = "A registry to reach over plain HTTP (repeatable); loopback registries always are.")
+    List<String> insecureRegistries = new ArrayList<>();
+
     @Option(names = "--debug-requests", description = "Log each API request.")
     boolean logRequests;
 
@@ -57,11 +61,16 @@ final class DaemonCommand implements Callable<Integer> {
         for (String host : hosts.isEmpty() ? List.of("unix://" + DaemonOptions.DEFAULT_SOCKET) : hosts) {
             listeners.add(listener(host, tls));
         }
+        for (String r : insecureRegistries) {
+            if (r.isBlank() || r.contains("/") || r.contains("://")) {
+                throw new Cli.UserError("invalid --insecure-registry " + r + ": give HOST or HOST:PORT, without a scheme or path");
+            }
+        }
         CountDownLatch stop = new CountDownLatch(1);
         Cli.onTerminationSignal(stop::countDown);
         Daemon daemon;
         try {
-            daemon = Daemon.start(new DaemonOptions(dataRoot.toAbsolutePath(), execRoot.toAbsolutePath(), listeners),
+            daemon = Daemon.start(new DaemonOptions(dataRoot.toAbsolutePath(), execRoot.toAbsolutePath(), listeners, insecureRegistries),
                     logRequests ? Optional.of(System.out) : Optional.empty());
         } catch (DaemonException e) {
             throw new Cli.UserError(e.getMessage());

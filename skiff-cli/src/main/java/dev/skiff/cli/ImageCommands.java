@@ -335,7 +335,7 @@ final class ImageCommands {
 
     /** {@code skiff image ...}: the image management group. */
     @Command(name = "image", mixinStandardHelpOptions = true, description = "Manage images.",
-            subcommands = {Ls.class, Inspect.class, Rm.class, TagCommand.class, Import.class, PullCommand.class,
+            subcommands = {Ls.class, Inspect.class, Rm.class, TagCommand.class, Import.class, PullCommand.class, PushCommand.class,
                     ArchiveCommands.Save.class, ArchiveCommands.Load.class})
     static final class Group implements Runnable {
         @Spec

@@ -9,7 +9,7 @@ import java.io.PrintWriter;
 @Command(name = "skiff", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "A container platform: build, run and share images, the Docker way.",
         subcommands = {DaemonCommand.class, RegistryCommand.class, VersionCommand.class, ImageCommands.Group.class,
-                ImageCommands.Images.class, ImageCommands.TagCommand.class, ImageCommands.Rmi.class, ImageCommands.Import.class, PullCommand.class,
+                ImageCommands.Images.class, ImageCommands.TagCommand.class, ImageCommands.Rmi.class, ImageCommands.Import.class, PullCommand.class, PushCommand.class,
                 ArchiveCommands.Save.class, ArchiveCommands.Load.class,
                 CommandLine.HelpCommand.class})
 public final class Main implements Runnable {

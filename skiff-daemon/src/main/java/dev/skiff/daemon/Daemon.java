@@ -2,6 +2,7 @@ package dev.skiff.daemon;
 
 import dev.skiff.daemon.api.EngineApi;
 import dev.skiff.engine.content.ContentStore;
+import dev.skiff.engine.distribution.RegistryHosts;
 import dev.skiff.engine.images.ImageEvent;
 import dev.skiff.engine.images.ImageStore;
 import dev.skiff.engine.snapshots.LayerBlob;
@@ -46,7 +47,8 @@ public final class Daemon implements AutoCloseable {
             store.set(images);
             // layers a pull unpacked before it died, or whose image went while the daemon was down
             snapshots.retainOnly(chainIds(images));
-            EngineApi api = new EngineApi(new EngineInfo(options.dataRoot(), Instant.now()), images, content);
+            EngineApi api = new EngineApi(new EngineInfo(options.dataRoot(), Instant.now()), images, content,
+                    new RegistryHosts(java.util.Set.copyOf(options.insecureRegistries())));
             HttpServer.Site site = new HttpServer.Site(api, EngineApi.DEFAULT_HEADERS, requestLog.map(RequestLog::lines));
             HttpServer server = HttpServer.start(site, options.listeners());
             return new Daemon(lock, server);

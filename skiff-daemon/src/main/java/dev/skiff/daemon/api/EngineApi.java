@@ -5,6 +5,8 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.skiff.daemon.Daemon;
 import dev.skiff.engine.content.ContentStore;
+import dev.skiff.engine.distribution.DistributionMetadata;
+import dev.skiff.engine.distribution.RegistryHosts;
 import dev.skiff.engine.images.ImageStore;
 import dev.skiff.http.Exchange;
 import dev.skiff.http.ExchangeHandler;
@@ -40,9 +42,14 @@ public final class EngineApi implements ExchangeHandler {
     private final ArchiveApi archiveApi;
 
     public EngineApi(Daemon.EngineInfo engine, ImageStore images, ContentStore content) {
+        this(engine, images, content, RegistryHosts.DEFAULT);
+    }
+
+    /** @param registries which registries pull and push reach over plain HTTP ({@code --insecure-registry}) */
+    public EngineApi(Daemon.EngineInfo engine, ImageStore images, ContentStore content, RegistryHosts registries) {
         this.engine = engine;
         this.images = images;
-        this.imagesApi = new ImagesApi(images, content);
+        this.imagesApi = new ImagesApi(images, content, DistributionMetadata.open(engine.dataRoot()), registries);
         this.archiveApi = new ArchiveApi(images, content);
     }
 

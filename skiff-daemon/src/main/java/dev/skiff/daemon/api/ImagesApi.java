@@ -4,6 +4,10 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.skiff.engine.content.ContentStore;
+import dev.skiff.engine.distribution.DistributionMetadata;
+import dev.skiff.engine.distribution.ImagePuller;
+import dev.skiff.engine.distribution.ImagePusher;
+import dev.skiff.engine.distribution.RegistryHosts;
 import dev.skiff.engine.images.Image;
 import dev.skiff.engine.images.ImageConflictException;
 import dev.skiff.engine.images.ImageImporter;
@@ -26,7 +30,8 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * The Engine API's image routes: list, inspect, tag, remove, and import ({@code POST /images/create?fromSrc=-}),
+ * The Engine API's image routes: list, inspect, tag, remove, import ({@code POST /images/create?fromSrc=-}),
+ * pull and push,
  * with docker's field names and error messages.
  */
 final class ImagesApi {
@@ -34,12 +39,14 @@ final class ImagesApi {
     private final ContentStore content;
     private final ImageImporter importer;
     private final PullApi pullApi;
+    private final PushApi pushApi;
 
-    ImagesApi(ImageStore images, ContentStore content) {
+    ImagesApi(ImageStore images, ContentStore content, DistributionMetadata distribution, RegistryHosts registries) {
         this.images = images;
         this.content = content;
         this.importer = new ImageImporter(content, images);
-        this.pullApi = new PullApi(content, images);
+        this.pullApi = new PullApi(new ImagePuller(content, images, distribution, registries));
+        this.pushApi = new PushApi(new ImagePusher(content, images, distribution, registries));
     }
 
     /** Handles {@code path} if it is an image route; false otherwise. */
@@ -54,6 +61,8 @@ final class ImagesApi {
                 create(ex);
             } else if (path.startsWith("/images/") && path.endsWith("/json") && m.equals(HttpMethod.GET)) {
                 EngineApi.sendJson(ex, 200, inspect(images.resolve(name(path, "/json"))));
+            } else if (path.startsWith("/images/") && path.endsWith("/push") && m.equals(HttpMethod.POST)) {
+                pushApi.push(ex, name(path, "/push"));
             } else if (path.startsWith("/images/") && path.endsWith("/tag") && m.equals(HttpMethod.POST)) {
                 tag(ex, name(path, "/tag"));
             } else if (path.startsWith("/images/") && m.equals(HttpMethod.DELETE)) {

@@ -1,22 +1,15 @@
 package dev.skiff.daemon.api;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.skiff.engine.EngineException;
-import dev.skiff.engine.content.ContentStore;
 import dev.skiff.engine.distribution.Credentials;
 import dev.skiff.engine.distribution.DistributionException;
 import dev.skiff.engine.distribution.ImagePuller;
 import dev.skiff.engine.distribution.PullProgress;
-import dev.skiff.engine.images.ImageStore;
 import dev.skiff.formats.Digest;
 import dev.skiff.formats.FormatException;
 import dev.skiff.formats.ImageReference;
 import dev.skiff.http.Exchange;
 
-import java.nio.charset.StandardCharsets;
-import java.util.Base64;
-import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -27,16 +20,16 @@ import java.util.Optional;
 final class PullApi {
     private final ImagePuller puller;
 
-    PullApi(ContentStore content, ImageStore images) {
-        this.puller = new ImagePuller(content, images);
+    PullApi(ImagePuller puller) {
+        this.puller = puller;
     }
 
     void pull(Exchange ex, String fromImage) {
         ImageReference ref = reference(fromImage, ex.query("tag").filter(t -> !t.isEmpty()));
-        Optional<Credentials> credentials = ex.header("X-Registry-Auth").flatMap(PullApi::credentials);
-        Stream stream = new Stream(ex);
+        Optional<Credentials> credentials = RegistryAuthHeader.of(ex);
+        ProgressStream stream = new ProgressStream(ex);
         try {
-            puller.pull(ref, credentials, stream::send);
+            puller.pull(ref, credentials, p -> send(stream, p));
         } catch (DistributionException e) {
             stream.fail(e.notFound() ? 404 : 500, e.getMessage());
         } catch (EngineException | FormatException e) {
@@ -62,106 +55,21 @@ final class PullApi {
         }
     }
 
-    /** X-Registry-Auth: base64url (padding optional) of {@code {"username","password","serveraddress"}}. */
-    static Optional<Credentials> credentials(String header) {
-        if (header.isBlank()) {
-            return Optional.empty();
-        }
-        try {
-            String padded = header.strip().replace('+', '-').replace('/', '_');
-            byte[] json = Base64.getUrlDecoder().decode(padded.replace("=", ""));
-            JsonNode auth = EngineApi.JSON.readTree(json);
-            String user = auth.path("username").asText("");
-            String password = auth.path("password").asText("");
-            if (user.isEmpty() && password.isEmpty()) {
-                return Optional.empty();
-            }
-            return Optional.of(new Credentials(user, password));
-        } catch (IllegalArgumentException | java.io.IOException e) {
-            throw ApiException.badRequest("the X-Registry-Auth header is not base64url-encoded JSON: " + e.getMessage());
-        }
+    private static void send(ProgressStream stream, PullProgress p) {
+        stream.send(switch (p) {
+            case PullProgress.Resolving r -> ProgressStream.status("Pulling from " + r.repository()).put("id", r.reference());
+            case PullProgress.AlreadyExists a -> ProgressStream.layer("Already exists", shortId(a.layer()));
+            case PullProgress.LayerWaiting w -> ProgressStream.layer("Pulling fs layer", shortId(w.layer()));
+            case PullProgress.Downloading d -> ProgressStream.bytes("Downloading", shortId(d.layer()), d.current(), d.total());
+            case PullProgress.DownloadComplete c -> ProgressStream.layer("Download complete", shortId(c.layer()));
+            case PullProgress.PullComplete c -> ProgressStream.layer("Pull complete", shortId(c.layer()));
+            case PullProgress.Digest d -> ProgressStream.status("Digest: " + d.manifest());
+            case PullProgress.Status s -> ProgressStream.status("Status: " + s.text());
+        });
     }
 
-    /** Opens the chunked answer on the first message, so errors before it stay plain HTTP errors. */
-    private static final class Stream {
-        private final Exchange ex;
-        private Exchange.Chunked body;
-
-        Stream(Exchange ex) {
-            this.ex = ex;
-        }
-
-        void send(PullProgress p) {
-            ObjectNode m = EngineApi.JSON.createObjectNode();
-            switch (p) {
-                case PullProgress.Resolving r -> m.put("status", "Pulling from " + r.repository()).put("id", r.reference());
-                case PullProgress.AlreadyExists a -> layer(m, "Already exists", a.layer());
-                case PullProgress.LayerWaiting w -> layer(m, "Pulling fs layer", w.layer());
-                case PullProgress.Downloading d -> {
-                    m.put("status", "Downloading");
-                    m.putObject("progressDetail").put("current", d.current()).put("total", d.total());
-                    m.put("progress", bar(d.current(), d.total()));
-                    m.put("id", shortId(d.layer()));
-                }
-                case PullProgress.DownloadComplete c -> layer(m, "Download complete", c.layer());
-                case PullProgress.PullComplete c -> layer(m, "Pull complete", c.layer());
-                case PullProgress.Digest d -> m.put("status", "Digest: " + d.manifest());
-                case PullProgress.Status s -> m.put("status", "Status: " + s.text());
-            }
-            write(m);
-        }
-
-        private static void layer(ObjectNode m, String status, Digest layer) {
-            m.put("status", status);
-            m.putObject("progressDetail");
-            m.put("id", shortId(layer));
-        }
-
-        private static String shortId(Digest d) {
-            return d.encoded().substring(0, 12);
-        }
-
-        /** docker's progress bar: 50 columns of '=' and a '>' head, then current/total in its units. */
-        static String bar(long current, long total) {
-            if (total <= 0) {
-                return "";
-            }
-            int filled = (int) Math.min(50, 50 * current / total);
-            return "[" + "=".repeat(filled) + ">" + " ".repeat(50 - filled) + "] " + String.format("%8s/%s", size(current), size(total));
-        }
-
-        private static String size(long bytes) {
-            String[] units = {"B", "kB", "MB", "GB", "TB"};
-            double v = bytes;
-            int u = 0;
-            while (v >= 1000 && u < units.length - 1) {
-                v /= 1000;
-                u++;
-            }
-            return u == 0 ? bytes + "B" : String.format(java.util.Locale.ROOT, "%.4g%s", v, units[u]);
-        }
-
-        private void write(ObjectNode m) {
-            if (body == null) {
-                body = ex.sendChunked(200, Map.of(), EngineApi.JSON_TYPE);
-            }
-            body.write((m + "\r\n").getBytes(StandardCharsets.UTF_8));
-        }
-
-        void fail(int status, String message) {
-            if (body == null) {
-                throw new ApiException(status, message);
-            }
-            ObjectNode m = EngineApi.JSON.createObjectNode();
-            m.putObject("errorDetail").put("message", message);
-            m.put("error", message);
-            write(m);
-        }
-
-        void end() {
-            if (body != null) {
-                body.end();
-            }
-        }
+    /** Pull names layers by the first 12 hex digits of the compressed blob's digest. */
+    private static String shortId(Digest d) {
+        return d.encoded().substring(0, 12);
     }
 }

@@ -49,17 +49,31 @@ public final class ImagePuller {
     private final HttpClient http;
     private final String os;
     private final String architecture;
+    private final Optional<DistributionMetadata> metadata;
+    private final RegistryHosts hosts;
 
     public ImagePuller(ContentStore content, ImageStore images) {
         this(content, images, RegistryClient.newHttpClient(), "linux", PlatformChooser.hostArchitecture());
     }
 
+    /** A puller that remembers where blobs came from (so a push can mount them) and knows the insecure registries. */
+    public ImagePuller(ContentStore content, ImageStore images, DistributionMetadata metadata, RegistryHosts hosts) {
+        this(content, images, RegistryClient.newHttpClient(), "linux", PlatformChooser.hostArchitecture(), Optional.of(metadata), hosts);
+    }
+
     ImagePuller(ContentStore content, ImageStore images, HttpClient http, String os, String architecture) {
+        this(content, images, http, os, architecture, Optional.empty(), RegistryHosts.DEFAULT);
+    }
+
+    ImagePuller(ContentStore content, ImageStore images, HttpClient http, String os, String architecture,
+                Optional<DistributionMetadata> metadata, RegistryHosts hosts) {
         this.content = content;
         this.images = images;
         this.http = http;
         this.os = os;
         this.architecture = architecture;
+        this.metadata = metadata;
+        this.hosts = hosts;
     }
 
     /**
@@ -71,7 +85,9 @@ public final class ImagePuller {
         ImageReference ref = reference.withDefaultTag();
         Consumer<PullProgress> progress = serialized(listener);
         String name = ref.familiarString();
-        RegistryClient registry = new RegistryClient(http, ref.registryHost(), ref.repositoryPath().toString(), credentials);
+        String repository = ref.repositoryPath().toString();
+        RegistryClient registry = new RegistryClient(http, hosts, ref.registryHost(), repository, credentials,
+                List.of("repository:" + repository + ":pull"));
         String tagOrDigest = ref.digest().map(Digest::toString).orElseGet(() -> ref.tag().orElseThrow().toString());
 
         Fetched top = fetchManifest(registry, tagOrDigest, name, ref.digest());
@@ -130,6 +146,10 @@ public final class ImagePuller {
         String canonical = ref.repository() + "@" + top.digest();
         downloaded |= !image.repoDigests().contains(new ImageReference(ref.domain(), ref.path(), Optional.empty(), Optional.of(top.digest())).familiarString());
         images.addRepoDigest(image.id(), canonical);
+        metadata.ifPresent(m -> {
+            m.addSource(configDigest, ref.registryHost(), repository);
+            layers.forEach(l -> m.addSource(l.blob().digest(), ref.registryHost(), repository));
+        });
         progress.accept(new PullProgress.Digest(top.digest()));
         progress.accept(new PullProgress.Status(downloaded, ref.familiarString()));
         return images.byId(image.id()).orElse(image);

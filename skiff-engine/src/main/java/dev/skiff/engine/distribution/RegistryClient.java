@@ -19,9 +19,11 @@ import java.util.Optional;
 
 /**
  * Talks to one repository of one registry with the distribution API: HTTP for loopback hosts (docker's
- * default insecure range 127.0.0.0/8), HTTPS otherwise. Authorization follows the registry's
- * challenge: Basic with the credentials, or a Bearer token from the realm (docker's token flow),
- * fetched once and reused for every request of the pull.
+ * default insecure range 127.0.0.0/8) and {@code --insecure-registry} ones, HTTPS otherwise.
+ * Authorization follows the registry's challenge: Basic with the credentials, or a Bearer token from
+ * the realm (docker's token flow) for all the scopes the operation needs at once (a push asks for
+ * {@code pull,push} on its repository and {@code pull} on the ones it mounts from), fetched once and
+ * reused for every request.
  */
 final class RegistryClient {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -31,13 +33,64 @@ final class RegistryClient {
     private final String base;
     private final String repository;
     private final Optional<Credentials> credentials;
+    private final List<String> scopes;
     private volatile Optional<String> authorization = Optional.empty();
 
     RegistryClient(HttpClient http, String registryHost, String repository, Optional<Credentials> credentials) {
+        this(http, RegistryHosts.DEFAULT, registryHost, repository, credentials, List.of("repository:" + repository + ":pull"));
+    }
+
+    /** @param scopes the token scopes to ask for, such as {@code repository:alice/app:pull,push} */
+    RegistryClient(HttpClient http, RegistryHosts hosts, String registryHost, String repository, Optional<Credentials> credentials,
+                   List<String> scopes) {
         this.http = http;
-        this.base = (isLoopback(registryHost) ? "http://" : "https://") + registryHost;
+        this.base = hosts.baseUrl(registryHost);
         this.repository = repository;
         this.credentials = credentials;
+        this.scopes = List.copyOf(scopes);
+    }
+
+    /** {@code http://host:port}, as messages name the registry. */
+    String base() {
+        return base;
+    }
+
+    /** {@code <base>/v2/<repository><rest>}. */
+    URI uri(String rest) {
+        return URI.create(base + "/v2/" + repository + rest);
+    }
+
+    /** A {@code Location} header: absolute, or relative to the registry. */
+    URI location(String location) {
+        return URI.create(base + "/").resolve(location);
+    }
+
+    /**
+     * Any request, authorizing as the registry asks: on a 401 the challenge is answered and the request
+     * sent once more (which is why the body comes from a supplier). The caller closes the body.
+     */
+    HttpResponse<InputStream> send(String method, URI uri, java.util.Map<String, String> headers,
+                                   java.util.function.Supplier<HttpRequest.BodyPublisher> body) {
+        HttpResponse<InputStream> response = sendOnce(method, uri, headers, body.get());
+        if (response.statusCode() == 401) {
+            Optional<String> challenge = response.headers().firstValue("WWW-Authenticate");
+            if (challenge.isEmpty()) {
+                return response;
+            }
+            discard(response);
+            authorize(challenge.get());
+            response = sendOnce(method, uri, headers, body.get());
+        }
+        return response;
+    }
+
+    private HttpResponse<InputStream> sendOnce(String method, URI uri, java.util.Map<String, String> headers,
+                                               HttpRequest.BodyPublisher body) {
+        HttpRequest.Builder b = HttpRequest.newBuilder(uri).method(method, body).timeout(Duration.ofMinutes(30))
+                .header("User-Agent", USER_AGENT);
+        headers.forEach(b::header);
+        authorization.ifPresent(a -> b.header("Authorization", a));
+        return send(b.build());
     }
 
     static HttpClient newHttpClient() {
@@ -122,7 +175,7 @@ final class RegistryClient {
                     + "; check the address and that the registry is running", e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new DistributionException("the pull was interrupted", e);
+            throw new DistributionException("the request to " + base + " was interrupted", e);
         }
     }
 
@@ -148,8 +201,11 @@ final class RegistryClient {
                 new DistributionException("the registry " + base + " sent a Bearer challenge without a realm"));
         StringBuilder query = new StringBuilder();
         challenge.param("service").ifPresent(s -> query.append("service=").append(URLEncoder.encode(s, StandardCharsets.UTF_8)));
-        String scope = challenge.param("scope").orElse("repository:" + repository + ":pull");
-        query.append(query.isEmpty() ? "" : "&").append("scope=").append(URLEncoder.encode(scope, StandardCharsets.UTF_8));
+        java.util.LinkedHashSet<String> wanted = new java.util.LinkedHashSet<>(scopes);
+        challenge.param("scope").ifPresent(wanted::add);
+        for (String scope : wanted) {
+            query.append(query.isEmpty() ? "" : "&").append("scope=").append(URLEncoder.encode(scope, StandardCharsets.UTF_8));
+        }
         URI uri;
         try {
             uri = URI.create(realm + (realm.contains("?") ? "&" : "?") + query);

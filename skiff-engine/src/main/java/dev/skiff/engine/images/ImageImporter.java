@@ -198,8 +198,13 @@ public final class ImageImporter {
      * spaces), so it reads like one Docker would push. Digests and media types need no escaping.
      */
     static byte[] schema2Manifest(Descriptor config, Descriptor... layers) {
+        return manifest(MediaTypes.DOCKER_MANIFEST, config, layers);
+    }
+
+    /** A Docker schema 2 or OCI image manifest ({@code mediaType}) in that same layout. */
+    public static byte[] manifest(String mediaType, Descriptor config, Descriptor... layers) {
         StringBuilder s = new StringBuilder();
-        s.append("{\n   \"schemaVersion\": 2,\n   \"mediaType\": \"").append(MediaTypes.DOCKER_MANIFEST).append("\",\n");
+        s.append("{\n   \"schemaVersion\": 2,\n   \"mediaType\": \"").append(mediaType).append("\",\n");
         s.append("   \"config\": ");
         descriptor(s, config, "   ");
         s.append(",\n   \"layers\": [");

@@ -19,10 +19,12 @@ final class DaemonHarness {
     private DaemonHarness() {
     }
 
-    /** Starts {@code skiff daemon} with its data under {@code tmp}, listening on {@code socket}. */
-    static ServerProcess start(Path tmp, Path socket) {
-        ServerProcess daemon = ServerProcess.start("skiff-daemon", SkiffCli.command("daemon", "--data-root", tmp.resolve("data").toString(),
-                "--exec-root", tmp.resolve("exec").toString(), "-H", "unix://" + socket), null);
+    /** Starts {@code skiff daemon} with its data under {@code tmp}, listening on {@code socket}, with more options if given. */
+    static ServerProcess start(Path tmp, Path socket, String... moreOptions) {
+        List<String> args = new ArrayList<>(List.of("daemon", "--data-root", tmp.resolve("data").toString(),
+                "--exec-root", tmp.resolve("exec").toString(), "-H", "unix://" + socket));
+        args.addAll(List.of(moreOptions));
+        ServerProcess daemon = ServerProcess.start("skiff-daemon", SkiffCli.command(args.toArray(String[]::new)), null);
         Optional<String> first = daemon.nextStdoutLine(Duration.ofSeconds(30));
         assertThat(first).as(daemon.describe()).hasValueSatisfying(l -> assertThat(l).startsWith("skiff daemon listening on unix://" + socket));
         return daemon;

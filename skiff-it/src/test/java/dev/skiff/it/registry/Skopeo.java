@@ -47,7 +47,7 @@ public final class Skopeo {
         return run(args);
     }
 
-    CommandResult inspectRaw(String ref, String... options) {
+    public CommandResult inspectRaw(String ref, String... options) {
         return run(command("inspect", ref, options, "--raw"));
     }
 
