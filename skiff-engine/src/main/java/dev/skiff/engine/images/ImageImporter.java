@@ -68,7 +68,7 @@ public final class ImageImporter {
         Digest configDigest = content.put(configJson);
 
         Descriptor configDescriptor = Descriptor.of(MediaTypes.DOCKER_CONFIG, configDigest, configJson.length);
-        Descriptor layerDescriptor = Descriptor.of(MediaTypes.DOCKER_LAYER_GZIP, layer.digest(), layer.size());
+        Descriptor layerDescriptor = Descriptor.of(MediaTypes.DOCKER_LAYER, layer.digest(), layer.size());
         byte[] manifestJson = schema2Manifest(configDescriptor, layerDescriptor);
         Digest manifestDigest = content.put(manifestJson);
 
@@ -85,8 +85,9 @@ public final class ImageImporter {
 
     private LayerWritten writeLayer(InputStream rootfs) {
         try (ContentWriter writer = content.writer()) {
-            DeterministicGzipOutputStream gzip = new DeterministicGzipOutputStream(writer);
-            DigestingOutputStream diff = new DigestingOutputStream(gzip, Digest.Algorithm.SHA256);
+            // stored uncompressed, as load keeps a save's layers: a push compresses it (ParallelGzip,
+            // deterministic) when a registry needs it, so importing costs a write, not a gzip
+            DigestingOutputStream diff = new DigestingOutputStream(writer, Digest.Algorithm.SHA256);
             SourceInputStream source = new SourceInputStream(rootfs);
             int entries = 0;
             try {
@@ -108,7 +109,6 @@ public final class ImageImporter {
             if (entries == 0 && diff.count() % 512 != 0) {
                 throw notATar("it is " + diff.count() + " bytes, not a whole number of 512-byte tar blocks", null);
             }
-            gzip.finish();
             Digest digest = writer.commit(Optional.empty(), Optional.empty());
             return new LayerWritten(digest, writer.size(), diff.digest(), diff.count());
         } catch (TeeInputStream.SinkException e) {

@@ -19,11 +19,13 @@ import java.util.zip.Deflater;
  * fixed {@value #CHUNK}-byte chunks, each deflated on its own (primed with the previous chunk's last
  * 32 KiB as the dictionary, so the ratio stays close to one stream) and ended with a sync flush, the
  * last one with a finish; the pieces joined in order make one deflate stream inside one gzip member
- * with {@link DeterministicGzipOutputStream}'s fixed header. Where a chunk is compressed does not
+ * with a fixed header (no name, mtime 0, OS "unknown" 255, as Go's compress/gzip writes). Where a chunk is compressed does not
  * change its bytes, so one thread and eight give the same blob and the same digest.
  */
 public final class ParallelGzip {
     static final int CHUNK = 1 << 20;
+    /** zlib's default level, as Docker's own push compresses. */
+    static final int LEVEL = 6;
     private static final int DICTIONARY = 32 * 1024;
     private static final byte[] HEADER = {0x1f, (byte) 0x8b, Deflater.DEFLATED, 0, 0, 0, 0, 0, 0, (byte) 0xff};
 
@@ -109,7 +111,7 @@ public final class ParallelGzip {
 
     /** One chunk as raw deflate: sync-flushed so the next chunk's bits start on a byte boundary, or finished. */
     static byte[] deflate(byte[] chunk, byte[] dictionary, boolean last) {
-        Deflater deflater = new Deflater(DeterministicGzipOutputStream.LEVEL, true);
+        Deflater deflater = new Deflater(LEVEL, true);
         try {
             if (dictionary.length > 0) {
                 deflater.setDictionary(dictionary);
