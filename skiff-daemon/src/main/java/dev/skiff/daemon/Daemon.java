@@ -5,7 +5,6 @@ import dev.skiff.engine.content.ContentStore;
 import dev.skiff.engine.distribution.RegistryHosts;
 import dev.skiff.engine.images.ImageEvent;
 import dev.skiff.engine.images.ImageStore;
-import dev.skiff.engine.snapshots.LayerBlob;
 import dev.skiff.engine.snapshots.Snapshotter;
 import dev.skiff.formats.Digest;
 import dev.skiff.http.HttpServer;
@@ -43,7 +42,7 @@ public final class Daemon implements AutoCloseable {
                     // asked again at removal: a pull may have recorded an image with these layers meanwhile
                     snapshots.removeUnused(deleted.releasedChainIds(), () -> chainIds(store.get()));
                 }
-            }, layers -> snapshots.ensure(layers.stream().map(l -> new LayerBlob(l.blob().digest(), l.diffId())).toList()));
+            }, snapshots.asUnpacker());
             store.set(images);
             // layers a pull unpacked before it died, or whose image went while the daemon was down
             snapshots.retainOnly(chainIds(images));

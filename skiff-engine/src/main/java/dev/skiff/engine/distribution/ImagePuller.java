@@ -1,5 +1,6 @@
 package dev.skiff.engine.distribution;
 
+import dev.skiff.engine.EngineException;
 import dev.skiff.engine.content.ContentException;
 import dev.skiff.engine.content.ContentStore;
 import dev.skiff.engine.content.ContentWriter;
@@ -8,6 +9,7 @@ import dev.skiff.engine.images.ImageConfig;
 import dev.skiff.engine.images.ImageConfigCodec;
 import dev.skiff.engine.images.ImageStore;
 import dev.skiff.engine.images.Layer;
+import dev.skiff.engine.images.LayerUnpacker;
 import dev.skiff.formats.Descriptor;
 import dev.skiff.formats.Digest;
 import dev.skiff.formats.FormatException;
@@ -246,7 +248,8 @@ public final class ImagePuller {
                 Descriptor blob = blobs.get(i);
                 Digest diffId = diffIds.get(i);
                 boolean have = present.get(i);
-                futures.add(pool.submit(() -> have ? existingLayer(blob, diffId, name) : downloadLayer(registry, blob, diffId, name, progress)));
+                List<Digest> upToThis = diffIds.subList(0, i + 1);
+                futures.add(pool.submit(() -> have ? existingLayer(blob, diffId, name) : downloadLayer(registry, blob, upToThis, name, progress)));
             }
             List<Layer> layers = new ArrayList<>();
             try {
@@ -275,7 +278,7 @@ public final class ImagePuller {
     /** A layer blob we already have: its diff_id is checked and its uncompressed size measured from the local copy. */
     private Layer existingLayer(Descriptor blob, Digest diffId, String name) {
         try (InputStream in = content.open(blob.digest())) {
-            Uncompressed u = uncompress(in, blob, java.io.OutputStream.nullOutputStream(), name);
+            Uncompressed u = uncompress(in, blob, name);
             checkDiffId(u, diffId, blob, name);
             return new Layer(blob, diffId, u.size());
         } catch (IOException e) {
@@ -283,15 +286,37 @@ public final class ImagePuller {
         }
     }
 
-    private Layer downloadLayer(RegistryClient registry, Descriptor blob, Digest diffId, String name, Consumer<PullProgress> progress) {
+    /**
+     * Downloads a layer into the content store and, in the same pass, unpacks it into its snapshot:
+     * the bytes are decompressed once, as they arrive. When the layer is unpacked already (or another
+     * pull is unpacking it) the download is only hashed.
+     */
+    private Layer downloadLayer(RegistryClient registry, Descriptor blob, List<Digest> diffIds, String name, Consumer<PullProgress> progress) {
+        Digest diffId = diffIds.getLast();
         HttpResponse<InputStream> response = registry.get("blobs", blob.digest().toString(), List.of());
         if (response.statusCode() / 100 != 2) {
             throw failure(response.statusCode(), RegistryClient.readAll(response), "blob " + blob.digest() + " of " + name);
         }
         try (InputStream body = new ResumingInputStream(response.body(), blob.size(), offset -> registry.blobFrom(blob.digest().toString(), offset));
              ContentWriter writer = content.writer(blob.digest().algorithm())) {
-            InputStream counted = new ProgressInputStream(body, blob, progress);
-            Uncompressed u = uncompress(counted, blob, writer, name);
+            DownloadStream download = new DownloadStream(new ProgressInputStream(body, blob, progress));
+            RawTee tee = new RawTee(download, writer);
+            Uncompressed u;
+            Optional<LayerUnpacker.Streamed> streamed;
+            try {
+                streamed = images.unpackFrom(diffIds, blob.digest(), tee);
+            } catch (EngineException e) {
+                if (download.failure != null) {
+                    throw download.failure; // the network's fault, not the layer's
+                }
+                throw new DistributionException("image " + name + ": layer " + blob.digest() + ": " + e.getMessage(), e);
+            }
+            if (streamed.isPresent()) {
+                tee.transferTo(java.io.OutputStream.nullOutputStream()); // whatever follows the tar is part of the blob
+                u = new Uncompressed(streamed.get().diffId(), streamed.get().size());
+            } else {
+                u = uncompress(tee, blob, name);
+            }
             checkDiffId(u, diffId, blob, name);
             try {
                 writer.commit(Optional.of(blob.digest()), Optional.of(blob.size()));
@@ -307,6 +332,35 @@ public final class ImagePuller {
         }
     }
 
+    /** The download's bytes, remembering a read failure so it is not mistaken for a damaged layer. */
+    private static final class DownloadStream extends java.io.FilterInputStream {
+        IOException failure;
+
+        DownloadStream(InputStream in) {
+            super(in);
+        }
+
+        @Override
+        public int read() throws IOException {
+            try {
+                return in.read();
+            } catch (IOException e) {
+                failure = e;
+                throw e;
+            }
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) throws IOException {
+            try {
+                return in.read(b, off, len);
+            } catch (IOException e) {
+                failure = e;
+                throw e;
+            }
+        }
+    }
+
     private static void checkDiffId(Uncompressed u, Digest diffId, Descriptor blob, String name) {
         if (!u.diffId().equals(diffId)) {
             throw new DistributionException("image " + name + ": layer " + blob.digest() + " uncompresses to " + u.diffId()
@@ -318,12 +372,11 @@ public final class ImagePuller {
     }
 
     /**
-     * Reads the whole blob once: the raw bytes go to {@code raw} (the content writer), the uncompressed
-     * tar is hashed and counted. A blob that is not gzip is taken to be a plain tar.
+     * Reads the whole blob once (a download goes on to the content writer through its tee); the
+     * uncompressed tar is hashed and counted. A blob that is not gzip is taken to be a plain tar.
      */
-    private static Uncompressed uncompress(InputStream in, Descriptor blob, java.io.OutputStream raw, String name) throws IOException {
-        RawTee tee = new RawTee(in, raw);
-        BufferedInputStream buffered = new BufferedInputStream(tee, 1 << 16);
+    private static Uncompressed uncompress(InputStream in, Descriptor blob, String name) throws IOException {
+        BufferedInputStream buffered = new BufferedInputStream(in, 1 << 16);
         buffered.mark(4);
         byte[] magic = buffered.readNBytes(4);
         buffered.reset();

@@ -224,6 +224,11 @@ public final class ImageStore {
      * Unpacks layers (bottom first) ahead of {@link #put}, so a pull can unpack each layer as soon as
      * it and the layers below it are downloaded; {@link #put} then finds them done.
      */
+    /** See {@link LayerUnpacker#unpackFrom}: a download unpacked as it arrives. */
+    public Optional<LayerUnpacker.Streamed> unpackFrom(List<Digest> diffIds, Digest blob, java.io.InputStream raw) {
+        return unpacker.unpackFrom(diffIds, blob, raw);
+    }
+
     public void unpackLayers(List<Layer> layers) {
         try {
             unpacker.unpack(List.copyOf(layers));

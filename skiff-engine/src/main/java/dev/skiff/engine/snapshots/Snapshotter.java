@@ -205,6 +205,52 @@ public final class Snapshotter {
         return List.copyOf(out);
     }
 
+    /** What a layer's tar held, measured while it was unpacked from a stream. */
+    public record StreamedLayer(Snapshot snapshot, Digest diffId, long tarSize) {
+    }
+
+    /**
+     * Unpacks the top layer of {@code diffIds} (bottom first) from {@code raw}, its blob's bytes (gzip
+     * or plain tar) as a download delivers them, so a pulled layer is decompressed and unpacked once,
+     * while it arrives, instead of being read back from the content store afterwards. Reads the tar
+     * to its end; the caller reads whatever of {@code raw} follows and closes it. The tar's digest must
+     * be the layer's diff_id, or nothing is kept.
+     *
+     * @param blob the blob's digest, recorded in the snapshot's metadata
+     * @return empty when the layer is unpacked already or another thread is unpacking it: the caller
+     *         then reads {@code raw} itself
+     * @throws SnapshotException when the layer is unsafe or damaged, or the disk refuses it
+     */
+    public Optional<StreamedLayer> unpackFrom(List<Digest> diffIds, Digest blob, InputStream raw) {
+        List<Digest> chain = chainIds(diffIds);
+        Digest chainId = chain.getLast();
+        Optional<Digest> parent = chain.size() < 2 ? Optional.empty() : Optional.of(chain.get(chain.size() - 2));
+        Digest diffId = diffIds.getLast();
+        InputStream unclosed = new java.io.FilterInputStream(raw) {
+            @Override
+            public void close() {
+                // the caller's stream: it reads the rest and closes it
+            }
+        };
+        return claimAndUnpack(chainId, parent, new LayerBlob(blob, diffId), () -> unclosed, false)
+                .map(a -> new StreamedLayer(a.snapshot(), diffId, a.tarSize()));
+    }
+
+    /** This snapshotter as the image store's unpacker: {@link #ensure} for recorded layers, {@link #unpackFrom} for downloads. */
+    public dev.skiff.engine.images.LayerUnpacker asUnpacker() {
+        return new dev.skiff.engine.images.LayerUnpacker() {
+            @Override
+            public void unpack(List<dev.skiff.engine.images.Layer> layers) {
+                ensure(layers.stream().map(l -> new LayerBlob(l.blob().digest(), l.diffId())).toList());
+            }
+
+            @Override
+            public Optional<Streamed> unpackFrom(List<Digest> diffIds, Digest blob, InputStream raw) {
+                return Snapshotter.this.unpackFrom(diffIds, blob, raw).map(l -> new Streamed(l.diffId(), l.tarSize()));
+            }
+        };
+    }
+
     /** Removes a snapshot; removing one that is not there does nothing. @return whether it was there */
     public boolean remove(Digest chainId) {
         return !removeUnused(List.of(chainId), Set::of).isEmpty();
@@ -271,40 +317,63 @@ public final class Snapshotter {
     // ---- internals
 
     private Snapshot ensureOne(Digest chainId, Optional<Digest> parent, LayerBlob layer) {
+        return claimAndUnpack(chainId, parent, layer, () -> blobs.open(layer.blob()), true).orElseThrow().snapshot();
+    }
+
+    /** Where a layer's bytes (gzip or plain tar) come from: the content store, or a download as it arrives. */
+    @FunctionalInterface
+    private interface Source {
+        InputStream open() throws IOException;
+    }
+
+    private record Applied(Snapshot snapshot, long tarSize) {
+    }
+
+    /** A tar's digest and size, as read while unpacking it. */
+    private record TarRead(Digest diffId, long size) {
+    }
+
+    /**
+     * The layer unpacked once: by this thread when nobody has it, else (when {@code wait}) the result
+     * of the thread unpacking it; without {@code wait}, empty when it is there or under way already.
+     */
+    private Optional<Applied> claimAndUnpack(Digest chainId, Optional<Digest> parent, LayerBlob layer, Source source, boolean wait) {
         CompletableFuture<Snapshot> mine = null;
         CompletableFuture<Snapshot> theirs;
         lock.lock();
         try {
             Stored s = committed.get(chainId);
             if (s != null) {
-                return s.snapshot();
+                return wait ? Optional.of(new Applied(s.snapshot(), -1)) : Optional.empty();
             }
             theirs = inFlight.get(chainId);
             if (theirs == null) {
                 mine = new CompletableFuture<>();
                 inFlight.put(chainId, mine);
+            } else if (!wait) {
+                return Optional.empty();
             }
         } finally {
             lock.unlock();
         }
         if (mine == null) {
             try {
-                return theirs.join();
+                return Optional.of(new Applied(theirs.join(), -1));
             } catch (CompletionException e) {
                 throw new SnapshotException(e.getCause().getMessage(), e.getCause());
             }
         }
         try {
-            Stored s = unpack(chainId, parent, layer);
+            Unpacked u = unpack(chainId, parent, layer, source);
             lock.lock();
             try {
-                committed.put(chainId, s);
+                committed.put(chainId, u.stored());
                 inFlight.remove(chainId);
             } finally {
                 lock.unlock();
             }
-            mine.complete(s.snapshot());
-            return s.snapshot();
+            mine.complete(u.stored().snapshot());
+            return Optional.of(new Applied(u.stored().snapshot(), u.tarSize()));
         } catch (RuntimeException e) {
             lock.lock();
             try {
@@ -317,14 +386,18 @@ public final class Snapshotter {
         }
     }
 
-    private Stored unpack(Digest chainId, Optional<Digest> parent, LayerBlob layer) {
+    private record Unpacked(Stored stored, long tarSize) {
+    }
+
+    private Unpacked unpack(Digest chainId, Optional<Digest> parent, LayerBlob layer, Source source) {
         Path temp = dir.resolve(TEMP_PREFIX + UUID.randomUUID());
         try {
             Files.createDirectory(temp);
             Path fs = temp.resolve("fs");
             Files.createDirectory(fs);
             LinuxCalls.chmod(fs, 0755);
-            Digest diffId = applyBlob(layer, fs.toRealPath());
+            TarRead read = apply(source, fs.toRealPath());
+            Digest diffId = read.diffId();
             if (!diffId.equals(layer.diffId())) {
                 throw new SnapshotException("layer " + layer.blob() + " uncompresses to " + diffId + ", not to its diff_id "
                         + layer.diffId() + "; the image is damaged: remove it and pull or load it again");
@@ -339,7 +412,7 @@ public final class Snapshotter {
                 Path target = dir.resolve(Integer.toString(number));
                 Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE);
                 AtomicFiles.syncDirectory(dir);
-                return new Stored(number, new Snapshot(chainId, parent, layer.diffId(), target.resolve("fs")));
+                return new Unpacked(new Stored(number, new Snapshot(chainId, parent, layer.diffId(), target.resolve("fs"))), read.size());
             } finally {
                 lock.unlock();
             }
@@ -357,9 +430,9 @@ public final class Snapshotter {
         }
     }
 
-    /** Applies the blob's tar to {@code fs} and returns the digest of the whole uncompressed tar. */
-    private Digest applyBlob(LayerBlob layer, Path fs) throws IOException {
-        try (InputStream raw = blobs.open(layer.blob())) {
+    /** Applies the layer's tar to {@code fs}; returns the digest and size of the whole uncompressed tar. */
+    private TarRead apply(Source source, Path fs) throws IOException {
+        try (InputStream raw = source.open()) {
             BufferedInputStream buffered = new BufferedInputStream(raw, 1 << 16);
             buffered.mark(4);
             byte[] magic = buffered.readNBytes(4);
@@ -375,7 +448,8 @@ public final class Snapshotter {
                 tarBytes = buffered;
             }
             MessageDigest sha256 = Digest.Algorithm.SHA256.newMessageDigest();
-            DigestInputStream hashed = new DigestInputStream(tarBytes, sha256);
+            CountingInputStream counted = new CountingInputStream(tarBytes);
+            DigestInputStream hashed = new DigestInputStream(counted, sha256);
             try {
                 TarArchiveInputStream tar = new TarArchiveInputStream(hashed, StandardCharsets.UTF_8.name());
                 new LayerApplier(fs, devicesAllowed).apply(tar);
@@ -385,7 +459,40 @@ public final class Snapshotter {
             } catch (IllegalArgumentException e) {
                 throw new SnapshotException("it is not a valid tar (" + e.getMessage() + ")", e);
             }
-            return Digest.of(Digest.Algorithm.SHA256, sha256.digest());
+            return new TarRead(Digest.of(Digest.Algorithm.SHA256, sha256.digest()), counted.count);
+        }
+    }
+
+    private static final class CountingInputStream extends java.io.FilterInputStream {
+        long count;
+
+        CountingInputStream(InputStream in) {
+            super(in);
+        }
+
+        @Override
+        public int read() throws IOException {
+            int b = in.read();
+            if (b >= 0) {
+                count++;
+            }
+            return b;
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) throws IOException {
+            int n = in.read(b, off, len);
+            if (n > 0) {
+                count += n;
+            }
+            return n;
+        }
+
+        @Override
+        public long skip(long n) throws IOException {
+            long skipped = in.skip(n);
+            count += skipped;
+            return skipped;
         }
     }
 

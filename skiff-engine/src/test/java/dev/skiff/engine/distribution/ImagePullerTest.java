@@ -6,9 +6,7 @@ import dev.skiff.engine.content.ContentStore;
 import dev.skiff.engine.images.Image;
 import dev.skiff.engine.images.ImageStore;
 import dev.skiff.engine.images.ReferenceSyntax;
-import dev.skiff.engine.snapshots.LayerBlob;
 import dev.skiff.engine.snapshots.Snapshot;
-import dev.skiff.engine.snapshots.SnapshotException;
 import dev.skiff.engine.snapshots.Snapshotter;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
@@ -262,7 +260,7 @@ class ImagePullerTest {
     void everyLayerIsUnpackedIntoASnapshotBeforeTheImageIsRecorded() throws IOException {
         Snapshotter snapshots = Snapshotter.open(root, content);
         ImageStore unpacking = ImageStore.open(root.resolve("unpacking"), content, SYNTAX, e -> { },
-                layers -> snapshots.ensure(layers.stream().map(l -> new LayerBlob(l.blob().digest(), l.diffId())).toList()));
+                snapshots.asUnpacker());
         ImagePuller pulling = new ImagePuller(content, unpacking, RegistryClient.newHttpClient(), "linux", "amd64");
         publish("1", tar("etc/motd", "hello"), tar("etc/.wh.motd", ""), tar("bin/tool", "#!/bin/sh"));
 
@@ -280,12 +278,13 @@ class ImagePullerTest {
     void anImageWithALayerThatCannotBeUnpackedIsNotRecorded() throws IOException {
         Snapshotter snapshots = Snapshotter.open(root, content);
         ImageStore unpacking = ImageStore.open(root.resolve("unpacking"), content, SYNTAX, e -> { },
-                layers -> snapshots.ensure(layers.stream().map(l -> new LayerBlob(l.blob().digest(), l.diffId())).toList()));
+                snapshots.asUnpacker());
         ImagePuller pulling = new ImagePuller(content, unpacking, RegistryClient.newHttpClient(), "linux", "amd64");
         publish("1", tar("ok", "fine"), tar("../escape", "evil"));
 
         assertThatThrownBy(() -> pulling.pull(ImageReference.parse(address() + "/alice/app:1"), Optional.empty(), x -> { }))
-                .isInstanceOf(SnapshotException.class)
+                .isInstanceOf(DistributionException.class)
+                .hasMessageContaining(address() + "/alice/app:1")
                 .hasMessageContaining("\"../escape\" points outside the layer");
         assertThat(unpacking.list()).isEmpty();
         assertThat(snapshots.list()).hasSize(1); // the good bottom layer; the daemon's next start drops it
