@@ -1,6 +1,8 @@
 package dev.skiff.daemon;
 
 import dev.skiff.daemon.api.EngineApi;
+import dev.skiff.daemon.events.EventBus;
+import dev.skiff.daemon.events.ImageEvents;
 import dev.skiff.engine.content.ContentStore;
 import dev.skiff.engine.images.ImageStore;
 import dev.skiff.http.HttpServer;
@@ -28,8 +30,11 @@ public final class Daemon implements AutoCloseable {
         try {
             Files.createDirectories(options.execRoot());
             ContentStore content = ContentStore.open(options.dataRoot());
-            ImageStore images = ImageStore.open(options.dataRoot(), content, new DockerReferences(), event -> { });
-            EngineApi api = new EngineApi(new EngineInfo(options.dataRoot(), Instant.now()), images, content);
+            EventBus events = new EventBus();
+            ImageEvents imageEvents = new ImageEvents(events, new DockerReferences());
+            ImageStore images = ImageStore.open(options.dataRoot(), content, new DockerReferences(), imageEvents);
+            imageEvents.attach(images);
+            EngineApi api = new EngineApi(new EngineInfo(options.dataRoot(), Instant.now()), images, content, events, imageEvents);
             HttpServer.Site site = new HttpServer.Site(api, EngineApi.DEFAULT_HEADERS, requestLog.map(RequestLog::lines));
             HttpServer server = HttpServer.start(site, options.listeners());
             return new Daemon(lock, server);

@@ -4,6 +4,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.skiff.daemon.Daemon;
+import dev.skiff.daemon.events.EventBus;
+import dev.skiff.daemon.events.ImageEvents;
 import dev.skiff.engine.content.ContentStore;
 import dev.skiff.engine.images.ImageStore;
 import dev.skiff.http.Exchange;
@@ -38,12 +40,20 @@ public final class EngineApi implements ExchangeHandler {
     private final ImageStore images;
     private final ImagesApi imagesApi;
     private final ArchiveApi archiveApi;
+    private final EventBus events;
+    private final AuthApi authApi = new AuthApi();
+    private final EventsApi eventsApi;
+    private final ImageUsageApi usageApi;
 
-    public EngineApi(Daemon.EngineInfo engine, ImageStore images, ContentStore content) {
+    public EngineApi(Daemon.EngineInfo engine, ImageStore images, ContentStore content, EventBus events, ImageEvents imageEvents) {
         this.engine = engine;
         this.images = images;
         this.imagesApi = new ImagesApi(images, content);
+        this.imagesApi.onPulled(imageEvents::pulled);
         this.archiveApi = new ArchiveApi(images, content);
+        this.events = events;
+        this.eventsApi = new EventsApi(events);
+        this.usageApi = new ImageUsageApi(images);
     }
 
     @Override
@@ -77,8 +87,16 @@ public final class EngineApi implements ExchangeHandler {
                 allow(m, HttpMethod.GET);
                 sendJson(ex, 200, info());
             }
+            case "/auth" -> {
+                allow(m, HttpMethod.POST);
+                authApi.login(ex);
+            }
+            case "/events" -> {
+                allow(m, HttpMethod.GET);
+                eventsApi.stream(ex);
+            }
             default -> {
-                if (!archiveApi.route(ex, path) && !imagesApi.route(ex, path)) {
+                if (!archiveApi.route(ex, path) && !usageApi.route(ex, path) && !imagesApi.route(ex, path)) {
                     throw ApiException.notFound("page not found");
                 }
             }
@@ -145,7 +163,7 @@ public final class EngineApi implements ExchangeHandler {
         i.put("LoggingDriver", "json-file");
         i.put("CgroupDriver", "cgroupfs");
         i.put("CgroupVersion", java.nio.file.Files.exists(java.nio.file.Path.of("/sys/fs/cgroup/cgroup.controllers")) ? "2" : "1");
-        i.put("NEventsListener", 0);
+        i.put("NEventsListener", events.listeners());
         i.put("KernelVersion", host.kernelVersion());
         i.put("OperatingSystem", host.operatingSystem());
         i.put("OSVersion", host.osVersion());

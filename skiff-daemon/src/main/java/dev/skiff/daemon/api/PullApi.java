@@ -26,6 +26,7 @@ import java.util.Optional;
  */
 final class PullApi {
     private final ImagePuller puller;
+    java.util.function.Consumer<ImageReference> onPulled = ref -> { }; // docker's pull event, set by ImagesApi
 
     PullApi(ContentStore content, ImageStore images) {
         this.puller = new ImagePuller(content, images);
@@ -37,6 +38,7 @@ final class PullApi {
         Stream stream = new Stream(ex);
         try {
             puller.pull(ref, credentials, stream::send);
+            onPulled.accept(ref);
         } catch (DistributionException e) {
             stream.fail(e.notFound() ? 404 : 500, e.getMessage());
         } catch (EngineException | FormatException e) {
