@@ -47,13 +47,18 @@ final class Humanize {
 
     /** {@code 1982563} → {@code 1.98MB}: three significant digits, decimal units, no trailing zeros. */
     static String size(long bytes) {
+        return size(bytes, 3);
+    }
+
+    /** go-units HumanSizeWithPrecision: {@code precision} significant digits ({@code docker system df} uses 4). */
+    static String size(long bytes, int precision) {
         double size = bytes;
         int unit = 0;
         while (size >= 1000 && unit < DECIMAL_UNITS.length - 1) {
             size /= 1000;
             unit++;
         }
-        String number = new BigDecimal(size).round(new MathContext(3)).stripTrailingZeros().toPlainString();
+        String number = new BigDecimal(size).round(new MathContext(precision)).stripTrailingZeros().toPlainString();
         return number + DECIMAL_UNITS[unit];
     }
 }

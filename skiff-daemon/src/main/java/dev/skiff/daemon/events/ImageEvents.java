@@ -35,7 +35,7 @@ public final class ImageEvents implements Consumer<ImageEvent> {
     public void accept(ImageEvent event) {
         switch (event) {
             case ImageEvent.Tagged t -> log(t.imageId().toString(), "tag", syntax.familiar(t.reference()), Optional.of(t.imageId()));
-            case ImageEvent.Untagged u -> log(u.imageId().toString(), "untag", u.imageId().toString(), Optional.empty());
+            case ImageEvent.Untagged u -> log(u.imageId().toString(), "untag", u.imageId().toString(), Optional.of(u.imageId()));
             case ImageEvent.Deleted d -> log(d.imageId().toString(), "delete", d.imageId().toString(), Optional.empty());
             case ImageEvent.Imported i -> log(i.imageId().toString(), "import", i.imageId().toString(), Optional.of(i.imageId()));
         }
