@@ -50,7 +50,7 @@ public final class EngineApi implements ExchangeHandler {
         this.images = images;
         this.imagesApi = new ImagesApi(images, content);
         this.imagesApi.onPulled(imageEvents::pulled);
-        this.archiveApi = new ArchiveApi(images, content);
+        this.archiveApi = new ArchiveApi(images, content, imageEvents);
         this.events = events;
         this.eventsApi = new EventsApi(events);
         this.usageApi = new ImageUsageApi(images);
