@@ -53,7 +53,7 @@ final class PruneCommand implements Callable<Integer> {
             }
             System.out.println();
         }
-        System.out.println("Total reclaimed space: " + Humanize.size(report.path("SpaceReclaimed").asLong()));
+        System.out.println("Total reclaimed space: " + Humanize.size(report.path("SpaceReclaimed").asLong(), 4));
         return 0;
     }
 

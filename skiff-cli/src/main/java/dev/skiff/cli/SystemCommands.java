@@ -128,8 +128,8 @@ final class SystemCommands {
                     r.put("ID", ImageCommands.shortId(i.path("Id").asText()));
                     r.put("CreatedSince", Humanize.ago(Duration.between(Instant.ofEpochSecond(i.path("Created").asLong()), now)));
                     r.put("Size", Humanize.size(i.path("Size").asLong()));
-                    r.put("SharedSize", Humanize.size(i.path("SharedSize").asLong()));
-                    r.put("UniqueSize", Humanize.size(i.path("Size").asLong() - i.path("SharedSize").asLong()));
+                    r.put("SharedSize", Humanize.size(i.path("SharedSize").asLong(), 4));
+                    r.put("UniqueSize", Humanize.size(i.path("Size").asLong() - i.path("SharedSize").asLong(), 4));
                     r.put("Containers", Long.toString(i.path("Containers").asLong()));
                     images.add(new Fields("*formatter.imageContext", r));
                 }

@@ -102,11 +102,11 @@ final class EventsApi {
         return f.matchLabels("label", e.attributes());
     }
 
+    /** dockerd's matchImage: the filter value exactly, against the ID and name with and without their tags. */
     private static boolean matchesImage(List<String> wanted, Event e) {
         String name = e.attributes().getOrDefault("name", "");
         for (String w : wanted) {
-            if (w.equals(e.actorId()) || w.equals(name) || stripTag(w).equals(stripTag(name))
-                    || e.actorId().startsWith("sha256:" + w) || e.actorId().startsWith(w)) {
+            if (w.equals(e.actorId()) || w.equals(name) || w.equals(stripTag(e.actorId())) || w.equals(stripTag(name))) {
                 return true;
             }
         }

@@ -86,6 +86,8 @@ class EventsTest {
             assertThat(skiff(socket, filtered).assertSuccess().stdout()).isEqualTo(untags);
             String[] byImage = {"events", "--since", since, "--until", until, "--filter", "image=ev:2", "--format", "{{.Action}}"};
             assertThat(docker(socket, byImage).assertSuccess().stdout()).isEqualTo("tag\n");
+            String[] byRepository = {"events", "--since", since, "--until", until, "--filter", "image=ev", "--format", "{{.Action}}"};
+            assertThat(skiff(socket, byRepository).assertSuccess().stdout()).isEqualTo("tag\ntag\ntag\n"); // load tags ev:1 again
             JsonNode first = JSON.readTree(skiff(socket, "events", "--since", since, "--until", until, "--format", "{{json .}}")
                     .assertSuccess().stdout().lines().findFirst().orElseThrow());
             assertThat(first.path("status").asText()).isEqualTo("tag");
@@ -138,7 +140,8 @@ class EventsTest {
                     }
                     line = skiffEvents.nextStdoutLine(Duration.ofSeconds(30));
                 }
-                assertThat(seen).as(daemon.describe()).anySatisfy(l -> assertThat(l).endsWith(" image pull " + ref + " (name=" + ref + ")"));
+                assertThat(seen).as(daemon.describe()).anySatisfy(l -> assertThat(l).contains(" image pull " + ref + " (")
+                        .endsWith(", name=" + ref + ")"));
                 Optional<String> dockerLine = dockerEvents.nextStdoutLine(Duration.ofSeconds(30));
                 while (dockerLine.isPresent() && !dockerLine.get().startsWith("pull ")) {
                     dockerLine = dockerEvents.nextStdoutLine(Duration.ofSeconds(30));
