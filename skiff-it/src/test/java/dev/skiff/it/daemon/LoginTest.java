@@ -2,6 +2,7 @@ package dev.skiff.it.daemon;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.skiff.it.registry.DistributionRegistryProcess;
 import dev.skiff.it.registry.SkiffRegistryProcess;
 import dev.skiff.it.registry.Skopeo;
 import dev.skiff.it.support.BuiltImage;
@@ -134,6 +135,41 @@ class LoginTest {
             assertThat(stored.path("psFormat").asText()).isEqualTo("table {{.ID}}");
             assertThat(skiff(socket, null, "pull", addr + "/alice/app:2").exitCode()).isEqualTo(1);
             assertThat(docker(socket, null, "logout", addr).assertSuccess().stdout()).contains("Removing login credentials for " + addr);
+        }
+    }
+
+    @Test
+    void basicAuthRegistriesAreCheckedWithBasicCredentials() throws Exception {
+        Path htpasswd = tmp.resolve("htpasswd");
+        SkiffRegistryProcess.addUser(htpasswd, "alice", "alice-pw"); // bcrypt, which distribution reads too
+        Path socket = tmp.resolve("skiff.sock");
+        try (DistributionRegistryProcess registry = DistributionRegistryProcess.startWithHtpasswd(tmp.resolve("distribution"),
+                tmp.resolve("distribution-work"), htpasswd);
+             ServerProcess daemon = DaemonHarness.start(tmp, socket)) {
+            String addr = registry.address();
+            CommandResult wrong = docker(socket, "wrong-password\n", "login", "-u", "alice", "--password-stdin", addr);
+            assertThat(wrong.exitCode()).as(daemon.describe()).isNotZero();
+            // dockerd's words, as in docker-traces/registry-login.md
+            assertThat(wrong.stderr()).contains("Error response from daemon: login attempt to http://" + addr
+                    + "/v2/ failed with status: 401 Unauthorized");
+            assertThat(docker(socket, "alice-pw\n", "login", "-u", "alice", "--password-stdin", addr).assertSuccess().stdout())
+                    .contains("Login Succeeded");
+            assertThat(skiff(socket, "alice-pw\n", "login", "-u", "alice", "--password-stdin", "http://" + addr + "/v2/")
+                    .assertSuccess().stdout()).isEqualTo("Login Succeeded\n");
+            assertThat(JSON.readTree(tmp.resolve("skiff-config/config.json").toFile()).path("auths").path(addr).path("auth").asText())
+                    .isEqualTo(base64("alice:alice-pw"));
+            assertThat(skiff(socket, null, "logout", addr).assertSuccess().stdout()).isEqualTo("Removing login credentials for " + addr + "\n");
+
+            // on a terminal (script(1) gives it one) skiff asks, and does not echo the password
+            String command = String.join(" ", SkiffCli.command("-H", "unix://" + socket, "login", addr).stream()
+                    .map(a -> "'" + a.replace("'", "'\\''") + "'").toList());
+            CommandResult interactive = ExternalCommand.of("bash", "-c", "(sleep 2; printf 'alice\\n'; sleep 6; printf 'alice-pw\\n'; sleep 4)"
+                    + " | script -qec \"$SKIFF_LOGIN\" /dev/null").env("SKIFF_LOGIN", command)
+                    .env("SKIFF_CONFIG", tmp.resolve("skiff-config").toString()).timeout(Duration.ofMinutes(1)).run();
+            assertThat(interactive.assertSuccess().stdout()).contains("Username: alice").contains("Password: ")
+                    .contains("Login Succeeded").doesNotContain("alice-pw");
+            assertThat(JSON.readTree(tmp.resolve("skiff-config/config.json").toFile()).path("auths").path(addr).path("auth").asText())
+                    .isEqualTo(base64("alice:alice-pw"));
         }
     }
 
