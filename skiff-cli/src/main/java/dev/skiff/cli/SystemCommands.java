@@ -203,11 +203,27 @@ final class SystemCommands {
                         continue;
                     }
                     JsonNode event = ImageCommands.JSON.readTree(line);
-                    System.out.println(template != null ? execute(template, event) : pretty(event));
+                    System.out.println(template == null ? pretty(event)
+                            : template.text().equals("{{json .}}") ? event.toString() : execute(template, withGoNames(event)));
                     System.out.flush();
                 }
             }
             return 0;
+        }
+
+        /**
+         * Templates name docker's Go fields ({@code .ID}, {@code .Status}, {@code .TimeNano}); the wire
+         * JSON has them lower-case ({@code id}, {@code status}). Both spellings work.
+         */
+        static JsonNode withGoNames(JsonNode event) {
+            ObjectNode copy = ((ObjectNode) event).deepCopy();
+            Map.of("status", "Status", "id", "ID", "from", "From", "scope", "Scope", "time", "Time", "timeNano", "TimeNano")
+                    .forEach((wire, go) -> {
+                        if (event.has(wire) && !event.has(go)) {
+                            copy.set(go, event.get(wire));
+                        }
+                    });
+            return copy;
         }
 
         /** docker's prettyPrintEvent: time, type, action, actor, then the attributes sorted by key. */

@@ -21,5 +21,7 @@ class HistoryCommandTest {
                 + "\"time\":1795814236,\"timeNano\":1795814236000000005}");
         assertThat(SystemCommands.Events.pretty(event))
                 .isEqualTo("2026-11-27T21:17:16.000000005Z image tag sha256:ab (a=b, name=busybox:latest)");
+        assertThat(dev.skiff.cli.template.GoTemplate.parse("{{.Status}} {{.ID}} {{.id}} {{.TimeNano}}")
+                .execute(SystemCommands.Events.withGoNames(event))).isEqualTo("tag sha256:ab sha256:ab 1795814236000000005");
     }
 }

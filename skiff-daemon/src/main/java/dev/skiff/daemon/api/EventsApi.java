@@ -42,9 +42,10 @@ final class EventsApi {
         }
         try (EventBus.Subscription subscription = bus.subscribe()) {
             Exchange.Chunked body = ex.sendChunked(200, Map.of(), EngineApi.JSON_TYPE);
-            if (since.isPresent()) {
+            if (since.isPresent() || until.isPresent()) { // dockerd's loadBufferedEvents: either one replays
+                Instant from = since.orElse(Instant.EPOCH);
                 for (Event e : subscription.past()) {
-                    if (!e.time().isBefore(since.get()) && (until.isEmpty() || !e.time().isAfter(until.get())) && matches(filters, e)) {
+                    if (!e.time().isBefore(from) && (until.isEmpty() || !e.time().isAfter(until.get())) && matches(filters, e)) {
                         body.write(line(e));
                     }
                 }

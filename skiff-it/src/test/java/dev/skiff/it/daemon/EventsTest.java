@@ -96,6 +96,8 @@ class EventsTest {
             assertThat(first.path("timeNano").asLong() / 1_000_000_000L).isEqualTo(first.path("time").asLong());
             assertThat(skiff(socket, "events", "--since", "10m", "--until", "0s", "--filter", "event=load", "--format", "{{.Action}}")
                     .assertSuccess().stdout()).isEqualTo("load\n");
+            assertThat(docker(socket, "events", "--until", until, "--filter", "event=delete", "--format", "{{.Action}} {{.ID}}")
+                    .assertSuccess().stdout()).isEqualTo("delete " + id + "\n"); // until alone replays too, as dockerd's
 
             // bad input: a time that is no time, an unknown filter
             CommandResult badSince = skiff(socket, "events", "--since", "bad");
