@@ -94,12 +94,6 @@ record Filters(Map<String, List<String>> values) {
         return true;
     }
 
-    /** One {@code key} or {@code key=value} holds in {@code labels}. */
-    static boolean singleLabel(String want, Map<String, String> labels) {
-        int eq = want.indexOf('=');
-        return eq < 0 ? labels.containsKey(want) : want.substring(eq + 1).equals(labels.get(want.substring(0, eq)));
-    }
-
     /** Go's path.Match for {@code *}, {@code ?} and {@code [...]}: what the reference filter uses. */
     static boolean glob(String pattern, String text) {
         StringBuilder regex = new StringBuilder();

@@ -114,8 +114,8 @@ final class ImageUsageApi {
                 continue;
             }
             Map<String, String> labels = image.config().config().labels();
-            if (!filters.matchLabels("label", labels) || filters.has("label!") && !filters.get("label!").isEmpty()
-                    && filters.get("label!").stream().anyMatch(l -> Filters.singleLabel(l, labels))) {
+            // dockerd's matchLabels: every label= must hold, and not every label!= may hold
+            if (!filters.matchLabels("label", labels) || filters.has("label!") && filters.matchLabels("label!", labels)) {
                 continue;
             }
             if (danglingOnly && !image.repoTags().isEmpty()) {

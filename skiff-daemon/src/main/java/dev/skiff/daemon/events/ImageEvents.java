@@ -53,6 +53,18 @@ public final class ImageEvents implements Consumer<ImageEvent> {
         log(familiarReference, "pull", familiarReference, id);
     }
 
+    /** {@code docker push} finished: actor and name are the familiar reference, as for pull. */
+    public void pushed(String familiarReference) {
+        Optional<Digest> id = Optional.empty();
+        try {
+            ImageStore store = images;
+            id = store == null ? Optional.empty() : Optional.of(store.resolve(familiarReference).id());
+        } catch (RuntimeException e) {
+            // removed meanwhile: log the event without labels
+        }
+        log(familiarReference, "push", familiarReference, id);
+    }
+
     /** {@code docker save} wrote the image. */
     public void saved(Digest imageId) {
         log(imageId.toString(), "save", imageId.toString(), Optional.of(imageId));
