@@ -43,26 +43,12 @@ public final class ImageEvents implements Consumer<ImageEvent> {
 
     /** {@code docker pull} finished (whether or not anything new came): actor and name are the familiar reference. */
     public void pulled(String familiarReference) {
-        Optional<Digest> id = Optional.empty();
-        try {
-            ImageStore store = images;
-            id = store == null ? Optional.empty() : Optional.of(store.resolve(familiarReference).id());
-        } catch (RuntimeException e) {
-            // the pulled name is gone again already: log the event without labels
-        }
-        log(familiarReference, "pull", familiarReference, id);
+        log(familiarReference, "pull", familiarReference, idOf(familiarReference));
     }
 
     /** {@code docker push} finished: actor and name are the familiar reference, as for pull. */
     public void pushed(String familiarReference) {
-        Optional<Digest> id = Optional.empty();
-        try {
-            ImageStore store = images;
-            id = store == null ? Optional.empty() : Optional.of(store.resolve(familiarReference).id());
-        } catch (RuntimeException e) {
-            // removed meanwhile: log the event without labels
-        }
-        log(familiarReference, "push", familiarReference, id);
+        log(familiarReference, "push", familiarReference, idOf(familiarReference));
     }
 
     /** {@code docker save} wrote the image. */
@@ -73,6 +59,16 @@ public final class ImageEvents implements Consumer<ImageEvent> {
     /** {@code docker load} brought the image in. */
     public void loaded(Digest imageId) {
         log(imageId.toString(), "load", imageId.toString(), Optional.of(imageId));
+    }
+
+    /** The image a name points at now, for its labels; empty when the name is gone again already. */
+    private Optional<Digest> idOf(String reference) {
+        ImageStore store = images;
+        try {
+            return store == null ? Optional.empty() : Optional.of(store.resolve(reference).id());
+        } catch (RuntimeException e) {
+            return Optional.empty();
+        }
     }
 
     private void log(String actor, String action, String name, Optional<Digest> labelsOf) {
