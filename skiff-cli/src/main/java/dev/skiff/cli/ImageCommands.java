@@ -89,12 +89,16 @@ final class ImageCommands {
         @Option(names = "--format", description = "Format output with a Go template (as docker), or 'table', or 'json'.")
         String format;
 
+        @Option(names = {"-f", "--filter"}, description = "Filter output based on conditions provided (dangling, label, before, since, reference).")
+        List<String> filters = new ArrayList<>();
+
         @Parameters(arity = "0..1", paramLabel = "REPOSITORY[:TAG]", description = "Only images of this repository (and tag).")
         String filter;
 
         @Override
         public Integer call() throws Exception {
-            JsonNode list = request(client(spec), "GET", "/images/json" + (all ? "?all=1" : ""));
+            String query = (all ? "&all=1" : "") + (filters.isEmpty() ? "" : "&filters=" + encode(Filter.toJson(filters).toString()));
+            JsonNode list = request(client(spec), "GET", "/images/json" + (query.isEmpty() ? "" : "?" + query.substring(1)));
             List<Fields> rows = new ArrayList<>();
             Set<String> seenIds = new LinkedHashSet<>();
             Instant now = Instant.now();
@@ -336,7 +340,7 @@ final class ImageCommands {
     /** {@code skiff image ...}: the image management group. */
     @Command(name = "image", mixinStandardHelpOptions = true, description = "Manage images.",
             subcommands = {Ls.class, Inspect.class, Rm.class, TagCommand.class, Import.class, PullCommand.class, PushCommand.class,
-                    ArchiveCommands.Save.class, ArchiveCommands.Load.class})
+                    ArchiveCommands.Save.class, ArchiveCommands.Load.class, HistoryCommand.class, PruneCommand.class})
     static final class Group implements Runnable {
         @Spec
         CommandSpec spec;

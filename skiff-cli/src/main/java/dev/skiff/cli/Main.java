@@ -11,6 +11,8 @@ import java.io.PrintWriter;
         subcommands = {DaemonCommand.class, RegistryCommand.class, VersionCommand.class, ImageCommands.Group.class,
                 ImageCommands.Images.class, ImageCommands.TagCommand.class, ImageCommands.Rmi.class, ImageCommands.Import.class, PullCommand.class, PushCommand.class,
                 ArchiveCommands.Save.class, ArchiveCommands.Load.class,
+                AuthCommands.Login.class, AuthCommands.Logout.class, HistoryCommand.class, SystemCommands.Group.class,
+                SystemCommands.Events.class, SystemCommands.Info.class,
                 CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
 

@@ -43,8 +43,8 @@ final class PullCommand implements Callable<Integer> {
         String query = "?fromImage=" + ImageCommands.encode(ref.familiarName()) + "&tag="
                 + ImageCommands.encode(ref.digest().map(Object::toString).orElseGet(() -> ref.tag().orElseThrow().toString()));
         EngineClient client = ImageCommands.client(spec);
-        try (EngineClient.Response r = client.send("POST", "/images/create" + query,
-                Map.of("X-Registry-Auth", RegistryAuth.headerFor(ref.registryHost())), null)) {
+        String auth = RegistryAuth.headerFor(ref.domain());
+        try (EngineClient.Response r = client.send("POST", "/images/create" + query, auth.isEmpty() ? Map.of() : Map.of("X-Registry-Auth", auth), null)) {
             if (r.status() / 100 != 2) {
                 JsonNode error = ImageCommands.JSON.readTree(r.readAll());
                 throw new Cli.UserError("Error response from daemon: " + error.path("message").asText("status " + r.status()));

@@ -10,9 +10,6 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
-import java.io.BufferedReader;
-import java.io.InputStreamReader;
-import java.nio.charset.StandardCharsets;
 import java.util.Map;
 import java.util.concurrent.Callable;
 
@@ -59,31 +56,26 @@ final class PushCommand implements Callable<Integer> {
         String path = "/images/" + ref.familiarName() + "/push?tag=" + ImageCommands.encode(tag);
         EngineClient client = ImageCommands.client(spec);
         try (EngineClient.Response r = client.send("POST", path,
-                Map.of("X-Registry-Auth", RegistryAuth.headerFor(ref.registryHost())), (byte[]) null)) {
+                pushAuth(ref), (byte[]) null)) {
             if (r.status() / 100 != 2) {
                 JsonNode error = ImageCommands.JSON.readTree(r.readAll());
                 throw new Cli.UserError("Error response from daemon: " + error.path("message").asText("status " + r.status()));
             }
-            BufferedReader lines = new BufferedReader(new InputStreamReader(r.body(), StandardCharsets.UTF_8));
-            for (String line; (line = lines.readLine()) != null; ) {
-                if (line.isBlank()) {
-                    continue;
-                }
-                JsonNode m = ImageCommands.JSON.readTree(line);
-                if (m.has("errorDetail") || m.has("error")) {
-                    throw new Cli.UserError(m.path("errorDetail").path("message").asText(m.path("error").asText()));
-                }
-                String status = m.path("status").asText("");
-                String id = m.path("id").asText("");
-                if (quiet || status.isEmpty() || status.equals("Pushing")) {
-                    continue; // byte counts are live bars on a terminal only; aux carries no text
-                }
-                System.out.println(id.isEmpty() ? status : id + ": " + status);
+            if (quiet) {
+                ProgressDisplay.drain(r.body());
+            } else {
+                ProgressDisplay.onStandardOutput().show(r.body(), aux -> { }); // live bars on a terminal, as docker's
             }
         }
         if (quiet) {
             System.out.println(ref.familiarString());
         }
         return 0;
+    }
+
+    /** The stored credentials for the registry, as docker sends them; none when not logged in. */
+    private static Map<String, String> pushAuth(ImageReference ref) {
+        String auth = RegistryAuth.headerFor(ref.domain());
+        return auth.isEmpty() ? Map.of() : Map.of("X-Registry-Auth", auth);
     }
 }

@@ -16,8 +16,14 @@ final class VersionCommand implements Callable<Integer> {
     @ParentCommand
     Main main;
 
+    @picocli.CommandLine.Option(names = {"-f", "--format"}, description = "Format output using a custom template: 'json' or a Go template.")
+    String format;
+
     @Override
     public Integer call() throws Exception {
+        if (format != null && !format.isEmpty()) {
+            return formatted();
+        }
         PrintStream out = System.out;
         out.println("Client:");
         row(out, " Version:", Main.Version.version());
@@ -41,6 +47,33 @@ final class VersionCommand implements Callable<Integer> {
             row(out, "  OS/Arch:", v.path("Os").asText() + "/" + v.path("Arch").asText());
             row(out, "  Kernel:", v.path("KernelVersion").asText());
         }
+        return 0;
+    }
+
+    /** docker version --format: the template sees {@code .Client} and {@code .Server} (the daemon's /version). */
+    private int formatted() throws Exception {
+        dev.skiff.cli.template.GoTemplate template = SystemCommands.template(format);
+        com.fasterxml.jackson.databind.node.ObjectNode data = new ObjectMapper().createObjectNode();
+        com.fasterxml.jackson.databind.node.ObjectNode c = data.putObject("Client");
+        c.put("Version", Main.Version.version());
+        c.put("ApiVersion", "1.41");
+        c.put("DefaultAPIVersion", "1.41");
+        c.put("GitCommit", "");
+        c.put("GoVersion", "java" + Runtime.version().feature());
+        c.put("Os", "linux");
+        c.put("Arch", goArch(System.getProperty("os.arch")));
+        c.put("BuildTime", "");
+        c.put("Context", "default");
+        EngineClient client = main.client();
+        client.negotiate();
+        try (EngineClient.Response r = client.send("GET", "/version", Map.of(), null)) {
+            JsonNode v = new ObjectMapper().readTree(r.readAll());
+            if (r.status() != 200) {
+                throw new Cli.UserError("Error response from daemon: " + v.path("message").asText());
+            }
+            data.set("Server", v);
+        }
+        System.out.println(SystemCommands.execute(template, data));
         return 0;
     }
 

@@ -1,6 +1,8 @@
 package dev.skiff.daemon;
 
 import dev.skiff.daemon.api.EngineApi;
+import dev.skiff.daemon.events.EventBus;
+import dev.skiff.daemon.events.ImageEvents;
 import dev.skiff.engine.content.ContentStore;
 import dev.skiff.engine.distribution.RegistryHosts;
 import dev.skiff.engine.images.ImageEvent;
@@ -36,18 +38,22 @@ public final class Daemon implements AutoCloseable {
             Files.createDirectories(options.execRoot());
             ContentStore content = ContentStore.open(options.dataRoot());
             Snapshotter snapshots = Snapshotter.open(options.dataRoot(), content);
+            EventBus events = new EventBus();
+            ImageEvents imageEvents = new ImageEvents(events, new DockerReferences());
             AtomicReference<ImageStore> store = new AtomicReference<>();
             ImageStore images = ImageStore.open(options.dataRoot(), content, new DockerReferences(), event -> {
                 if (event instanceof ImageEvent.Deleted deleted) {
                     // asked again at removal: a pull may have recorded an image with these layers meanwhile
                     snapshots.removeUnused(deleted.releasedChainIds(), () -> chainIds(store.get()));
                 }
+                imageEvents.accept(event);
             }, snapshots.asUnpacker());
             store.set(images);
+            imageEvents.attach(images);
             // layers a pull unpacked before it died, or whose image went while the daemon was down
             snapshots.retainOnly(chainIds(images));
             EngineApi api = new EngineApi(new EngineInfo(options.dataRoot(), Instant.now()), images, content,
-                    new RegistryHosts(java.util.Set.copyOf(options.insecureRegistries())));
+                    new RegistryHosts(java.util.Set.copyOf(options.insecureRegistries())), events, imageEvents);
             HttpServer.Site site = new HttpServer.Site(api, EngineApi.DEFAULT_HEADERS, requestLog.map(RequestLog::lines));
             HttpServer server = HttpServer.start(site, options.listeners());
             return new Daemon(lock, server);

@@ -426,6 +426,11 @@ public final class Exchange {
         return keepAlive && bodyDone;
     }
 
+    /** False once the client has closed the connection: how a stream that writes rarely notices. */
+    public boolean clientConnected() {
+        return channel.isActive();
+    }
+
     public long elapsedMicros() {
         return (System.nanoTime() - startNanos) / 1000;
     }

@@ -9,7 +9,8 @@ import java.util.Map;
  * escaping switched off ({@code SetEscapeHTML(false)} in docker's templates.go), so {@code <} stays
  * {@code <}; U+2028 and U+2029 are still escaped, as Go always does. API objects (Jackson nodes) keep
  * their field order, as Go structs do; Java maps and {@link Fields} are written with sorted keys, as Go
- * maps are.
+ * maps are. A {@link Fields} row is one of docker's formatter contexts, which marshal themselves with
+ * plain json.Marshal: inside one, {@code <}, {@code >} and {@code &} are escaped ({@code \u003c}).
  */
 final class GoJson {
     private GoJson() {
@@ -17,17 +18,18 @@ final class GoJson {
 
     static String encode(Object v) {
         StringBuilder out = new StringBuilder();
-        write(v, out);
+        write(v, out, false);
         return out.toString();
     }
 
-    private static void write(Object raw, StringBuilder out) {
+    private static void write(Object raw, StringBuilder out, boolean escapeHtml) {
+        boolean html = escapeHtml || raw instanceof Fields;
         Object v = Values.normalize(raw);
         switch (Values.kind(v)) {
             case NIL, NO_VALUE -> out.append("null");
             case BOOL, INT -> out.append(v);
             case FLOAT -> out.append(number(v));
-            case STRING -> string((String) v, out);
+            case STRING -> string((String) v, out, html);
             case LIST -> {
                 out.append('[');
                 boolean first = true;
@@ -36,7 +38,7 @@ final class GoJson {
                         out.append(',');
                     }
                     first = false;
-                    write(e, out);
+                    write(e, out, html);
                 }
                 out.append(']');
             }
@@ -49,13 +51,13 @@ final class GoJson {
                         out.append(',');
                     }
                     first = false;
-                    string(e.getKey(), out);
+                    string(e.getKey(), out, html);
                     out.append(':');
-                    write(e.getValue(), out);
+                    write(e.getValue(), out, html);
                 }
                 out.append('}');
             }
-            case OTHER -> string(String.valueOf(v), out);
+            case OTHER -> string(String.valueOf(v), out, html);
         }
     }
 
@@ -76,7 +78,7 @@ final class GoJson {
         return sign + dec.fmtF(Math.max(dec.nd() - dec.dp(), 0));
     }
 
-    private static void string(String s, StringBuilder out) {
+    private static void string(String s, StringBuilder out, boolean escapeHtml) {
         out.append('"');
         for (int i = 0; i < s.length(); i++) {
             char c = s.charAt(i);
@@ -90,7 +92,7 @@ final class GoJson {
                 case '\f' -> out.append("\\f");
                 case '\u2028', '\u2029' -> out.append(String.format("\\u%04x", (int) c));
                 default -> {
-                    if (c < 0x20) {
+                    if (c < 0x20 || escapeHtml && (c == '<' || c == '>' || c == '&')) {
                         out.append(String.format("\\u%04x", (int) c));
                     } else if (Character.isSurrogate(c) && !validSurrogatePair(s, i)) {
                         out.append("\\ufffd");

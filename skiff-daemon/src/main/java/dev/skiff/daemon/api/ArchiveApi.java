@@ -23,9 +23,13 @@ final class ArchiveApi {
     static final String TAR_TYPE = "application/x-tar";
 
     private final ImageArchive archive;
+    private final ImageStore images;
+    private final dev.skiff.daemon.events.ImageEvents events;
 
-    ArchiveApi(ImageStore images, ContentStore content) {
+    ArchiveApi(ImageStore images, ContentStore content, dev.skiff.daemon.events.ImageEvents events) {
         this.archive = new ImageArchive(content, images);
+        this.images = images;
+        this.events = events;
     }
 
     /** Handles {@code path} if it is an archive route; false otherwise. */
@@ -58,6 +62,7 @@ final class ArchiveApi {
         archive.check(names); // a wrong name is a 404, before the 200 goes out
         try {
             ex.sendStream(200, Map.of(), TAR_TYPE, out -> archive.save(names, out));
+            names.stream().map(n -> images.resolve(n).id()).distinct().forEach(events::saved); // docker's save events
         } catch (IOException | RuntimeException e) {
             // the head is out: all that is left is to cut the connection (done) and say why in the log
             System.err.println("skiff daemon: saving " + names + " failed midway: " + e.getMessage());
@@ -68,6 +73,14 @@ final class ArchiveApi {
         List<String> loaded;
         try (BodyStream body = new BodyStream(ex)) {
             loaded = archive.load(body);
+        }
+        for (String line : loaded) { // docker's load events, one per image
+            String name = line.replaceFirst("^Loaded image( ID)?: ", "");
+            try {
+                events.loaded(images.resolve(name).id());
+            } catch (RuntimeException e) {
+                // removed again meanwhile: no event to tell
+            }
         }
         StringBuilder lines = new StringBuilder();
         for (String line : loaded) {

@@ -4,6 +4,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.skiff.daemon.Daemon;
+import dev.skiff.daemon.events.EventBus;
+import dev.skiff.daemon.events.ImageEvents;
 import dev.skiff.engine.content.ContentStore;
 import dev.skiff.engine.distribution.DistributionMetadata;
 import dev.skiff.engine.distribution.RegistryHosts;
@@ -40,17 +42,23 @@ public final class EngineApi implements ExchangeHandler {
     private final ImageStore images;
     private final ImagesApi imagesApi;
     private final ArchiveApi archiveApi;
-
-    public EngineApi(Daemon.EngineInfo engine, ImageStore images, ContentStore content) {
-        this(engine, images, content, RegistryHosts.DEFAULT);
-    }
+    private final EventBus events;
+    private final AuthApi authApi = new AuthApi();
+    private final EventsApi eventsApi;
+    private final ImageUsageApi usageApi;
 
     /** @param registries which registries pull and push reach over plain HTTP ({@code --insecure-registry}) */
-    public EngineApi(Daemon.EngineInfo engine, ImageStore images, ContentStore content, RegistryHosts registries) {
+    public EngineApi(Daemon.EngineInfo engine, ImageStore images, ContentStore content, RegistryHosts registries,
+                     EventBus events, ImageEvents imageEvents) {
         this.engine = engine;
         this.images = images;
         this.imagesApi = new ImagesApi(images, content, DistributionMetadata.open(engine.dataRoot()), registries);
-        this.archiveApi = new ArchiveApi(images, content);
+        this.imagesApi.onPulled(imageEvents::pulled);
+        this.imagesApi.onPushed(imageEvents::pushed);
+        this.archiveApi = new ArchiveApi(images, content, imageEvents);
+        this.events = events;
+        this.eventsApi = new EventsApi(events);
+        this.usageApi = new ImageUsageApi(images);
     }
 
     @Override
@@ -84,8 +92,16 @@ public final class EngineApi implements ExchangeHandler {
                 allow(m, HttpMethod.GET);
                 sendJson(ex, 200, info());
             }
+            case "/auth" -> {
+                allow(m, HttpMethod.POST);
+                authApi.login(ex);
+            }
+            case "/events" -> {
+                allow(m, HttpMethod.GET);
+                eventsApi.stream(ex);
+            }
             default -> {
-                if (!archiveApi.route(ex, path) && !imagesApi.route(ex, path)) {
+                if (!archiveApi.route(ex, path) && !usageApi.route(ex, path) && !imagesApi.route(ex, path)) {
                     throw ApiException.notFound("page not found");
                 }
             }
@@ -152,7 +168,7 @@ public final class EngineApi implements ExchangeHandler {
         i.put("LoggingDriver", "json-file");
         i.put("CgroupDriver", "cgroupfs");
         i.put("CgroupVersion", java.nio.file.Files.exists(java.nio.file.Path.of("/sys/fs/cgroup/cgroup.controllers")) ? "2" : "1");
-        i.put("NEventsListener", 0);
+        i.put("NEventsListener", events.listeners());
         i.put("KernelVersion", host.kernelVersion());
         i.put("OperatingSystem", host.operatingSystem());
         i.put("OSVersion", host.osVersion());

@@ -49,13 +49,24 @@ final class ImagesApi {
         this.pushApi = new PushApi(new ImagePusher(content, images, distribution, registries));
     }
 
+    /** Who hears of every finished pull (docker's {@code pull} event). */
+    void onPulled(java.util.function.Consumer<String> listener) {
+        pullApi.onPulled = ref -> listener.accept(ref.familiarString());
+    }
+
+    /** Who hears of every tag pushed (docker's {@code push} event), with its familiar reference. */
+    void onPushed(java.util.function.Consumer<String> listener) {
+        pushApi.onPushed = listener;
+    }
+
     /** Handles {@code path} if it is an image route; false otherwise. */
     boolean route(Exchange ex, String path) throws InterruptedException {
         HttpMethod m = ex.method();
         try {
             if (path.equals("/images/json")) {
                 EngineApi.allow(m, HttpMethod.GET);
-                EngineApi.sendJson(ex, 200, list(ex.query("all").map(ImagesApi::truthy).orElse(false)));
+                EngineApi.sendJson(ex, 200, list(ex.query("all").map(ImagesApi::truthy).orElse(false),
+                        Filters.parse(ex.query("filters"), LIST_FILTERS)));
             } else if (path.equals("/images/create")) {
                 EngineApi.allow(m, HttpMethod.POST);
                 create(ex);
@@ -96,9 +107,24 @@ final class ImagesApi {
         return name;
     }
 
-    private ArrayNode list(boolean all) {
+    private ArrayNode list(boolean all, Filters filters) {
+        boolean danglingOnly = filters.bool("dangling", false);
+        Optional<java.time.Instant> before = filters.get("before").stream().map(n -> images.resolve(n).created()).min(java.util.Comparator.naturalOrder());
+        Optional<java.time.Instant> since = filters.get("since").stream().map(n -> images.resolve(n).created()).max(java.util.Comparator.naturalOrder());
         ArrayNode out = EngineApi.JSON.createArrayNode();
         for (Image image : images.list()) {
+            if (filters.has("dangling") && danglingOnly != image.repoTags().isEmpty()) {
+                continue;
+            }
+            if (before.isPresent() && !image.created().isBefore(before.get()) || since.isPresent() && !image.created().isAfter(since.get())) {
+                continue;
+            }
+            if (!filters.matchLabels("label", image.config().config().labels())) {
+                continue;
+            }
+            if (filters.has("reference") && !matchesReference(filters.get("reference"), image)) {
+                continue;
+            }
             ObjectNode s = out.addObject();
             s.put("Containers", -1);
             s.put("Created", image.created().getEpochSecond());
@@ -118,6 +144,26 @@ final class ImagesApi {
             s.put("VirtualSize", image.size());
         }
         return out;
+    }
+
+    static final java.util.Set<String> LIST_FILTERS = java.util.Set.of("dangling", "label", "before", "since", "reference");
+
+    /** dockerd's reference filter: a glob on the familiar {@code name:tag} or the name alone. */
+    private static boolean matchesReference(List<String> patterns, Image image) {
+        for (String pattern : patterns) {
+            for (String tag : image.repoTags()) {
+                String name = tag.substring(0, tag.lastIndexOf(':'));
+                if (Filters.glob(pattern, tag) || Filters.glob(pattern, name)) {
+                    return true;
+                }
+            }
+            for (String digest : image.repoDigests()) {
+                if (Filters.glob(pattern, digest) || Filters.glob(pattern, digest.substring(0, digest.indexOf('@')))) {
+                    return true;
+                }
+            }
+        }
+        return false;
     }
 
     private ObjectNode inspect(Image image) {

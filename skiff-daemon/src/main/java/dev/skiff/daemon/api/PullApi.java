@@ -19,6 +19,7 @@ import java.util.Optional;
  */
 final class PullApi {
     private final ImagePuller puller;
+    java.util.function.Consumer<ImageReference> onPulled = ref -> { }; // docker's pull event, set by ImagesApi
 
     PullApi(ImagePuller puller) {
         this.puller = puller;
@@ -30,6 +31,7 @@ final class PullApi {
         ProgressStream stream = new ProgressStream(ex);
         try {
             puller.pull(ref, credentials, p -> send(stream, p));
+            onPulled.accept(ref);
         } catch (DistributionException e) {
             stream.fail(e.notFound() ? 404 : 500, e.getMessage());
         } catch (EngineException | FormatException e) {

@@ -20,6 +20,7 @@ import java.util.Optional;
  */
 final class PushApi {
     private final ImagePusher pusher;
+    java.util.function.Consumer<String> onPushed = ref -> { }; // docker's push event, per tag pushed; set by ImagesApi
 
     PushApi(ImagePusher pusher) {
         this.pusher = pusher;
@@ -29,7 +30,9 @@ final class PushApi {
         ImageReference ref = reference(name, ex.query("tag").filter(t -> !t.isEmpty()));
         ProgressStream stream = new ProgressStream(ex);
         try {
-            pusher.push(ref, RegistryAuthHeader.of(ex), p -> send(stream, p));
+            for (ImagePusher.Pushed pushed : pusher.push(ref, RegistryAuthHeader.of(ex), p -> send(stream, p))) {
+                onPushed.accept(ref.familiarName() + ":" + pushed.tag());
+            }
         } catch (DistributionException e) {
             stream.fail(e.notFound() ? 404 : 500, e.getMessage());
         } catch (EngineException | FormatException e) {

@@ -17,10 +17,10 @@ import java.util.List;
 
 /**
  * CNCF distribution 2.8 (Debian's {@code docker-registry}) as a real process: filesystem storage
- * under a given root, no auth, deletes enabled, on a free loopback port. The reference that
- * Skiff's on-disk layout must match.
+ * under a given root, no auth (or htpasswd Basic auth), deletes enabled, on a free loopback port. The
+ * reference that Skiff's on-disk layout must match.
  */
-final class DistributionRegistryProcess implements AutoCloseable {
+public final class DistributionRegistryProcess implements AutoCloseable {
 
     private final ServerProcess process;
     private final Path root;
@@ -34,6 +34,15 @@ final class DistributionRegistryProcess implements AutoCloseable {
 
     /** Serves {@code root}; {@code workDir} receives the config.yml. Waits until {@code /v2/} answers 200. */
     static DistributionRegistryProcess start(Path root, Path workDir) {
+        return start(root, workDir, java.util.Optional.empty());
+    }
+
+    /** As {@link #start(Path, Path)}, with Basic auth (realm {@code basic-realm}) against a bcrypt htpasswd file. */
+    public static DistributionRegistryProcess startWithHtpasswd(Path root, Path workDir, Path htpasswd) {
+        return start(root, workDir, java.util.Optional.of(htpasswd));
+    }
+
+    private static DistributionRegistryProcess start(Path root, Path workDir, java.util.Optional<Path> htpasswd) {
         String binary = RequiredTool.DOCKER_REGISTRY.command();
         int port = FreePort.pick();
         Path config = workDir.resolve("distribution-config-" + port + ".yml");
@@ -53,7 +62,12 @@ final class DistributionRegistryProcess implements AutoCloseable {
                           enabled: false
                     http:
                       addr: 127.0.0.1:%d
-                    """.formatted(root, port));
+                    """.formatted(root, port) + htpasswd.map(file -> """
+                    auth:
+                      htpasswd:
+                        realm: basic-realm
+                        path: %s
+                    """.formatted(file)).orElse(""));
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -62,7 +76,7 @@ final class DistributionRegistryProcess implements AutoCloseable {
                 ExternalCommand.of(binary).withoutEnvPrefix("REGISTRY_"));
         DistributionRegistryProcess registry = new DistributionRegistryProcess(process, root, port);
         try {
-            registry.awaitReady(Duration.ofSeconds(30));
+            registry.awaitReady(Duration.ofSeconds(30), htpasswd);
         } catch (RuntimeException | Error e) {
             registry.close();
             throw e;
@@ -70,7 +84,7 @@ final class DistributionRegistryProcess implements AutoCloseable {
         return registry;
     }
 
-    private void awaitReady(Duration timeout) {
+    private void awaitReady(Duration timeout, java.util.Optional<Path> htpasswd) {
         HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
         HttpRequest request = HttpRequest.newBuilder(URI.create("http://" + address() + "/v2/"))
                 .timeout(Duration.ofSeconds(2)).build();
@@ -82,7 +96,7 @@ final class DistributionRegistryProcess implements AutoCloseable {
             }
             try {
                 HttpResponse<String> response = client.send(request, HttpResponse.BodyHandlers.ofString());
-                if (response.statusCode() == 200) {
+                if (response.statusCode() == 200 || response.statusCode() == 401 && htpasswd.isPresent()) {
                     return;
                 }
                 last = "HTTP " + response.statusCode() + " " + response.body();
@@ -103,7 +117,7 @@ final class DistributionRegistryProcess implements AutoCloseable {
                 + " (last: " + last + ")\n" + process.describe());
     }
 
-    String address() {
+    public String address() {
         return "127.0.0.1:" + port;
     }
 

@@ -64,7 +64,7 @@ public final class SkiffRegistryProcess implements AutoCloseable {
             return this;
         }
 
-        Builder noAnonymousPull() {
+        public Builder noAnonymousPull() {
             this.noAnonymousPull = true;
             return this;
         }
