@@ -23,12 +23,17 @@ import java.util.stream.Collectors;
 
 /** A running daemon: the data root it owns and the Engine API it serves. */
 public final class Daemon implements AutoCloseable {
+    /** How long the daemon must be quiet after work before it gives memory back. */
+    static final java.time.Duration QUIET_BEFORE_COLLECTING = java.time.Duration.ofSeconds(3);
+
     private final DataRootLock lock;
     private final HttpServer server;
+    private final IdleCollector idleCollector;
 
-    private Daemon(DataRootLock lock, HttpServer server) {
+    private Daemon(DataRootLock lock, HttpServer server, IdleCollector idleCollector) {
         this.lock = lock;
         this.server = server;
+        this.idleCollector = idleCollector;
     }
 
     /** Takes the data root, then starts listening; refuses when another daemon holds the root. */
@@ -54,9 +59,10 @@ public final class Daemon implements AutoCloseable {
             snapshots.retainOnly(chainIds(images));
             EngineApi api = new EngineApi(new EngineInfo(options.dataRoot(), Instant.now()), images, content,
                     new RegistryHosts(java.util.Set.copyOf(options.insecureRegistries())), events, imageEvents);
-            HttpServer.Site site = new HttpServer.Site(api, EngineApi.DEFAULT_HEADERS, requestLog.map(RequestLog::lines));
+            IdleCollector idleCollector = new IdleCollector(QUIET_BEFORE_COLLECTING);
+            HttpServer.Site site = new HttpServer.Site(idleCollector.counting(api), EngineApi.DEFAULT_HEADERS, requestLog.map(RequestLog::lines));
             HttpServer server = HttpServer.start(site, options.listeners());
-            return new Daemon(lock, server);
+            return new Daemon(lock, server, idleCollector);
         } catch (Exception e) {
             lock.close();
             throw e;
@@ -73,6 +79,7 @@ public final class Daemon implements AutoCloseable {
 
     @Override
     public void close() throws IOException {
+        idleCollector.close();
         server.close();
         lock.close();
     }
