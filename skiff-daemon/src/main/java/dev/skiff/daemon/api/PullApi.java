@@ -63,6 +63,7 @@ final class PullApi {
             case PullProgress.AlreadyExists a -> ProgressStream.layer("Already exists", shortId(a.layer()));
             case PullProgress.LayerWaiting w -> ProgressStream.layer("Pulling fs layer", shortId(w.layer()));
             case PullProgress.Downloading d -> ProgressStream.bytes("Downloading", shortId(d.layer()), d.current(), d.total());
+            case PullProgress.Verifying v -> ProgressStream.layer("Verifying Checksum", shortId(v.layer()));
             case PullProgress.DownloadComplete c -> ProgressStream.layer("Download complete", shortId(c.layer()));
             case PullProgress.PullComplete c -> ProgressStream.layer("Pull complete", shortId(c.layer()));
             case PullProgress.Digest d -> ProgressStream.status("Digest: " + d.manifest());

@@ -317,6 +317,7 @@ public final class ImagePuller {
             } else {
                 u = uncompress(tee, blob, name);
             }
+            progress.accept(new PullProgress.Verifying(blob.digest()));
             checkDiffId(u, diffId, blob, name);
             try {
                 writer.commit(Optional.of(blob.digest()), Optional.of(blob.size()));

@@ -2,7 +2,7 @@ package dev.skiff.engine.distribution;
 
 /**
  * What a pull reports, in order: one {@link Resolving}; per layer {@link AlreadyExists} or
- * {@link LayerWaiting}, {@link Downloading}..., {@link DownloadComplete}, {@link PullComplete};
+ * {@link LayerWaiting}, {@link Downloading}..., {@link Verifying}, {@link DownloadComplete}, {@link PullComplete};
  * then {@link Digest} and {@link Status}. Layers report concurrently, each in its own order.
  * The daemon turns these into docker's JSON stream; the CLI and tests see the same values.
  */
@@ -16,6 +16,10 @@ public sealed interface PullProgress {
     }
 
     record Downloading(dev.skiff.formats.Digest layer, long current, long total) implements PullProgress {
+    }
+
+    /** The layer is all in and its digests are being checked (docker's "Verifying Checksum"). */
+    record Verifying(dev.skiff.formats.Digest layer) implements PullProgress {
     }
 
     record DownloadComplete(dev.skiff.formats.Digest layer) implements PullProgress {
