@@ -635,7 +635,8 @@ public final class ImageStore {
                             Digest.parse(l.diffId()), l.uncompressedSize()))
                     .toList();
             List<OptionalLong> sizes = r.layers().stream()
-                    .map(l -> l.unpackedSize() == null ? OptionalLong.empty() : OptionalLong.of(l.unpackedSize()))
+                    .map(l -> l.unpackedSize() == null || l.unpackedSize() < 0 ? OptionalLong.empty() // < 0: damaged, measured again
+                            : OptionalLong.of(l.unpackedSize()))
                     .toList();
             Instant created = ImageConfigCodec.time(r.created(), "created").orElse(Image.UNKNOWN_CREATED);
             Stored stored = new Stored(id, config, manifest, layers, created, sizes);

@@ -534,6 +534,7 @@ public final class Snapshotter {
             } else if (NUMBER.matcher(name).matches()) {
                 int number = Integer.parseInt(name);
                 highest = Math.max(highest, number);
+                removeMetadataTemporaries(p);
                 Optional<Snapshot> s = readMetadata(p);
                 if (s.isEmpty() || committed.containsKey(s.get().chainId())) {
                     LOG.log(System.Logger.Level.WARNING, "removing snapshot " + p + ": "
@@ -549,6 +550,17 @@ public final class Snapshotter {
         next = highest + 1;
     }
 
+    /** What a crash while {@link #recordSize} rewrote the metadata left. */
+    private static void removeMetadataTemporaries(Path snapshotDir) {
+        if (Files.isDirectory(snapshotDir, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+            try {
+                AtomicFiles.removeTemporaries(snapshotDir);
+            } catch (java.io.UncheckedIOException e) {
+                LOG.log(System.Logger.Level.WARNING, e.getMessage() + ": " + e.getCause().getMessage());
+            }
+        }
+    }
+
     private static Optional<Snapshot> readMetadata(Path snapshotDir) {
         SnapshotJson m;
         Snapshot s;
@@ -558,16 +570,21 @@ public final class Snapshotter {
             if (!Files.isDirectory(fs)) {
                 return Optional.empty();
             }
-            long size = m.size() != null ? m.size() : DiffSize.of(fs);
+            long size = measured(m) ? m.size() : DiffSize.of(fs);
             s = new Snapshot(Digest.parse(m.chainId()), Optional.ofNullable(m.parent()).map(Digest::parse),
                     Digest.parse(m.diffId()), fs, size);
         } catch (IOException | RuntimeException e) {
             return Optional.empty();
         }
-        if (m.size() == null) {
+        if (!measured(m)) {
             recordSize(snapshotDir, m, s.size());
         }
         return Optional.of(s);
+    }
+
+    /** Whether the metadata has a size; one that cannot be right is measured again. */
+    private static boolean measured(SnapshotJson m) {
+        return m.size() != null && m.size() >= 0;
     }
 
     /**

@@ -76,6 +76,18 @@ class ImageSizesTest {
     }
 
     @Test
+    void aDamagedSizeInARecordIsMeasuredAgain() throws Exception {
+        Image image = unpacking().importTar(Tars.rootfs("bin/sh", "bin/ls"), options(T0));
+        Path file = root.resolve("images/by-id/" + image.id().encoded() + ".json");
+        ObjectNode damaged = (ObjectNode) JSON.readTree(file.toFile());
+        ((ObjectNode) damaged.path("layers").get(0)).put("unpacked_size", -1);
+        Files.write(file, JSON.writeValueAsBytes(damaged));
+
+        assertThat(unpacking().images.byId(image.id()).orElseThrow().size()).isEqualTo(FILES);
+        assertThat(record(image).path("layers").get(0).path("unpacked_size").asLong()).isEqualTo(FILES);
+    }
+
+    @Test
     void anImageRecordedWithoutSnapshotsShowsItsTarSizesUntilItIsUnpacked() throws Exception {
         byte[] tar = Tars.rootfs("bin/sh", "bin/ls");
         Image image = new Fixture(root).importTar(tar, options(T0));

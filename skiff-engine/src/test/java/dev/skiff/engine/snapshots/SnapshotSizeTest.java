@@ -118,14 +118,34 @@ class SnapshotSizeTest {
         ObjectNode old = (ObjectNode) JSON.readTree(meta.toFile());
         old.remove("size");
         Files.write(meta, JSON.writeValueAsBytes(old));
+        Path leftover = meta.resolveSibling(".tmp-snapshot.json-5eed"); // a rewrite a crash cut short
+        Files.writeString(leftover, "{\"schemaVer");
 
         Snapshotter reopened = Snapshotter.open(dataRoot, content, true);
 
         assertThat(reopened.get(s.chainId()).orElseThrow().size()).isEqualTo(5);
         assertThat(JSON.readTree(meta.toFile()).path("size").asLong(-1)).isEqualTo(5);
         assertThat(JSON.readTree(meta.toFile()).path("chainId").asText()).isEqualTo(s.chainId().toString());
+        assertThat(leftover).doesNotExist();
         Files.writeString(s.fs().resolve("added-later"), "not measured again");
         assertThat(Snapshotter.open(dataRoot, content, true).get(s.chainId()).orElseThrow().size()).isEqualTo(5);
+    }
+
+    @Test
+    void aSizeThatCannotBeRightIsMeasuredAgainAndAnUnreadableOneDropsTheSnapshotAsAnyBadMetadata() throws Exception {
+        Snapshot a = snapshotter.ensure(List.of(LayerTar.store(content, new LayerTar().file("f", "four").build()))).getFirst();
+        Snapshot b = snapshotter.ensure(List.of(LayerTar.store(content, new LayerTar().file("g", "five!").build()))).getFirst();
+        Path metaA = a.fs().resolveSibling(Snapshotter.METADATA);
+        Files.write(metaA, JSON.writeValueAsBytes(((ObjectNode) JSON.readTree(metaA.toFile())).put("size", -3)));
+        Path metaB = b.fs().resolveSibling(Snapshotter.METADATA);
+        Files.write(metaB, JSON.writeValueAsBytes(((ObjectNode) JSON.readTree(metaB.toFile())).put("size", "lots")));
+
+        Snapshotter reopened = Snapshotter.open(dataRoot, content, true);
+
+        assertThat(reopened.get(a.chainId()).orElseThrow().size()).isEqualTo(4);
+        assertThat(JSON.readTree(metaA.toFile()).path("size").asLong()).isEqualTo(4);
+        assertThat(reopened.get(b.chainId())).isEmpty(); // unpacked again when its image is put again
+        assertThat(b.fs().getParent()).doesNotExist();
     }
 
     @Test
