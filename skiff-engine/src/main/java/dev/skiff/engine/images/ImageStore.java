@@ -242,7 +242,12 @@ public final class ImageStore {
                     // recorded before sizes were kept, with a layer that had no snapshot then
                     Stored sized = existing.withSizes(sizes);
                     if (sized.measured()) {
-                        writeRecord(sized);
+                        try {
+                            writeRecord(sized);
+                        } catch (ImageStoreException e) {
+                            // the image is there all the same; its sizes are taken from its snapshots at the next start
+                            LOG.log(System.Logger.Level.WARNING, e.getMessage());
+                        }
                         images.put(configDigest, sized);
                         return view(sized);
                     }
