@@ -71,7 +71,7 @@ final class ImageUsageApi {
             long size = 0;
             if (!h.emptyLayer()) {
                 if (layer < image.layers().size()) {
-                    size = image.layers().get(layer).uncompressedSize();
+                    size = image.layerSizes().get(layer);
                 }
                 layer++;
             }
@@ -123,7 +123,7 @@ final class ImageUsageApi {
             }
             List<Digest> chains = image.chainIds();
             for (int i = 0; i < chains.size() && i < image.layers().size(); i++) {
-                layerSizes.put(chains.get(i), image.layers().get(i).uncompressedSize());
+                layerSizes.put(chains.get(i), image.layerSizes().get(i));
             }
             List<String> names = new ArrayList<>(image.repoDigests());
             names.addAll(image.repoTags());
@@ -174,7 +174,7 @@ final class ImageUsageApi {
             List<Digest> chains = image.chainIds();
             for (int i = 0; i < chains.size() && i < image.layers().size(); i++) {
                 users.merge(chains.get(i), 1, Integer::sum);
-                sizes.put(chains.get(i), image.layers().get(i).uncompressedSize());
+                sizes.put(chains.get(i), image.layerSizes().get(i));
             }
         }
         ObjectNode out = EngineApi.JSON.createObjectNode();
@@ -185,7 +185,7 @@ final class ImageUsageApi {
             List<Digest> chains = image.chainIds();
             for (int i = 0; i < chains.size() && i < image.layers().size(); i++) {
                 if (users.getOrDefault(chains.get(i), 0) > 1) {
-                    shared += image.layers().get(i).uncompressedSize();
+                    shared += image.layerSizes().get(i);
                 }
             }
             ObjectNode s = list.addObject();

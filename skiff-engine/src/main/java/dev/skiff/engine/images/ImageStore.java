@@ -22,6 +22,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.locks.ReentrantLock;
@@ -32,13 +33,18 @@ import java.util.regex.Pattern;
  * Images and their names, with Docker's semantics: an image's ID is its config digest; names are
  * full references (tags and repo digests) mapped to IDs. On disk, under {@code <dataRoot>/images/}:
  * <pre>
- * by-id/&lt;hex&gt;.json    one record per image: manifest, layers with diff_ids and sizes
+ * by-id/&lt;hex&gt;.json    one record per image: manifest, layers with diff_ids, tar sizes and unpacked sizes
  * references.json      full reference -&gt; image ID
  * </pre>
  * Both are written atomically. An image record is written before a name points at it and removed
  * after the last name is gone, so a crash leaves at worst an untagged image, never a name that
  * points nowhere. Blobs live in the {@link ContentStore}; removing an image deletes those no other
  * image needs.
+ * <p>
+ * A layer's size, as shown, is what the {@link LayerUnpacker} measured when it unpacked the layer
+ * (dockerd's rule), recorded with the image. Records written before sizes were kept get them from
+ * the unpacker's existing snapshots when the store opens, and are rewritten with them once; a layer
+ * never unpacked shows its tar's size.
  */
 public final class ImageStore {
     private static final System.Logger LOG = System.getLogger(ImageStore.class.getName());
@@ -57,9 +63,43 @@ public final class ImageStore {
     private final Map<Digest, Stored> images = new HashMap<>();
     private final TreeMap<String, Digest> references = new TreeMap<>();
 
-    /** What the store holds about one image; names are kept apart, in {@link #references}. */
+    /**
+     * What the store holds about one image; names are kept apart, in {@link #references}.
+     *
+     * @param unpackedSizes each layer's size as the unpacker measured it; empty where it has not
+     */
     private record Stored(Digest id, ImageConfig config, Optional<Descriptor> manifest, List<Layer> layers,
-                          Instant created, long size) {
+                          Instant created, List<OptionalLong> unpackedSizes) {
+        Stored {
+            if (unpackedSizes.size() != layers.size()) {
+                throw new IllegalArgumentException("an image needs one unpacked size (or none) per layer");
+            }
+        }
+
+        /** Each layer's size as shown: its unpacked size, else its tar's. */
+        List<Long> layerSizes() {
+            List<Long> sizes = new ArrayList<>(layers.size());
+            for (int i = 0; i < layers.size(); i++) {
+                sizes.add(unpackedSizes.get(i).orElse(layers.get(i).uncompressedSize()));
+            }
+            return sizes;
+        }
+
+        boolean measured() {
+            return unpackedSizes.stream().allMatch(OptionalLong::isPresent);
+        }
+
+        /** These sizes, with the gaps filled from {@code more} where it has them. */
+        Stored withSizes(List<OptionalLong> more) {
+            List<OptionalLong> merged = new ArrayList<>(unpackedSizes);
+            for (int i = 0; i < merged.size() && i < more.size(); i++) {
+                if (merged.get(i).isEmpty()) {
+                    merged.set(i, more.get(i));
+                }
+            }
+            return new Stored(id, config, manifest, layers, created, merged);
+        }
+
         Set<Digest> blobs() {
             Set<Digest> blobs = new LinkedHashSet<>();
             blobs.add(id);
@@ -184,19 +224,34 @@ public final class ImageStore {
             throw new ImageStoreException("cannot record image " + configDigest + ": its layers' diff_ids "
                     + layerDiffIds + " are not the config's rootfs.diff_ids " + config.diffIds());
         }
-        unpackLayers(layers); // outside the lock: unpacking takes long, and other pulls may wait for it
-        Image recorded = record(configDigest, manifest, layers, config);
+        List<OptionalLong> sizes = unpackLayers(layers); // outside the lock: unpacking takes long, and other pulls may wait for it
+        Image recorded = record(configDigest, manifest, layers, config, sizes);
         // Again, now that the image holds its layers: a removal of another image that released one of
         // them while this one was not yet recorded has made the unpacker unpack it anew.
         unpackLayers(layers);
         return recorded;
     }
 
-    private Image record(Digest configDigest, Optional<Descriptor> manifest, List<Layer> layers, ImageConfig config) {
+    private Image record(Digest configDigest, Optional<Descriptor> manifest, List<Layer> layers, ImageConfig config,
+                         List<OptionalLong> sizes) {
         lock.lock();
         try {
             Stored existing = images.get(configDigest);
             if (existing != null) {
+                if (!existing.measured()) {
+                    // recorded before sizes were kept, with a layer that had no snapshot then
+                    Stored sized = existing.withSizes(sizes);
+                    if (sized.measured()) {
+                        try {
+                            writeRecord(sized);
+                        } catch (ImageStoreException e) {
+                            // the image is there all the same; its sizes are taken from its snapshots at the next start
+                            LOG.log(System.Logger.Level.WARNING, e.getMessage());
+                        }
+                        images.put(configDigest, sized);
+                        return view(sized);
+                    }
+                }
                 return view(existing);
             }
             List<Digest> needed = new ArrayList<>();
@@ -209,9 +264,8 @@ public final class ImageStore {
                             + "pull, load or import the image again");
                 }
             }
-            long size = layers.stream().mapToLong(Layer::uncompressedSize).sum();
             Stored stored = new Stored(configDigest, config, manifest, layers,
-                    config.created().orElse(Image.UNKNOWN_CREATED), size);
+                    config.created().orElse(Image.UNKNOWN_CREATED), sizes);
             writeRecord(stored);
             images.put(configDigest, stored);
             return view(stored);
@@ -229,9 +283,13 @@ public final class ImageStore {
         return unpacker.unpackFrom(diffIds, blob, raw);
     }
 
-    public void unpackLayers(List<Layer> layers) {
+    public List<OptionalLong> unpackLayers(List<Layer> layers) {
         try {
-            unpacker.unpack(List.copyOf(layers));
+            List<OptionalLong> sizes = unpacker.unpack(List.copyOf(layers));
+            if (sizes.size() != layers.size()) {
+                throw new IllegalStateException("the unpacker measured " + sizes.size() + " layers of " + layers.size());
+            }
+            return sizes;
         } catch (BlobNotFoundException e) {
             throw new ImageStoreException("cannot unpack the layers: " + e.getMessage()
                     + " (was it removed with another image meanwhile?); pull, load or import the image again", e);
@@ -490,7 +548,7 @@ public final class ImageStore {
         }
         tags.sort(null);
         digests.sort(null);
-        return new Image(s.id(), tags, digests, s.created(), s.size(), s.config(), s.manifest(), s.layers());
+        return new Image(s.id(), tags, digests, s.created(), s.config(), s.manifest(), s.layers(), s.layerSizes());
     }
 
     private void publish(List<ImageEvent> events) {
@@ -510,12 +568,17 @@ public final class ImageStore {
     }
 
     private void writeRecord(Stored s) {
+        List<StoreJson.LayerRecord> layers = new ArrayList<>();
+        for (int i = 0; i < s.layers().size(); i++) {
+            Layer l = s.layers().get(i);
+            OptionalLong unpacked = s.unpackedSizes().get(i);
+            layers.add(new StoreJson.LayerRecord(l.blob().mediaType(), l.blob().digest().toString(), l.blob().size(),
+                    l.diffId().toString(), l.uncompressedSize(), unpacked.isPresent() ? unpacked.getAsLong() : null));
+        }
         StoreJson.ImageRecord record = new StoreJson.ImageRecord(SCHEMA_VERSION, s.id().toString(),
                 s.manifest().map(m -> new StoreJson.Blob(m.mediaType(), m.digest().toString(), m.size())).orElse(null),
-                s.layers().stream().map(l -> new StoreJson.LayerRecord(l.blob().mediaType(),
-                        l.blob().digest().toString(), l.blob().size(), l.diffId().toString(), l.uncompressedSize()))
-                        .toList(),
-                ImageConfigCodec.formatTime(s.created()), s.size());
+                layers, ImageConfigCodec.formatTime(s.created()),
+                s.layerSizes().stream().mapToLong(Long::longValue).sum());
         try {
             AtomicFiles.write(recordPath(s.id()), ImageConfigCodec.JSON.writerWithDefaultPrettyPrinter()
                     .writeValueAsBytes(record));
@@ -576,13 +639,40 @@ public final class ImageStore {
                     .map(l -> new Layer(Descriptor.of(l.mediaType(), Digest.parse(l.digest()), l.size()),
                             Digest.parse(l.diffId()), l.uncompressedSize()))
                     .toList();
+            List<OptionalLong> sizes = r.layers().stream()
+                    .map(l -> l.unpackedSize() == null || l.unpackedSize() < 0 ? OptionalLong.empty() // < 0: damaged, measured again
+                            : OptionalLong.of(l.unpackedSize()))
+                    .toList();
             Instant created = ImageConfigCodec.time(r.created(), "created").orElse(Image.UNKNOWN_CREATED);
-            return Optional.of(new Stored(id, config, manifest, layers, created, r.size()));
+            Stored stored = new Stored(id, config, manifest, layers, created, sizes);
+            if (!stored.measured()) {
+                stored = measureOld(stored, file);
+            }
+            return Optional.of(stored);
         } catch (IOException | RuntimeException e) {
             LOG.log(System.Logger.Level.WARNING, "skipping image record " + file + ": " + e.getMessage()
                     + "; remove the file to forget the image, or pull or load the image again");
             return Optional.empty();
         }
+    }
+
+    /**
+     * A record written before sizes were kept: the sizes of the layers the unpacker has, recorded
+     * once all are known. Until then (a layer never unpacked), the record stays as it is.
+     */
+    private Stored measureOld(Stored stored, Path file) {
+        Stored sized = stored.withSizes(unpacker.unpackedSizes(stored.layers()));
+        if (sized.measured()) {
+            try {
+                writeRecord(sized);
+                LOG.log(System.Logger.Level.INFO, "recorded the layer sizes of image " + stored.id()
+                        + ", recorded before sizes were kept");
+            } catch (ImageStoreException e) {
+                LOG.log(System.Logger.Level.WARNING, "cannot add the layer sizes to " + file + " (measured again at the "
+                        + "next start): " + e.getMessage());
+            }
+        }
+        return sized;
     }
 
     private void loadReferences() {

@@ -5,7 +5,8 @@ import dev.skiff.formats.Digest;
 
 /**
  * One layer of an image: the blob as stored (usually compressed), the digest of its uncompressed
- * tar (the config's diff_id) and that tar's size, which is what Docker counts as the image's size.
+ * tar (the config's diff_id) and that tar's size, which {@code docker save} writes. The size Docker
+ * shows for a layer is another: what its unpacked files hold ({@link Image#layerSizes}).
  */
 public record Layer(Descriptor blob, Digest diffId, long uncompressedSize) {
     public Layer {

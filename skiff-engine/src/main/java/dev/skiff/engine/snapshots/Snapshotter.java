@@ -25,6 +25,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
@@ -44,7 +45,7 @@ import java.util.zip.ZipException;
  * Unpacked layers for overlayfs, keyed by chain ID. On disk, under {@code <dataRoot>/snapshots/}:
  * <pre>
  * &lt;n&gt;/fs              the layer's files: an overlay lower dir
- * &lt;n&gt;/snapshot.json   chain ID, parent chain ID, diff_id, blob
+ * &lt;n&gt;/snapshot.json   chain ID, parent chain ID, diff_id, blob, size (as dockerd counts it)
  * tmp-&lt;uuid&gt;/          a layer being unpacked, or a snapshot being removed
  * </pre>
  * Short numeric names keep a deep image's overlay mount options under the page-size limit.
@@ -55,6 +56,10 @@ import java.util.zip.ZipException;
  * leaves nothing the next start does not clean.
  * <p>
  * Two pulls that share a layer unpack it once: the second waits for the first's result.
+ * <p>
+ * Each snapshot's {@link Snapshot#size} is measured once, when it is unpacked ({@link DiffSize}),
+ * and kept in its metadata; {@link #open} measures and records it for snapshots written before
+ * sizes were kept.
  * <p>
  * What comes next builds on {@link #lowerDirs}: a container mounts {@code overlay} with those dirs
  * as {@code lowerdir} plus an upper and work dir of its own; a build diffs that upper dir into a
@@ -81,8 +86,9 @@ public final class Snapshotter {
     private record Stored(int number, Snapshot snapshot) {
     }
 
-    /** The metadata file's JSON. */
-    record SnapshotJson(int schemaVersion, String chainId, String parent, String diffId, String blob) {
+    /** The metadata file's JSON. {@code size} is absent in snapshots written before sizes were kept. */
+    @com.fasterxml.jackson.annotation.JsonIgnoreProperties(ignoreUnknown = true)
+    record SnapshotJson(int schemaVersion, String chainId, String parent, String diffId, String blob, Long size) {
     }
 
     private Snapshotter(Path dir, BlobReader blobs, boolean devicesAllowed) {
@@ -240,8 +246,15 @@ public final class Snapshotter {
     public dev.skiff.engine.images.LayerUnpacker asUnpacker() {
         return new dev.skiff.engine.images.LayerUnpacker() {
             @Override
-            public void unpack(List<dev.skiff.engine.images.Layer> layers) {
-                ensure(layers.stream().map(l -> new LayerBlob(l.blob().digest(), l.diffId())).toList());
+            public List<OptionalLong> unpack(List<dev.skiff.engine.images.Layer> layers) {
+                return ensure(layers.stream().map(l -> new LayerBlob(l.blob().digest(), l.diffId())).toList())
+                        .stream().map(s -> OptionalLong.of(s.size())).toList();
+            }
+
+            @Override
+            public List<OptionalLong> unpackedSizes(List<dev.skiff.engine.images.Layer> layers) {
+                return chainIds(layers.stream().map(dev.skiff.engine.images.Layer::diffId).toList()).stream()
+                        .map(c -> get(c).map(s -> OptionalLong.of(s.size())).orElse(OptionalLong.empty())).toList();
             }
 
             @Override
@@ -402,8 +415,9 @@ public final class Snapshotter {
                 throw new SnapshotException("layer " + layer.blob() + " uncompresses to " + diffId + ", not to its diff_id "
                         + layer.diffId() + "; the image is damaged: remove it and pull or load it again");
             }
+            long size = DiffSize.of(fs);
             SnapshotJson meta = new SnapshotJson(SCHEMA_VERSION, chainId.toString(),
-                    parent.map(Digest::toString).orElse(null), layer.diffId().toString(), layer.blob().toString());
+                    parent.map(Digest::toString).orElse(null), layer.diffId().toString(), layer.blob().toString(), size);
             AtomicFiles.write(temp.resolve(METADATA), JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(meta));
             LinuxCalls.syncfs(temp);
             lock.lock();
@@ -412,7 +426,7 @@ public final class Snapshotter {
                 Path target = dir.resolve(Integer.toString(number));
                 Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE);
                 AtomicFiles.syncDirectory(dir);
-                return new Unpacked(new Stored(number, new Snapshot(chainId, parent, layer.diffId(), target.resolve("fs"))), read.size());
+                return new Unpacked(new Stored(number, new Snapshot(chainId, parent, layer.diffId(), target.resolve("fs"), size)), read.size());
             } finally {
                 lock.unlock();
             }
@@ -520,6 +534,7 @@ public final class Snapshotter {
             } else if (NUMBER.matcher(name).matches()) {
                 int number = Integer.parseInt(name);
                 highest = Math.max(highest, number);
+                removeMetadataTemporaries(p);
                 Optional<Snapshot> s = readMetadata(p);
                 if (s.isEmpty() || committed.containsKey(s.get().chainId())) {
                     LOG.log(System.Logger.Level.WARNING, "removing snapshot " + p + ": "
@@ -535,17 +550,55 @@ public final class Snapshotter {
         next = highest + 1;
     }
 
+    /** What a crash while {@link #recordSize} rewrote the metadata left. */
+    private static void removeMetadataTemporaries(Path snapshotDir) {
+        if (Files.isDirectory(snapshotDir, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+            try {
+                AtomicFiles.removeTemporaries(snapshotDir);
+            } catch (java.io.UncheckedIOException e) {
+                LOG.log(System.Logger.Level.WARNING, e.getMessage() + ": " + e.getCause().getMessage());
+            }
+        }
+    }
+
     private static Optional<Snapshot> readMetadata(Path snapshotDir) {
+        SnapshotJson m;
+        Snapshot s;
+        Path fs = snapshotDir.resolve("fs");
         try {
-            SnapshotJson m = JSON.readValue(snapshotDir.resolve(METADATA).toFile(), SnapshotJson.class);
-            if (!Files.isDirectory(snapshotDir.resolve("fs"))) {
+            m = JSON.readValue(snapshotDir.resolve(METADATA).toFile(), SnapshotJson.class);
+            if (!Files.isDirectory(fs)) {
                 return Optional.empty();
             }
-            return Optional.of(new Snapshot(Digest.parse(m.chainId()),
-                    Optional.ofNullable(m.parent()).map(Digest::parse), Digest.parse(m.diffId()),
-                    snapshotDir.resolve("fs")));
+            long size = measured(m) ? m.size() : DiffSize.of(fs);
+            s = new Snapshot(Digest.parse(m.chainId()), Optional.ofNullable(m.parent()).map(Digest::parse),
+                    Digest.parse(m.diffId()), fs, size);
         } catch (IOException | RuntimeException e) {
             return Optional.empty();
+        }
+        if (!measured(m)) {
+            recordSize(snapshotDir, m, s.size());
+        }
+        return Optional.of(s);
+    }
+
+    /** Whether the metadata has a size; one that cannot be right is measured again. */
+    private static boolean measured(SnapshotJson m) {
+        return m.size() != null && m.size() >= 0;
+    }
+
+    /**
+     * Adds the size to the metadata of a snapshot written before sizes were kept, so it is measured
+     * once. When that cannot be written, the size is measured again at the next start.
+     */
+    private static void recordSize(Path snapshotDir, SnapshotJson m, long size) {
+        SnapshotJson sized = new SnapshotJson(m.schemaVersion(), m.chainId(), m.parent(), m.diffId(), m.blob(), size);
+        try {
+            AtomicFiles.write(snapshotDir.resolve(METADATA), JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(sized));
+            LOG.log(System.Logger.Level.INFO, "recorded the size of snapshot " + snapshotDir + ", written before sizes were kept");
+        } catch (IOException | RuntimeException e) {
+            LOG.log(System.Logger.Level.WARNING, "cannot record the size of snapshot " + snapshotDir + " (measured again at "
+                    + "the next start): " + e.getMessage());
         }
     }
 

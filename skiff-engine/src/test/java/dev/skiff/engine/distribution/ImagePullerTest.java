@@ -272,6 +272,9 @@ class ImagePullerTest {
                 java.nio.file.LinkOption.NOFOLLOW_LINKS)).isEqualTo(020000);
         assertThat(s.get(2).parent()).contains(s.get(1).chainId());
         assertThat(snapshots.lowerDirs(image.chainIds())).containsExactly(s.get(2).fs(), s.get(1).fs(), s.get(0).fs());
+        // sizes as dockerd shows them: the files' bytes, a whiteout nothing
+        assertThat(image.layerSizes()).containsExactly(5L, 0L, 9L);
+        assertThat(s).extracting(Snapshot::size).containsExactly(5L, 0L, 9L);
     }
 
     @Test

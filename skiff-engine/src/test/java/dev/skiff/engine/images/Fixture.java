@@ -20,9 +20,14 @@ final class Fixture {
     final ImageImporter importer;
 
     Fixture(Path root) {
+        this(root, c -> LayerUnpacker.NONE);
+    }
+
+    /** With a real unpacker ({@code dev.skiff.engine.snapshots.Snapshotter#asUnpacker}) when a test needs snapshots. */
+    Fixture(Path root, java.util.function.Function<ContentStore, LayerUnpacker> unpacker) {
         this.root = root;
         this.content = ContentStore.open(root);
-        this.images = ImageStore.open(root, content, new TestReferences(), events::add);
+        this.images = ImageStore.open(root, content, new TestReferences(), events::add, unpacker.apply(content));
         this.importer = new ImageImporter(content, images);
     }
 

@@ -47,10 +47,23 @@ class ImageHousekeepingTest {
         return c.run();
     }
 
-    /** A docker-save archive of a two-layer image whose history has an empty layer, a long command and a comment. */
+    /**
+     * A docker-save archive of a two-layer image whose history has an empty layer, a long command and a
+     * comment. Its layers hold what dockerd's size rule tells apart: a file with hard links (counted
+     * once), symbolic links (their target's length), empty files and directories (nothing), and, in
+     * the top layer, a whiteout and an opaque directory (nothing).
+     */
     Path historyArchive() throws Exception {
-        Layer base = Layer.of(new Tar().directory("bin").file("bin/hello", "hello\n".getBytes(StandardCharsets.UTF_8), 0755));
-        Layer top = Layer.of(new Tar().file("greeting", "hi there\n".getBytes(StandardCharsets.UTF_8), 0644));
+        Layer base = Layer.of(new Tar().directory("bin").file("bin/hello", "hello\n".getBytes(StandardCharsets.UTF_8), 0755)
+                .hardlink("bin/hello2", "bin/hello").hardlink("bin/hello3", "bin/hello")
+                .symlink("bin/sh", "hello").symlink("bin/abs", "/some/longer/target")
+                .file("empty", new byte[0], 0644).directory("etc").directory("etc/empty.d")
+                .file("etc/gone", "gone soon\n".getBytes(StandardCharsets.UTF_8), 0644)
+                .directory("opt").file("opt/old", "old\n".getBytes(StandardCharsets.UTF_8), 0644));
+        Layer top = Layer.of(new Tar().file("greeting", "hi there\n".getBytes(StandardCharsets.UTF_8), 0644)
+                .directory("etc").file("etc/.wh.gone", new byte[0], 0644)
+                .directory("opt").file("opt/.wh..wh..opq", new byte[0], 0644).file("opt/new", new byte[0], 0644)
+                .symlink("greeting.link", "greeting"));
         String config = """
                 {"architecture":"amd64","os":"linux","created":"2024-01-02T03:04:05Z","config":{"Cmd":["sh"],"Labels":{"tier":"test"}},\
                 "rootfs":{"type":"layers","diff_ids":["%s","%s"]},"history":[\
@@ -77,7 +90,7 @@ class ImageHousekeepingTest {
     }
 
     @Test
-    void historyMatchesDockerdForTheSameImageAndBothClientsPrintTheSame() throws Exception {
+    void historyAndSizesMatchDockerdForTheSameImageAndBothClientsPrintTheSame() throws Exception {
         Path archive = historyArchive();
         Path dir = tmp.resolve("dockerd");
         Files.createDirectories(dir);
@@ -99,8 +112,9 @@ class ImageHousekeepingTest {
             docker(dockerSocket, "load", "-i", archive.toString()).assertSuccess();
             docker(socket, "load", "-i", archive.toString()).assertSuccess();
 
-            // Sizes aside (dockerd counts file bytes, skiff the layer tar), every column is dockerd's
-            for (String format : List.of("{{.ID}}|{{.CreatedSince}}|{{.CreatedBy}}|{{.Comment}}", "table {{.ID}}\t{{.CreatedBy}}\t{{.Comment}}")) {
+            // every column is dockerd's, sizes too (a layer's size is what its unpacked files hold)
+            for (String format : List.of("{{.ID}}|{{.CreatedSince}}|{{.CreatedBy}}|{{.Size}}|{{.Comment}}",
+                    "table {{.ID}}\t{{.CreatedBy}}\t{{.Size}}\t{{.Comment}}")) {
                 for (List<String> flags : List.of(List.<String>of(), List.of("--no-trunc"), List.of("-H=false"))) {
                     List<String> args = new ArrayList<>(List.of("history", "--format", format));
                     args.addAll(flags);
@@ -112,7 +126,12 @@ class ImageHousekeepingTest {
             }
             assertThat(docker(socket, "history", "-q", "hist:1").assertSuccess().stdout())
                     .isEqualTo(docker(dockerSocket, "history", "-q", "hist:1").assertSuccess().stdout());
+            // 6 (bin/hello and its two hard links) + 5 + 19 (symbolic links) + 10 (etc/gone) + 4 (opt/old)
+            // and 9 (greeting) + 8 (its link): the numbers dockerd printed
+            assertThat(docker(dockerSocket, "history", "--format", "{{.Size}}", "-H=false", "hist:1").assertSuccess().stdout())
+                    .isEqualTo("17\n0\n44\n");
             String dockerTable = docker(socket, "history", "hist:1").assertSuccess().stdout();
+            assertThat(docker(dockerSocket, "history", "hist:1").assertSuccess().stdout()).isEqualTo(dockerTable);
             assertThat(dockerTable).startsWith("IMAGE          CREATED       CREATED BY                                      SIZE      COMMENT\n")
                     .contains("\n<missing>      2 years ago   /bin/sh -c #(nop)  CMD [\"sh\"]                   0B        \n")
                     .contains("/bin/sh -c #(nop) ADD file:0123456789abcdef0…");
@@ -124,13 +143,27 @@ class ImageHousekeepingTest {
             assertThat(skiff(socket, null, "history", "--format", "{{json .}}", "hist:1").assertSuccess().stdout())
                     .isEqualTo(docker(socket, "history", "--format", "{{json .}}", "hist:1").assertSuccess().stdout());
 
+            // images, image inspect and system df show dockerd's sizes too
+            for (List<String> args : List.of(List.of("images", "hist:1"), List.of("images", "--format", "{{.Size}}", "hist:1"),
+                    List.of("image", "inspect", "-f", "{{.Size}} {{.VirtualSize}}", "hist:1"), List.of("system", "df"))) {
+                String[] a = args.toArray(String[]::new);
+                String fromDockerd = docker(dockerSocket, a).assertSuccess().stdout();
+                assertThat(docker(socket, a).assertSuccess().stdout()).as(String.join(" ", args)).isEqualTo(fromDockerd);
+                assertThat(skiff(socket, null, a).assertSuccess().stdout()).as(String.join(" ", args)).isEqualTo(fromDockerd);
+            }
+            assertThat(docker(socket, "images", "--format", "{{.Size}}", "hist:1").assertSuccess().stdout()).isEqualTo("61B\n");
+            assertThat(ages(docker(socket, "system", "df", "-v").assertSuccess().stdout()).lines().filter(l -> l.startsWith("hist ")).toList())
+                    .isEqualTo(ages(docker(dockerSocket, "system", "df", "-v").assertSuccess().stdout()).lines().filter(l -> l.startsWith("hist ")).toList());
+
             // the API's fields, as dockerd's
             JsonNode api = JSON.readTree(ExternalCommand.of("curl", "-s", "--unix-socket", socket.toString(), "http://skiff/v1.41/images/hist:1/history")
                     .run().assertSuccess().stdout());
             assertThat(api).hasSize(3);
             assertThat(api.get(0).path("Tags").get(0).asText()).isEqualTo("hist:1");
             assertThat(api.get(0).path("Created").asLong()).isEqualTo(Instant.parse("2024-01-02T03:04:05Z").getEpochSecond());
+            assertThat(api.get(0).path("Size").asLong()).isEqualTo(17);
             assertThat(api.get(1).path("Size").asLong()).isZero();
+            assertThat(api.get(2).path("Size").asLong()).isEqualTo(44);
             assertThat(api.get(2).path("Id").asText()).isEqualTo("<missing>");
             assertThat(api.get(2).path("Tags").isNull()).isTrue();
 
@@ -207,10 +240,10 @@ class ImageHousekeepingTest {
             assertThat(docker(socket, "image", "prune", "-a", "-f", "--filter", "until=2000-01-01").assertSuccess().stdout())
                     .isEqualTo("Total reclaimed space: 0B\n");
 
-            // -a: every unused image, tags and layers with it, and the layer's bytes come back
+            // -a: every unused image, tags and layers with it, and the layer's size comes back: its one file's 7 bytes
             String all = docker(socket, "image", "prune", "-a", "-f").assertSuccess().stdout();
             assertThat(all).startsWith("Deleted Images:\n").contains("untagged: keep:1\n").contains("deleted: " + tagged + "\n")
-                    .contains("deleted: " + labelled + "\n").endsWith("\nTotal reclaimed space: " + human(Files.size(rootfs)) + "\n");
+                    .contains("deleted: " + labelled + "\n").endsWith("\nTotal reclaimed space: 7B\n");
             assertThat(docker(socket, "images", "-q").assertSuccess().stdout()).isEmpty();
             assertThat(skiff(socket, null, "image", "prune", "-f").assertSuccess().stdout()).isEqualTo("Total reclaimed space: 0B\n");
         }
@@ -249,17 +282,5 @@ class ImageHousekeepingTest {
     /** Ages tick between two commands: compare them by their form. */
     private static String ages(String table) {
         return table.replaceAll("\\d+ seconds ago|About a minute ago|Less than a second ago", "N seconds ago").replaceAll(" {2,}", "  ");
-    }
-
-    /** go-units HumanSize: HumanSizeWithPrecision(n, 4). */
-    private static String human(long bytes) {
-        String[] units = {"B", "kB", "MB", "GB"};
-        double v = bytes;
-        int u = 0;
-        while (v >= 1000 && u < units.length - 1) {
-            v /= 1000;
-            u++;
-        }
-        return new java.math.BigDecimal(v).round(new java.math.MathContext(4)).stripTrailingZeros().toPlainString() + units[u];
     }
 }

@@ -2,6 +2,7 @@ package dev.skiff.it.daemon;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.skiff.it.support.ExternalCommand;
 import dev.skiff.it.support.RequiredTool;
 import dev.skiff.it.support.ServerProcess;
@@ -44,6 +45,11 @@ class SnapshotsTest {
             Path fs = snapshots.resolve("1/fs");
             JsonNode meta = JSON.readTree(snapshots.resolve("1/snapshot.json").toFile());
             assertThat(meta.get("chainId").asText()).isEqualTo(diffId); // a bottom layer's chain ID is its diff_id
+            // its size as dockerd counts it: busybox's bytes and its two links' targets ("busybox", 7 each)
+            long size = Files.size(RequiredTool.BUSYBOX.path().toRealPath()) + 7 + 7;
+            assertThat(meta.get("size").asLong()).isEqualTo(size);
+            assertThat(DaemonHarness.skiff(socket, "image", "inspect", "-f", "{{.Size}}", "busybox:snap").assertSuccess().stdout())
+                    .isEqualTo(size + "\n");
             assertThat(Files.mismatch(fs.resolve("bin/busybox"), RequiredTool.BUSYBOX.path().toRealPath())).isEqualTo(-1);
             assertThat(Files.getAttribute(fs.resolve("bin/busybox"), "unix:mode")).isEqualTo(0100755);
             assertThat(Files.readSymbolicLink(fs.resolve("bin/sh"))).isEqualTo(Path.of("busybox"));
@@ -89,6 +95,39 @@ class SnapshotsTest {
             assertThat(Files.isRegularFile(snapshots.resolve("1/fs/bin/busybox"), LinkOption.NOFOLLOW_LINKS)).isTrue();
             DaemonHarness.skiff(socket, "rmi", "busybox:kept").assertSuccess();
             assertThat(numbered(snapshots)).isEmpty();
+        }
+    }
+
+    @Test
+    void aDataRootFromBeforeSizesWereKeptShowsTheUnpackedSizesAfterTheNextStart() throws Exception {
+        Path socket = tmp.resolve("skiff.sock");
+        Path tar = tmp.resolve("busybox.tar");
+        Files.write(tar, TestImages.busyboxLayer().tar());
+        Path snapshots = tmp.resolve("data/snapshots");
+        long size = Files.size(RequiredTool.BUSYBOX.path().toRealPath()) + 7 + 7;
+        String id;
+        try (ServerProcess daemon = DaemonHarness.start(tmp, socket)) {
+            id = DaemonHarness.skiff(socket, "import", tar.toString(), "busybox:old").assertSuccess().stdout().strip();
+        }
+        // what an older skiff wrote: no size in the snapshot's metadata, the tar sizes alone in the image's record
+        Path meta = snapshots.resolve("1/snapshot.json");
+        ObjectNode snapshot = (ObjectNode) JSON.readTree(meta.toFile());
+        snapshot.remove("size");
+        Files.write(meta, JSON.writeValueAsBytes(snapshot));
+        Path record = tmp.resolve("data/images/by-id/" + id.substring("sha256:".length()) + ".json");
+        ObjectNode image = (ObjectNode) JSON.readTree(record.toFile());
+        ((ObjectNode) image.get("layers").get(0)).remove("unpacked_size");
+        image.put("size", Files.size(tar));
+        Files.write(record, JSON.writeValueAsBytes(image));
+
+        try (ServerProcess daemon = DaemonHarness.start(tmp, socket)) {
+            assertThat(DaemonHarness.docker(tmp, socket, "image", "inspect", "-f", "{{.Size}}", "busybox:old").assertSuccess().stdout())
+                    .isEqualTo(size + "\n");
+            assertThat(DaemonHarness.docker(tmp, socket, "history", "-H=false", "--format", "{{.Size}}", "busybox:old").assertSuccess().stdout())
+                    .isEqualTo(size + "\n");
+            // measured once: both files have it now
+            assertThat(JSON.readTree(meta.toFile()).path("size").asLong()).isEqualTo(size);
+            assertThat(JSON.readTree(record.toFile()).path("layers").get(0).path("unpacked_size").asLong()).isEqualTo(size);
         }
     }
 

@@ -15,7 +15,7 @@ public final class Tar {
 
     private static final Instant MTIME = Instant.parse("2024-01-01T00:00:00Z");
 
-    private sealed interface Entry permits Dir, File, Symlink {
+    private sealed interface Entry permits Dir, File, Symlink, Hardlink {
     }
 
     private record Dir(String name) implements Entry {
@@ -25,6 +25,9 @@ public final class Tar {
     }
 
     private record Symlink(String name, String target) implements Entry {
+    }
+
+    private record Hardlink(String name, String target) implements Entry {
     }
 
     private final List<Entry> entries = new ArrayList<>();
@@ -41,6 +44,12 @@ public final class Tar {
 
     public Tar symlink(String name, String target) {
         entries.add(new Symlink(name, target));
+        return this;
+    }
+
+    /** A hard link to {@code target}, an earlier file of this tar. */
+    public Tar hardlink(String name, String target) {
+        entries.add(new Hardlink(name, target));
         return this;
     }
 
@@ -66,6 +75,12 @@ public final class Tar {
                         TarArchiveEntry e = new TarArchiveEntry(s.name(), TarConstants.LF_SYMLINK);
                         e.setLinkName(s.target());
                         e.setMode(0120777);
+                        put(tar, e, null);
+                    }
+                    case Hardlink h -> {
+                        TarArchiveEntry e = new TarArchiveEntry(h.name(), TarConstants.LF_LINK);
+                        e.setLinkName(h.target());
+                        e.setMode(0100644);
                         put(tar, e, null);
                     }
                 }
