@@ -362,8 +362,7 @@ public final class ImagePusher {
             }
             location = location(registry, started);
         }
-        HttpResponse<InputStream> patched = patch(registry, location, blob, what, progress, reportAs);
-        URI next = patched.headers().firstValue("Location").map(registry::location).orElse(location);
+        URI next = patch(registry, location, blob, what, progress, reportAs);
         URI put = URI.create(next + (next.getRawQuery() == null ? "?" : "&") + "digest=" + encode(blob.digest().toString()));
         HttpResponse<InputStream> committed = registry.send("PUT", put, Map.of(), HttpRequest.BodyPublishers::noBody);
         byte[] putBody = RegistryClient.readAll(committed);
@@ -373,23 +372,27 @@ public final class ImagePusher {
     }
 
     /**
-     * The blob's bytes, in one streaming PATCH. When the connection breaks off, the upload session is
-     * asked how much it kept ({@code GET} of its Location, answered with {@code Range: 0-N}) and the
-     * rest is sent with a {@code Content-Range}, as the distribution spec allows, a few times over;
-     * then the push fails naming the blob and the registry.
+     * The blob's bytes, in one streaming PATCH; answers where the upload goes on. When the connection
+     * breaks off, the upload session is asked how much it kept ({@code GET} of its Location, answered
+     * with {@code Range: 0-N}) and the rest is sent with a {@code Content-Range}, as the distribution
+     * spec allows, a few times over; then the push fails naming the blob and the registry.
      */
-    private HttpResponse<InputStream> patch(RegistryClient registry, URI location, Descriptor blob, String what,
-                                            Consumer<PushProgress> progress, Digest reportAs) {
-        long offset = 0;
+    private URI patch(RegistryClient registry, URI location, Descriptor blob, String what, Consumer<PushProgress> progress,
+                      Digest reportAs) {
+        Resume at = new Resume(0, location);
         for (int attempt = 0; ; attempt++) {
-            long from = offset;
+            long from = at.offset();
+            if (from == blob.size() && from > 0) {
+                return at.location(); // it all arrived; only the answer was lost
+            }
             Map<String, String> headers = new LinkedHashMap<>();
             headers.put("Content-Type", "application/octet-stream");
-            if (from > 0) {
+            boolean resumed = attempt > 0; // a resumed chunk says where it starts: the registry refuses it if that is wrong
+            if (resumed) {
                 headers.put("Content-Range", from + "-" + (blob.size() - 1));
             }
             try {
-                HttpResponse<InputStream> patched = registry.send("PATCH", location, headers, () -> {
+                HttpResponse<InputStream> patched = registry.send("PATCH", at.location(), headers, () -> {
                     HttpRequest.BodyPublisher body = HttpRequest.BodyPublishers.ofInputStream(() -> {
                         InputStream in = content.open(blob.digest());
                         try {
@@ -399,13 +402,13 @@ public final class ImagePusher {
                         }
                         return reportAs == null ? in : new ProgressInputStream(in, reportAs, from, blob.size(), progress);
                     });
-                    return from > 0 ? HttpRequest.BodyPublishers.fromPublisher(body, blob.size() - from) : body;
+                    return resumed ? HttpRequest.BodyPublishers.fromPublisher(body, blob.size() - from) : body;
                 });
                 byte[] body = RegistryClient.readAll(patched);
                 if (patched.statusCode() / 100 != 2) {
                     throw failure(registry, patched.statusCode(), body, what);
                 }
-                return patched;
+                return patched.headers().firstValue("Location").map(registry::location).orElse(at.location());
             } catch (DistributionException e) {
                 if (!(e.getCause() instanceof IOException broken)) {
                     throw e;
@@ -414,12 +417,11 @@ public final class ImagePusher {
                 if (attempt == UPLOAD_RESUMES) {
                     throw brokeOff(registry, what, why);
                 }
-                offset = uploaded(registry, location).orElseThrow(() -> brokeOff(registry, what, why));
-                if (offset > blob.size()) {
-                    throw brokeOff(registry, what, why);
-                }
+                URI current = at.location();
+                at = resume(registry, current).filter(r -> r.offset() <= blob.size())
+                        .orElseThrow(() -> brokeOff(registry, what, why));
                 System.getLogger(ImagePusher.class.getName()).log(System.Logger.Level.INFO, "the upload of " + what + " to "
-                        + registry.base() + " broke off (" + why + "); resuming from byte " + offset);
+                        + registry.base() + " broke off (" + why + "); resuming from byte " + at.offset());
             }
         }
     }
@@ -429,8 +431,12 @@ public final class ImagePusher {
                 + " broke off: " + why + "; check the network to the registry and push again");
     }
 
-    /** How many bytes the upload session holds, from its {@code Range: 0-N}; empty when the registry cannot say. */
-    private static Optional<Long> uploaded(RegistryClient registry, URI location) {
+    /** Where a broken-off upload goes on: how many bytes the session holds, and its current Location. */
+    private record Resume(long offset, URI location) {
+    }
+
+    /** The upload session's state, from its {@code Range: 0-N}; empty when the registry cannot say. */
+    private static Optional<Resume> resume(RegistryClient registry, URI location) {
         try {
             HttpResponse<InputStream> status = registry.send("GET", location, Map.of(), HttpRequest.BodyPublishers::noBody);
             RegistryClient.readAll(status);
@@ -446,9 +452,10 @@ public final class ImagePusher {
                 return Optional.empty();
             }
             long end = Long.parseLong(m.group(1));
+            URI next = status.headers().firstValue("Location").map(registry::location).orElse(location);
             // "0-0" is what distribution says of an empty upload as well as of a one-byte one: start over
-            return Optional.of(end == 0 ? 0 : end + 1);
-        } catch (DistributionException | NumberFormatException e) {
+            return Optional.of(new Resume(end == 0 ? 0 : end + 1, next));
+        } catch (DistributionException | IllegalArgumentException e) {
             return Optional.empty();
         }
     }

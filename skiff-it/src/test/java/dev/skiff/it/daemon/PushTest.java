@@ -242,7 +242,7 @@ class PushTest {
                 com.fasterxml.jackson.databind.JsonNode config = registryConfig(socket);
                 assertThat(config.path("InsecureRegistryCIDRs").toString()).isEqualTo("[\"::1/128\",\"127.0.0.0/8\"]");
                 assertThat(config.path("IndexConfigs").path(target).toString()).as(config.toString())
-                        .isEqualTo("{\"Name\":\"" + target + "\",\"Mirrors\":[],\"Secure\":false,\"Official\":false}");
+                        .isEqualTo("{\"Mirrors\":[],\"Name\":\"" + target + "\",\"Official\":false,\"Secure\":false}");
                 assertThat(config.path("IndexConfigs").path("docker.io").path("Secure").asBoolean(false)).isTrue();
                 String digest = digestLine(http.stdout(), "1");
                 skiff(socket, "rmi", "-f", target + "/anyone/app:1").assertSuccess();
