@@ -46,6 +46,7 @@ public final class EngineApi implements ExchangeHandler {
     private final AuthApi authApi = new AuthApi();
     private final EventsApi eventsApi;
     private final ImageUsageApi usageApi;
+    private final RegistryHosts registries;
 
     /** @param registries which registries pull and push reach over plain HTTP ({@code --insecure-registry}) */
     public EngineApi(Daemon.EngineInfo engine, ImageStore images, ContentStore content, RegistryHosts registries,
@@ -59,6 +60,7 @@ public final class EngineApi implements ExchangeHandler {
         this.events = events;
         this.eventsApi = new EventsApi(events);
         this.usageApi = new ImageUsageApi(images);
+        this.registries = registries;
     }
 
     @Override
@@ -175,10 +177,7 @@ public final class EngineApi implements ExchangeHandler {
         i.put("OSType", "linux");
         i.put("Architecture", host.unameMachine());
         i.put("IndexServerAddress", "https://index.docker.io/v1/");
-        ObjectNode registry = i.putObject("RegistryConfig");
-        registry.putArray("InsecureRegistryCIDRs").add("127.0.0.0/8");
-        registry.putObject("IndexConfigs");
-        registry.putArray("Mirrors");
+        i.set("RegistryConfig", registryConfig());
         i.put("NCPU", host.cpus());
         i.put("MemTotal", host.memoryBytes());
         i.put("DockerRootDir", engine.dataRoot().toString());
@@ -204,6 +203,29 @@ public final class EngineApi implements ExchangeHandler {
         i.putArray("SecurityOptions").add("name=seccomp,profile=default");
         i.putArray("Warnings");
         return i;
+    }
+
+    /**
+     * dockerd's registry.ServiceConfig: loopback is insecure by default (as dockerd's 127.0.0.0/8 and
+     * ::1/128), each {@code --insecure-registry} is an index with Secure false, and docker.io the
+     * official, secure one.
+     */
+    private ObjectNode registryConfig() {
+        ObjectNode registry = JSON.createObjectNode();
+        registry.putArray("InsecureRegistryCIDRs").add("::1/128").add("127.0.0.0/8");
+        ObjectNode indexes = registry.putObject("IndexConfigs");
+        java.util.TreeMap<String, Boolean> secure = new java.util.TreeMap<>(); // sorted, as Go writes a map
+        registries.insecure().forEach(host -> secure.put(host, false));
+        secure.put("docker.io", true);
+        secure.forEach((host, isSecure) -> {
+            ObjectNode index = indexes.putObject(host);
+            index.put("Name", host);
+            index.putArray("Mirrors");
+            index.put("Secure", isSecure);
+            index.put("Official", host.equals("docker.io"));
+        });
+        registry.putArray("Mirrors");
+        return registry;
     }
 
     static void allow(HttpMethod actual, HttpMethod... methods) {

@@ -124,7 +124,10 @@ public final class DistributionMetadata {
         } catch (NoSuchFileException e) {
             return Optional.empty();
         } catch (IOException e) {
-            return Optional.empty(); // a cache: a damaged entry is as good as none
+            // a cache: a damaged entry (written by hand, or by a disk that lied about fsync) is as good as none
+            System.getLogger(DistributionMetadata.class.getName()).log(System.Logger.Level.WARNING,
+                    "ignoring unreadable " + file + ": " + e.getMessage());
+            return Optional.empty();
         }
     }
 

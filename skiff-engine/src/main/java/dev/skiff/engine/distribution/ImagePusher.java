@@ -53,6 +53,8 @@ import java.util.function.Consumer;
 public final class ImagePusher {
     static final int CONCURRENT_UPLOADS = 5;
     private static final long PROGRESS_STEP = 512 * 1024;
+    /** How many times a broken-off upload is resumed before the push gives up. */
+    static final int UPLOAD_RESUMES = 3;
 
     private final ContentStore content;
     private final ImageStore images;
@@ -360,21 +362,101 @@ public final class ImagePusher {
             }
             location = location(registry, started);
         }
-        HttpResponse<InputStream> patched = registry.send("PATCH", location, Map.of("Content-Type", "application/octet-stream"),
-                () -> HttpRequest.BodyPublishers.ofInputStream(() -> {
-                    InputStream in = content.open(blob.digest());
-                    return reportAs == null ? in : new ProgressInputStream(in, reportAs, blob.size(), progress);
-                }));
-        byte[] patchBody = RegistryClient.readAll(patched);
-        if (patched.statusCode() / 100 != 2) {
-            throw failure(registry, patched.statusCode(), patchBody, what);
-        }
-        URI next = patched.headers().firstValue("Location").map(registry::location).orElse(location);
+        URI next = patch(registry, location, blob, what, progress, reportAs);
         URI put = URI.create(next + (next.getRawQuery() == null ? "?" : "&") + "digest=" + encode(blob.digest().toString()));
         HttpResponse<InputStream> committed = registry.send("PUT", put, Map.of(), HttpRequest.BodyPublishers::noBody);
         byte[] putBody = RegistryClient.readAll(committed);
         if (committed.statusCode() / 100 != 2) {
             throw failure(registry, committed.statusCode(), putBody, what);
+        }
+    }
+
+    /**
+     * The blob's bytes, in one streaming PATCH; answers where the upload goes on. When the connection
+     * breaks off, the upload session is asked how much it kept ({@code GET} of its Location, answered
+     * with {@code Range: 0-N}) and the rest is sent with a {@code Content-Range}, as the distribution
+     * spec allows, a few times over; then the push fails naming the blob and the registry.
+     */
+    private URI patch(RegistryClient registry, URI location, Descriptor blob, String what, Consumer<PushProgress> progress,
+                      Digest reportAs) {
+        Resume at = new Resume(0, location);
+        for (int attempt = 0; ; attempt++) {
+            long from = at.offset();
+            if (from == blob.size() && from > 0) {
+                return at.location(); // it all arrived; only the answer was lost
+            }
+            Map<String, String> headers = new LinkedHashMap<>();
+            headers.put("Content-Type", "application/octet-stream");
+            boolean resumed = attempt > 0; // a resumed chunk says where it starts: the registry refuses it if that is wrong
+            if (resumed) {
+                headers.put("Content-Range", from + "-" + (blob.size() - 1));
+            }
+            try {
+                HttpResponse<InputStream> patched = registry.send("PATCH", at.location(), headers, () -> {
+                    HttpRequest.BodyPublisher body = HttpRequest.BodyPublishers.ofInputStream(() -> {
+                        InputStream in = content.open(blob.digest());
+                        try {
+                            in.skipNBytes(from);
+                        } catch (IOException e) {
+                            throw new UncheckedIOException(e);
+                        }
+                        return reportAs == null ? in : new ProgressInputStream(in, reportAs, from, blob.size(), progress);
+                    });
+                    return resumed ? HttpRequest.BodyPublishers.fromPublisher(body, blob.size() - from) : body;
+                });
+                byte[] body = RegistryClient.readAll(patched);
+                if (patched.statusCode() / 100 != 2) {
+                    throw failure(registry, patched.statusCode(), body, what);
+                }
+                return patched.headers().firstValue("Location").map(registry::location).orElse(at.location());
+            } catch (DistributionException e) {
+                if (!(e.getCause() instanceof IOException broken)) {
+                    throw e;
+                }
+                String why = RegistryClient.describe(broken);
+                if (attempt == UPLOAD_RESUMES) {
+                    throw brokeOff(registry, what, why);
+                }
+                URI current = at.location();
+                at = resume(registry, current).filter(r -> r.offset() <= blob.size())
+                        .orElseThrow(() -> brokeOff(registry, what, why));
+                System.getLogger(ImagePusher.class.getName()).log(System.Logger.Level.INFO, "the upload of " + what + " to "
+                        + registry.base() + " broke off (" + why + "); resuming from byte " + at.offset());
+            }
+        }
+    }
+
+    private static DistributionException brokeOff(RegistryClient registry, String what, String why) {
+        return new DistributionException("the upload of " + what + " to " + registry.base().replaceFirst("^https?://", "")
+                + " broke off: " + why + "; check the network to the registry and push again");
+    }
+
+    /** Where a broken-off upload goes on: how many bytes the session holds, and its current Location. */
+    private record Resume(long offset, URI location) {
+    }
+
+    /** The upload session's state, from its {@code Range: 0-N}; empty when the registry cannot say. */
+    private static Optional<Resume> resume(RegistryClient registry, URI location) {
+        try {
+            HttpResponse<InputStream> status = registry.send("GET", location, Map.of(), HttpRequest.BodyPublishers::noBody);
+            RegistryClient.readAll(status);
+            if (status.statusCode() != 204 && status.statusCode() != 200) {
+                return Optional.empty();
+            }
+            Optional<String> range = status.headers().firstValue("Range");
+            if (range.isEmpty()) {
+                return Optional.empty();
+            }
+            java.util.regex.Matcher m = java.util.regex.Pattern.compile("(?:bytes=)?0-(\\d+)").matcher(range.get().strip());
+            if (!m.matches()) {
+                return Optional.empty();
+            }
+            long end = Long.parseLong(m.group(1));
+            URI next = status.headers().firstValue("Location").map(registry::location).orElse(location);
+            // "0-0" is what distribution says of an empty upload as well as of a one-byte one: start over
+            return Optional.of(new Resume(end == 0 ? 0 : end + 1, next));
+        } catch (DistributionException | IllegalArgumentException e) {
+            return Optional.empty();
         }
     }
 
@@ -452,8 +534,10 @@ public final class ImagePusher {
         private long count;
         private long reported;
 
-        ProgressInputStream(InputStream in, Digest diffId, long total, Consumer<PushProgress> progress) {
+        ProgressInputStream(InputStream in, Digest diffId, long from, long total, Consumer<PushProgress> progress) {
             super(in);
+            this.count = from;
+            this.reported = from;
             this.diffId = diffId;
             this.total = total;
             this.progress = progress;

@@ -55,6 +55,11 @@ class PushTest {
         return docker(socket, "image", "inspect", "-f", format, image).assertSuccess().stdout().strip();
     }
 
+    com.fasterxml.jackson.databind.JsonNode registryConfig(Path socket) throws Exception {
+        String json = docker(socket, "info", "--format", "{{json .RegistryConfig}}").assertSuccess().stdout();
+        return new com.fasterxml.jackson.databind.ObjectMapper().readTree(json);
+    }
+
     static String digestLine(String out, String tag) {
         Matcher m = DONE.matcher(out);
         while (m.find()) {
@@ -225,11 +230,20 @@ class PushTest {
                 CommandResult https = skiff(socket, "push", target + "/anyone/app:1");
                 assertThat(https.exitCode()).isEqualTo(1);
                 assertThat(https.stderr()).contains("cannot reach the registry at https://" + target);
+                com.fasterxml.jackson.databind.JsonNode config = registryConfig(socket);
+                assertThat(config.path("IndexConfigs").has(target)).as(config.toString()).isFalse();
+                assertThat(config.path("IndexConfigs").path("docker.io").path("Secure").asBoolean(false)).as(config.toString()).isTrue();
             }
             try (ServerProcess daemon = DaemonHarness.start(tmp.resolve("insecure"), socket, "--insecure-registry", target)) {
                 skiff(socket, "import", rootfs.toString(), target + "/anyone/app:1").assertSuccess();
                 CommandResult http = skiff(socket, "push", target + "/anyone/app:1");
                 assertThat(http.exitCode()).as(http.describe() + daemon.describe()).isZero();
+                // docker info shows what dockerd shows for --insecure-registry
+                com.fasterxml.jackson.databind.JsonNode config = registryConfig(socket);
+                assertThat(config.path("InsecureRegistryCIDRs").toString()).isEqualTo("[\"::1/128\",\"127.0.0.0/8\"]");
+                assertThat(config.path("IndexConfigs").path(target).toString()).as(config.toString())
+                        .isEqualTo("{\"Mirrors\":[],\"Name\":\"" + target + "\",\"Official\":false,\"Secure\":false}");
+                assertThat(config.path("IndexConfigs").path("docker.io").path("Secure").asBoolean(false)).isTrue();
                 String digest = digestLine(http.stdout(), "1");
                 skiff(socket, "rmi", "-f", target + "/anyone/app:1").assertSuccess();
                 assertThat(skiff(socket, "pull", target + "/anyone/app:1").assertSuccess().stdout()).contains("Digest: " + digest);
