@@ -136,15 +136,33 @@ make_layer() {
   rm -f "$out/layer-$i.tar"
 }
 
+# make_system_layer DIR INDEX BYTES -> DIR/layer-INDEX.{gz,diffid}: a tar of real files from this
+# machine's /usr (binaries, libraries, text: what OS images hold), the INDEX-th slice of about BYTES
+# in a fixed order, so every run and both engines get the same layers.
+make_system_layer() {
+  local out=$1 i=$2 bytes=$3
+  find /usr/lib /usr/share /usr/bin -xdev -type f -size +0 -readable -printf '%s %p\n' 2>/dev/null | sort -k2 \
+    | awk -v want="$bytes" -v slice="$i" '{ if (sum >= want) { n++; sum = 0 } if (n == slice) print substr($0, index($0, " ") + 1); sum += $1 }' \
+    > "$out/layer-$i.files"
+  [[ -s "$out/layer-$i.files" ]] || die "this machine's /usr has too little data for layer $i of $bytes bytes"
+  tar --owner=0 --group=0 --numeric-owner --mtime=@0 --ignore-failed-read -cf "$out/layer-$i.tar" -T "$out/layer-$i.files" 2>/dev/null
+  rm -f "$out/layer-$i.files"
+  echo "sha256:$(sha256_of "$out/layer-$i.tar")" > "$out/layer-$i.diffid"
+  gzip -1 -n -c "$out/layer-$i.tar" > "$out/layer-$i.gz"
+  rm -f "$out/layer-$i.tar"
+}
+
 # make_image LAYOUT_DIR TOTAL_BYTES LAYERS KIND: an OCI layout (tag latest) of LAYERS layers made by
-# make_layer; prints the manifest's hex digest.
+# make_layer (KIND random or text) or make_system_layer (KIND system); prints the manifest's hex digest.
 make_image() {
   local out=$1 layers=$3 kind=$4 bytes i job hex size diff_ids="" layer_descs="" history="" config_hex manifest_hex
   bytes=$(( $2 / layers ))
   mkdir -p "$out/blobs/sha256"
   for (( i = 0; i < layers; i += 2 )); do  # two at a time: this machine has 2 cores
-    make_layer "$out" "$i" "$bytes" "$kind" & job=$!
-    if (( i + 1 < layers )); then make_layer "$out" "$(( i + 1 ))" "$bytes" "$kind"; fi
+    local maker=make_layer
+    [[ "$kind" == system ]] && maker=make_system_layer
+    "$maker" "$out" "$i" "$bytes" "$kind" & job=$!
+    if (( i + 1 < layers )); then "$maker" "$out" "$(( i + 1 ))" "$bytes" "$kind"; fi
     wait "$job"
   done
   for (( i = 0; i < layers; i++ )); do

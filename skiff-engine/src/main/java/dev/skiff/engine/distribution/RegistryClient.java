@@ -93,9 +93,18 @@ final class RegistryClient {
         return send(b.build());
     }
 
+    /**
+     * The daemon's one HTTP client (pull, push and login share its connections and its one selector
+     * thread); its work runs on virtual threads, so no pool of idle platform threads outlives a pull.
+     */
     static HttpClient newHttpClient() {
-        return HttpClient.newBuilder().followRedirects(HttpClient.Redirect.NORMAL)
-                .connectTimeout(Duration.ofSeconds(30)).build();
+        return Shared.CLIENT;
+    }
+
+    private static final class Shared {
+        static final HttpClient CLIENT = HttpClient.newBuilder().followRedirects(HttpClient.Redirect.NORMAL)
+                .connectTimeout(Duration.ofSeconds(30))
+                .executor(java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor()).build();
     }
 
     static boolean isLoopback(String hostAndPort) {
