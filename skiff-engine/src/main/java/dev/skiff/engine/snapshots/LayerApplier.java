@@ -40,8 +40,9 @@ import java.util.Optional;
  *     a layer must only say that through whiteouts. An attribute the file system or kernel refuses
  *     (EPERM, EOPNOTSUPP: e.g. {@code security.*} under an LSM) is skipped with a warning, as
  *     dockerd does in a user namespace; any other failure fails the layer. Values that are not
- *     UTF-8 text (such as {@code security.capability}) are skipped with a warning, because the
- *     tar reader hands PAX values over as decoded text and the bytes are lost.</li>
+ *     UTF-8 text (such as {@code security.capability}) are read back byte for byte from the
+ *     layer's PAX header ({@link RecentTarBytes}), since the tar reader hands values over as
+ *     decoded text; when they cannot be, the attribute is skipped with a warning.</li>
  * </ul>
  * <b>Containment.</b> Nothing a tar says can create or change anything outside the directory:
  * <ul>
@@ -76,6 +77,8 @@ final class LayerApplier {
     private final Path root;
     private final boolean devicesAllowed;
     private final List<Runnable> directoryTimes = new ArrayList<>();
+    /** The raw xattr values of the entry being applied, when the tar reader could not decode them. */
+    private Map<String, byte[]> rawXattrs = Map.of();
 
     /**
      * @param root           an existing, empty directory, with no symbolic link on its path
@@ -93,7 +96,16 @@ final class LayerApplier {
      *                           half-written and must be thrown away
      */
     void apply(TarArchiveInputStream tar) throws IOException {
+        apply(tar, null);
+    }
+
+    /**
+     * Applies every entry of {@code tar}, taking binary xattr values (such as {@code
+     * security.capability}) byte for byte from {@code recent}, the stream the tar reader reads.
+     */
+    void apply(TarArchiveInputStream tar, RecentTarBytes recent) throws IOException {
         for (TarArchiveEntry e; (e = tar.getNextEntry()) != null; ) {
+            rawXattrs = recent != null && hasBinaryXattr(e) ? recent.xattrsBefore(recent.position()) : Map.of();
             try {
                 applyEntry(e, tar);
             } catch (InvalidPathException ex) {
@@ -229,6 +241,15 @@ final class LayerApplier {
         }
     }
 
+    private static boolean hasBinaryXattr(TarArchiveEntry e) {
+        for (Map.Entry<String, String> h : e.getExtraPaxHeaders().entrySet()) {
+            if (h.getKey().startsWith(XATTR_PAX_PREFIX) && h.getValue().indexOf('\uFFFD') >= 0) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     private void setXattrs(Path path, TarArchiveEntry e) throws IOException {
         for (Map.Entry<String, String> h : e.getExtraPaxHeaders().entrySet()) {
             if (!h.getKey().startsWith(XATTR_PAX_PREFIX)) {
@@ -241,13 +262,19 @@ final class LayerApplier {
                         + "taken from a layer");
                 continue;
             }
+            byte[] value = h.getValue().getBytes(StandardCharsets.UTF_8);
             if (h.getValue().indexOf('\uFFFD') >= 0) {
-                LOG.log(System.Logger.Level.WARNING, "skipping " + what + ": its value is binary, which the tar "
-                        + "reader cannot pass on unchanged");
-                continue;
+                byte[] raw = rawXattrs.get(attr);
+                // the raw bytes are used only when they are what the tar reader decoded, so they are this entry's
+                if (raw == null || !new String(raw, StandardCharsets.UTF_8).equals(h.getValue())) {
+                    LOG.log(System.Logger.Level.WARNING, "skipping " + what + ": its value is binary and its "
+                            + "bytes could not be read back from the layer");
+                    continue;
+                }
+                value = raw;
             }
             try {
-                LinuxCalls.lsetxattr(path, attr, h.getValue().getBytes(StandardCharsets.UTF_8));
+                LinuxCalls.lsetxattr(path, attr, value);
             } catch (LinuxCalls.Errno ex) {
                 if (ex.errno() != LinuxCalls.EPERM && ex.errno() != LinuxCalls.EOPNOTSUPP) {
                     throw ex;

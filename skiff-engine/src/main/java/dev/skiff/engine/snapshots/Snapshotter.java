@@ -465,8 +465,9 @@ public final class Snapshotter {
             CountingInputStream counted = new CountingInputStream(tarBytes);
             DigestInputStream hashed = new DigestInputStream(counted, sha256);
             try {
-                TarArchiveInputStream tar = new TarArchiveInputStream(hashed, StandardCharsets.UTF_8.name());
-                new LayerApplier(fs, devicesAllowed).apply(tar);
+                RecentTarBytes recent = new RecentTarBytes(hashed);
+                TarArchiveInputStream tar = new TarArchiveInputStream(recent, StandardCharsets.UTF_8.name());
+                new LayerApplier(fs, devicesAllowed).apply(tar, recent);
                 hashed.transferTo(OutputStream.nullOutputStream()); // the end-of-archive blocks count too
             } catch (ZipException | java.io.EOFException e) {
                 throw new SnapshotException("it is not a valid gzip stream or tar (" + e.getMessage() + ")", e);
