@@ -99,7 +99,7 @@ public final class GarbageCollector {
 
     /** The state of one collection, so that {@link GarbageCollector} itself holds no mutable state. */
     private final class Run {
-        private final Instant started = clock.instant();
+        private final Instant started = startedInTheFilesClock();
         private final Instant cutoff = started.minus(options.gracePeriod());
         private final List<String> warnings = new ArrayList<>();
         private final RegistryScanner scanner = new RegistryScanner(driver, this::warn);
@@ -391,6 +391,27 @@ public final class GarbageCollector {
         }
 
         // ---- helpers
+
+        /**
+         * When this run starts, in the clock that stamps files: the kernel stamps modification times
+         * with a coarse clock that can be a few milliseconds behind the one {@code Instant.now()}
+         * reads, so a file a push writes just after the run began could look older than the run and
+         * lose its grace. The earlier of the two is taken, read off a file made for the purpose.
+         */
+        private Instant startedInTheFilesClock() {
+            Instant now = clock.instant();
+            try {
+                java.nio.file.Path probe = java.nio.file.Files.createTempFile("skiff-gc-clock", ".tmp");
+                try {
+                    Instant stamped = java.nio.file.Files.getLastModifiedTime(probe).toInstant();
+                    return stamped.isBefore(now) ? stamped : now;
+                } finally {
+                    java.nio.file.Files.deleteIfExists(probe);
+                }
+            } catch (IOException e) {
+                return now.minusMillis(100); // more than a coarse clock's tick
+            }
+        }
 
         private boolean isRecent(FileTime modified) {
             return !modified.toInstant().isBefore(cutoff);
