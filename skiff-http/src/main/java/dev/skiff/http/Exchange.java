@@ -116,7 +116,7 @@ public final class Exchange {
     public ByteBuf nextChunk() throws InterruptedException {
         while (!bodyDone) {
             Object o = connection.next();
-            if (o == HttpConnection.CLOSED) {
+            if (o == HttpConnection.CLOSED || o == HttpConnection.INPUT_SHUT) {
                 bodyDone = true;
                 keepAlive = false;
                 throw new ConnectionLost();
@@ -356,6 +356,148 @@ public final class Exchange {
         }
     }
 
+    /**
+     * Takes the connection over for raw bytes both ways, as dockerd's attach and exec do: the request's
+     * body is read, the head {@code HTTP/1.1 <statusLine>} with exactly {@code headers} goes out (no
+     * default headers, as dockerd's {@code 101 UPGRADED} has none), and from then on the connection
+     * carries no more HTTP. The client may half-close its side (docker does when it has no stdin) and
+     * still read; the connection closes when the handler returns.
+     */
+    public Hijacked hijack(int status, String statusLine, Map<String, String> headers) throws InterruptedException {
+        if (responded) {
+            throw new IllegalStateException("a response was already sent for " + request.uri());
+        }
+        ByteBuf chunk;
+        while ((chunk = nextChunk()) != null) {
+            chunk.release();
+        }
+        responded = true;
+        keepAlive = false;
+        this.status = status;
+        this.responseBytes = -1;
+        // Bytes the client sent after the request stay in the decoder; removing it hands them on raw.
+        io.netty.channel.ChannelPipeline pipeline = channel.pipeline();
+        channel.eventLoop().submit(() -> {
+            pipeline.remove(io.netty.handler.codec.http.HttpServerExpectContinueHandler.class);
+            pipeline.remove(io.netty.handler.codec.http.HttpServerCodec.class);
+        }).syncUninterruptibly();
+        StringBuilder head = new StringBuilder("HTTP/1.1 ").append(statusLine).append("\r\n");
+        headers.forEach((name, value) -> head.append(name).append(": ").append(value).append("\r\n"));
+        head.append("\r\n");
+        connection.site().log().ifPresent(log -> log.log(this));
+        channel.writeAndFlush(Unpooled.copiedBuffer(head, java.nio.charset.StandardCharsets.ISO_8859_1)).syncUninterruptibly();
+        return new Hijacked();
+    }
+
+    /** A connection taken over by {@link #hijack}: raw bytes in, raw bytes out. */
+    public final class Hijacked {
+        private final java.io.InputStream in = new RawInput();
+        private final OutputStream out = new RawOutput();
+
+        private Hijacked() {
+        }
+
+        /** What the client sends; end of stream when it half-closes or goes away. */
+        public java.io.InputStream input() {
+            return in;
+        }
+
+        /** To the client; each {@code flush} waits until the bytes reached the socket. */
+        public OutputStream output() {
+            return out;
+        }
+
+        /** Tells the client there is no more output (a half-close), keeping its input readable. */
+        public void shutdownOutput() {
+            if (channel instanceof io.netty.channel.socket.DuplexChannel duplex && channel.isActive()) {
+                duplex.shutdownOutput().awaitUninterruptibly();
+            } else {
+                channel.close();
+            }
+        }
+
+        /** False once the client went away entirely. */
+        public boolean connected() {
+            return channel.isActive();
+        }
+    }
+
+    private final class RawInput extends java.io.InputStream {
+        private ByteBuf current;
+        private boolean eof;
+
+        @Override
+        public int read() throws IOException {
+            byte[] one = new byte[1];
+            int n = read(one, 0, 1);
+            return n < 0 ? -1 : one[0] & 0xff;
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) throws IOException {
+            if (len == 0) {
+                return 0;
+            }
+            while (current == null || !current.isReadable()) {
+                if (current != null) {
+                    current.release();
+                    current = null;
+                }
+                if (eof) {
+                    return -1;
+                }
+                Object o;
+                try {
+                    o = connection.next();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new java.io.InterruptedIOException("interrupted while reading the hijacked connection");
+                }
+                if (o == HttpConnection.CLOSED || o == HttpConnection.INPUT_SHUT) {
+                    eof = true;
+                } else if (o instanceof ByteBuf buf) {
+                    current = buf;
+                } else if (o instanceof HttpContent content) {
+                    current = content.content();
+                } else {
+                    ReferenceCountUtil.release(o);
+                }
+            }
+            int n = Math.min(len, current.readableBytes());
+            current.readBytes(b, off, n);
+            return n;
+        }
+
+        @Override
+        public void close() {
+            if (current != null) {
+                current.release();
+                current = null;
+            }
+            eof = true;
+        }
+    }
+
+    private final class RawOutput extends OutputStream {
+        @Override
+        public void write(int b) throws IOException {
+            write(new byte[] {(byte) b}, 0, 1);
+        }
+
+        @Override
+        public void write(byte[] b, int off, int len) throws IOException {
+            if (len == 0) {
+                return;
+            }
+            ChannelFuture f = channel.writeAndFlush(Unpooled.copiedBuffer(b, off, len));
+            f.awaitUninterruptibly();
+            if (!f.isSuccess()) {
+                throw new IOException("the client went away: "
+                        + (f.cause() == null ? "connection closed" : f.cause().getMessage()), f.cause());
+            }
+        }
+    }
+
     /** What every response does before its head goes out. */
     private void begin(int status, io.netty.handler.codec.http.HttpResponse response, long bytes) {
         if (responded) {
@@ -426,9 +568,12 @@ public final class Exchange {
         return keepAlive && bodyDone;
     }
 
-    /** False once the client has closed the connection: how a stream that writes rarely notices. */
+    /**
+     * False once the client has closed the connection (or shut its side of it): how a stream that
+     * writes rarely notices.
+     */
     public boolean clientConnected() {
-        return channel.isActive();
+        return channel.isActive() && !connection.inputShut();
     }
 
     public long elapsedMicros() {

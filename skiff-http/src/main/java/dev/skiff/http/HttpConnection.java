@@ -24,11 +24,14 @@ import java.util.concurrent.LinkedBlockingQueue;
  */
 final class HttpConnection extends ChannelInboundHandlerAdapter {
     static final Object CLOSED = new Object();
+    /** The client shut its writing side (half-close); seen only on connections that allow it (hijacked ones). */
+    static final Object INPUT_SHUT = new Object();
 
     private final HttpServer.Site site;
     private final BlockingQueue<Object> inbox = new LinkedBlockingQueue<>();
     private final boolean secure;
     private Channel channel;
+    private volatile boolean inputShut;
 
     HttpConnection(HttpServer.Site site, boolean secure) {
         this.site = site;
@@ -58,9 +61,25 @@ final class HttpConnection extends ChannelInboundHandlerAdapter {
     }
 
     @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+        // Half-closure is allowed on every connection (a hijacked one must survive it), so Netty does
+        // not close on the client's FIN: the serve loop does, once the request at hand is answered.
+        if (evt instanceof io.netty.channel.socket.ChannelInputShutdownEvent) {
+            inputShut = true;
+            inbox.add(INPUT_SHUT);
+        }
+        ctx.fireUserEventTriggered(evt);
+    }
+
+    @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
         // A reset connection or a TLS handshake from a client that expected plain HTTP: nothing to answer.
         ctx.close();
+    }
+
+    /** True once the client shut its side of the connection, by a half-close or by going away. */
+    boolean inputShut() {
+        return inputShut;
     }
 
     /** The next decoded part, asking the event loop to read when nothing is queued. */
@@ -77,7 +96,7 @@ final class HttpConnection extends ChannelInboundHandlerAdapter {
         try {
             while (true) {
                 Object o = next();
-                if (o == CLOSED) {
+                if (o == CLOSED || o == INPUT_SHUT) {
                     return;
                 }
                 if (!(o instanceof HttpRequest request)) {

@@ -91,6 +91,8 @@ public final class HttpServer implements AutoCloseable {
         ServerBootstrap bootstrap = new ServerBootstrap().group(group)
                 .option(ChannelOption.SO_BACKLOG, 1024)
                 .childOption(ChannelOption.AUTO_READ, false)
+                // a hijacked connection (docker attach) must stay writable after the client's half-close
+                .childOption(ChannelOption.ALLOW_HALF_CLOSURE, true)
                 // Reads of up to 1 MiB: a large upload then costs few syscalls and few file writes.
                 .childOption(ChannelOption.RCVBUF_ALLOCATOR, new AdaptiveRecvByteBufAllocator(512, 16384, 1 << 20));
         switch (listener) {
