@@ -214,6 +214,12 @@ public final class CniNetworking implements ContainerNetworking, AutoCloseable {
             Optional<JsonNode> result = Optional.empty();
             for (ObjectNode plugin : endpoint.plugins()) {
                 result = Optional.of(plugins.add(plugin, result, new CniPlugins.Target(id, netns, IFNAME)));
+                if (endpoint.result() == null) {
+                    // The bridge plugin's result names the leased address; the firewall plugin's DEL needs
+                    // it to find its rules should a crash interrupt the rest of this attach.
+                    endpoint = endpoint.withResult(result.get());
+                    saveEndpoint(endpoint);
+                }
             }
             JsonNode cniResult = result.orElseThrow();
             Address address = Address.of(cniResult);

@@ -86,6 +86,11 @@ final class NetworkFiles {
                     ifName, hostname, aliases, ports, plugins, cniResult, done);
         }
 
+        EndpointFile withResult(JsonNode cniResult) {
+            return new EndpointFile(schemaVersion, containerId, state, networkId, networkName, endpointId, netns,
+                    ifName, hostname, aliases, ports, plugins, cniResult, attachment);
+        }
+
         List<PortBinding> portBindings() {
             return ports == null ? List.of() : ports.stream().map(PortFile::toBinding).toList();
         }

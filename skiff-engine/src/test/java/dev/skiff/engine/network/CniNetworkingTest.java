@@ -271,6 +271,23 @@ class CniNetworkingTest {
     }
 
     @Test
+    void openUndoesAnAttachACrashInterrupted() throws IOException {
+        String id = newContainer();
+        Attachment a = networking.attach(request(id, "default", new PortBinding("tcp", 80, "", randomPort())));
+        networking.close();
+        // What the record holds when the daemon dies after the bridge plugin's ADD: no final state yet.
+        Path record = dataRoot.resolve("network/endpoints").resolve(id + ".json");
+        var json = new com.fasterxml.jackson.databind.ObjectMapper();
+        var node = (com.fasterxml.jackson.databind.node.ObjectNode) json.readTree(record.toFile());
+        node.put("state", "attaching");
+        node.remove("attachment");
+        Files.write(record, json.writeValueAsBytes(node));
+
+        networking = open(networkingRoots());
+        assertNothingLeft(id, a.ipAddress());
+    }
+
+    @Test
     void openRemovesANamespaceACrashLeftWithoutARecord() throws IOException {
         networking.close();
         String id = newContainer();
@@ -301,6 +318,42 @@ class CniNetworkingTest {
         assertThat(host.networkName()).isEqualTo("host");
         assertThat(host.networkId()).isEqualTo(networking.networks().get("host").id());
         networking.detach(hostId);
+    }
+
+    @Test
+    void manyContainersAttachAndDetachAtOnce() throws Exception {
+        int n = 12;
+        List<String> ids = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            ids.add(newContainer());
+        }
+        List<Attachment> attached = new ArrayList<>();
+        long start = System.nanoTime();
+        try (var pool = java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor()) {
+            List<java.util.concurrent.Future<Attachment>> futures = new ArrayList<>();
+            for (String id : ids) {
+                futures.add(pool.submit(() -> networking.attach(request(id, "default", new PortBinding("tcp", 80, "", 0)))));
+            }
+            for (var f : futures) {
+                attached.add(f.get());
+            }
+        }
+        System.out.printf("%d concurrent attaches took %d ms%n", n, (System.nanoTime() - start) / 1_000_000);
+        assertThat(attached.stream().map(Attachment::ipAddress).distinct()).hasSize(n);
+        assertThat(attached.stream().map(a -> a.ports().getFirst().hostPort()).distinct()).hasSize(n);
+        assertThat(vethsOn(bridge)).hasSize(n);
+        try (var pool = java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor()) {
+            List<java.util.concurrent.Future<?>> futures = new ArrayList<>();
+            for (String id : ids) {
+                futures.add(pool.submit(() -> networking.detach(id)));
+            }
+            for (var f : futures) {
+                f.get();
+            }
+        }
+        for (int i = 0; i < n; i++) {
+            assertNothingLeft(ids.get(i), attached.get(i).ipAddress());
+        }
     }
 
     private void assertNothingLeft(String id, String ip) {
