@@ -145,6 +145,54 @@ class CniNetworkingTest {
     }
 
     @Test
+    void udpPortsArePublishedToo() throws Exception {
+        HostLab.OtherHost other = lab.otherHost();
+        String id = newContainer();
+        int port = randomPort();
+        Attachment a = networking.attach(request(id, "default", new PortBinding("udp", 5300, "", port)));
+        // busybox nc has no UDP; python answers each datagram with "echo:" and the datagram.
+        Process echo = new ProcessBuilder("nsenter", "--net=" + a.netns().orElseThrow(), "python3", "-c",
+                UDP_ECHO_SERVER).redirectErrorStream(true).start();
+        lab.atEnd(echo::destroy);
+        Thread.sleep(500);
+
+        assertThat(udpAsk(null, "127.0.0.1", port, "from-loopback")).isEqualTo("echo:from-loopback");
+        assertThat(udpAsk(other.netns(), other.hostAddress(), port, "from-other-host")).isEqualTo("echo:from-other-host");
+    }
+
+    private static final String UDP_ECHO_SERVER = """
+            import socket
+            s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+            s.bind(("0.0.0.0", 5300))
+            while True:
+                data, peer = s.recvfrom(512)
+                s.sendto(b"echo:" + data, peer)
+            """;
+
+    /** Sends one datagram from a namespace (null: this host) and returns the reply, "" if none came. */
+    private static String udpAsk(Path netns, String address, int port, String text) {
+        String client = "import socket\ns = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)\ns.settimeout(3)\n"
+                + "s.sendto(b'" + text + "', ('" + address + "', " + port + "))\n"
+                + "print(s.recvfrom(512)[0].decode(), end='')\n";
+        HostLab.Run r = netns == null
+                ? HostLab.run("python3", "-c", client)
+                : HostLab.run("nsenter", "--net=" + netns, "python3", "-c", client);
+        return r.exitCode() == 0 ? r.out() : "";
+    }
+
+    @Test
+    void anInternalNetworkHasNoWayOut() throws IOException {
+        HostLab.OtherHost other = lab.otherHost();
+        lab.httpd(other.netns(), 8000, dataRoot.resolve("outside"), "outside world");
+        Network net = networking.networks().create(new NetworkSpec(lab.name("int"), java.util.Optional.of(lab.freeSubnet()),
+                java.util.Optional.empty(), java.util.Map.of(), true));
+        lab.removeLinkAtEnd(net.bridge().orElseThrow());
+        Attachment a = networking.attach(request(newContainer(), net.name()));
+        assertThat(HostLab.curl(a.netns().orElseThrow(), "http://" + other.otherAddress() + ":8000/").out()).isEmpty();
+        assertThat(HostLab.ok("nsenter", "--net=" + a.netns().orElseThrow(), "ip", "route")).doesNotContain("default");
+    }
+
+    @Test
     void outboundTrafficIsMasqueradedBehindTheHost() throws IOException {
         HostLab.OtherHost other = lab.otherHost();
         // The other host has no route to the containers' subnet: only NAT lets replies come back.
