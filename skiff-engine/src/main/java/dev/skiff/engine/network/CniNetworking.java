@@ -153,6 +153,35 @@ public final class CniNetworking implements ContainerNetworking, AutoCloseable {
         return Optional.of(toAttachment(e));
     }
 
+    /** The containers attached to a network and what each got, for {@code docker network inspect}. */
+    public Map<String, Attachment> attachmentsOn(String networkId) {
+        Map<String, Attachment> out = new java.util.TreeMap<>();
+        endpoints.values().stream()
+                .filter(e -> networkId.equals(e.networkId()) && EndpointFile.ATTACHED.equals(e.state()))
+                .forEach(e -> out.put(e.containerId(), toAttachment(e)));
+        return out;
+    }
+
+    /**
+     * Replaces the names other containers of its network resolve the container by (its hostname and
+     * aliases), as {@code docker rename} or {@code network connect --alias} need. Names only resolve on
+     * user networks; on the default bridge, as in docker, they are kept but not served.
+     */
+    public void updateNames(String containerId, String hostname, List<String> aliases) {
+        Names.requireContainerId(containerId);
+        EndpointFile e = endpoints.get(containerId);
+        if (e == null || !EndpointFile.ATTACHED.equals(e.state())) {
+            throw new NetworkException("container " + containerId + " is not attached to a network");
+        }
+        EndpointFile renamed = e.withNames(hostname, List.copyOf(aliases));
+        saveEndpoint(renamed);
+        EmbeddedDns dns = dnsByNetwork.get(e.networkId());
+        if (dns != null && e.attachment() != null) {
+            dns.unregister(containerId);
+            dns.register(containerId, renamed.names(), e.attachment().ipAddress());
+        }
+    }
+
     /** Stops the DNS responders and gives up the held ports; attachments stay for the next start. */
     @Override
     public void close() {

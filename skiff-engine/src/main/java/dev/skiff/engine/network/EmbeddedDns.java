@@ -38,15 +38,17 @@ final class EmbeddedDns implements AutoCloseable {
 
     private final DatagramChannel channel;
     private final List<InetSocketAddress> upstreams;
+    private final List<String> searchDomains;
     private final Map<String, List<Entry>> names = new ConcurrentHashMap<>();
 
-    private EmbeddedDns(DatagramChannel channel, List<InetSocketAddress> upstreams) {
+    private EmbeddedDns(DatagramChannel channel, List<InetSocketAddress> upstreams, List<String> searchDomains) {
         this.channel = channel;
         this.upstreams = upstreams;
+        this.searchDomains = searchDomains.stream().map(EmbeddedDns::key).toList();
     }
 
     /** Listens on {@code address}:port and forwards unknown names to {@code upstreams}. */
-    static EmbeddedDns start(InetSocketAddress address, List<InetSocketAddress> upstreams) {
+    static EmbeddedDns start(InetSocketAddress address, List<InetSocketAddress> upstreams, List<String> searchDomains) {
         DatagramChannel channel;
         try {
             channel = DatagramChannel.open(java.net.StandardProtocolFamily.INET);
@@ -54,7 +56,7 @@ final class EmbeddedDns implements AutoCloseable {
         } catch (IOException e) {
             throw new NetworkException("cannot start the network's DNS server on " + address + ": " + e.getMessage(), e);
         }
-        EmbeddedDns dns = new EmbeddedDns(channel, List.copyOf(upstreams));
+        EmbeddedDns dns = new EmbeddedDns(channel, List.copyOf(upstreams), searchDomains);
         Thread.ofVirtual().name("dns-" + address).start(dns::serve);
         return dns;
     }
@@ -63,7 +65,7 @@ final class EmbeddedDns implements AutoCloseable {
         List<InetSocketAddress> upstreams = host.nameservers().stream()
                 .filter(Ipv4Cidr::isAddress).filter(s -> !s.equals(gateway))
                 .map(s -> new InetSocketAddress(s, PORT)).toList();
-        return start(new InetSocketAddress(gateway, PORT), upstreams);
+        return start(new InetSocketAddress(gateway, PORT), upstreams, host.searchDomains());
     }
 
     /** Makes the container's names resolve to its address; names are case-insensitive, as in DNS. */
@@ -137,7 +139,7 @@ final class EmbeddedDns implements AutoCloseable {
         if (q == null) {
             return Optional.empty();
         }
-        List<Entry> found = names.get(key(q.name()));
+        List<Entry> found = lookup(key(q.name()));
         if (found != null) {
             return Optional.of(q.answer(q.type() == TYPE_A ? found.stream().map(Entry::address).toList() : List.of(), 0));
         }
@@ -146,6 +148,22 @@ final class EmbeddedDns implements AutoCloseable {
             return Optional.of(q.answer(List.of(), RCODE_NXDOMAIN));
         }
         return Optional.of(forward(query).orElseGet(() -> q.answer(List.of(), RCODE_SERVFAIL)));
+    }
+
+    /**
+     * A container's name, also with one of the host's search domains appended: containers get those
+     * domains in their resolv.conf, so a resolver asks for "web.example.com" before "web", and an
+     * answer here spares it a round trip to the upstream servers (or their timeout, offline).
+     */
+    private List<Entry> lookup(String name) {
+        List<Entry> found = names.get(name);
+        for (int i = 0; found == null && i < searchDomains.size(); i++) {
+            String suffix = "." + searchDomains.get(i);
+            if (name.endsWith(suffix)) {
+                found = names.get(name.substring(0, name.length() - suffix.length()));
+            }
+        }
+        return found;
     }
 
     private Optional<byte[]> forward(byte[] query) {

@@ -91,6 +91,11 @@ final class NetworkFiles {
                     ifName, hostname, aliases, ports, plugins, cniResult, attachment);
         }
 
+        EndpointFile withNames(String newHostname, List<String> newAliases) {
+            return new EndpointFile(schemaVersion, containerId, state, networkId, networkName, endpointId, netns,
+                    ifName, newHostname, newAliases, ports, plugins, result, attachment);
+        }
+
         List<PortBinding> portBindings() {
             return ports == null ? List.of() : ports.stream().map(PortFile::toBinding).toList();
         }

@@ -232,13 +232,35 @@ class CniNetworkingTest {
                 .isInstanceOf(NetworkException.class)
                 .hasMessage("error while removing network: network " + net.name() + " id " + net.id() + " has active endpoints");
 
+        assertThat(networking.attachmentsOn(net.id())).containsOnlyKeys(web, client).containsEntry(web, w);
+        networking.updateNames(web, "webhost", List.of("renamed"));
+        assertThat(HostLab.run("nsenter", "--net=" + c.netns().orElseThrow(), "busybox", "nslookup",
+                "renamed", c.nameservers().getFirst()).out()).contains(w.ipAddress());
+        assertThat(HostLab.run("nsenter", "--net=" + c.netns().orElseThrow(), "busybox", "nslookup",
+                "web", c.nameservers().getFirst()).out()).doesNotContain(w.ipAddress());
+
         networking.detach(web);
         HostLab.Run gone = HostLab.run("nsenter", "--net=" + c.netns().orElseThrow(), "busybox", "nslookup",
-                "web", c.nameservers().getFirst());
+                "renamed", c.nameservers().getFirst());
         assertThat(gone.out()).doesNotContain(w.ipAddress());
         networking.detach(client);
         networking.networks().remove(net.name());
         assertThat(HostLab.run("ip", "link", "show", net.bridge().orElseThrow()).exitCode()).isNotZero();
+    }
+
+    @Test
+    void namesStillResolveAfterARestart() {
+        Network net = networking.networks().create(new NetworkSpec(lab.name("dns"), java.util.Optional.of(lab.freeSubnet()),
+                java.util.Optional.empty(), java.util.Map.of(), false));
+        lab.removeLinkAtEnd(net.bridge().orElseThrow());
+        Attachment db = networking.attach(new AttachRequest(newContainer(), net.name(), "db", List.of("database"), List.of()));
+        Attachment app = networking.attach(new AttachRequest(newContainer(), net.name(), "app", List.of(), List.of()));
+        networking.close();
+        networking = open(networkingRoots());
+
+        HostLab.Run lookup = HostLab.run("nsenter", "--net=" + app.netns().orElseThrow(), "busybox", "nslookup",
+                "database", app.nameservers().getFirst());
+        assertThat(lookup.out()).contains(db.ipAddress());
     }
 
     @Test

@@ -67,7 +67,8 @@ class EmbeddedDnsTest {
             try (DatagramSocket probe = new DatagramSocket(new InetSocketAddress("127.0.0.1", 0))) {
                 InetSocketAddress at = (InetSocketAddress) probe.getLocalSocketAddress();
                 probe.close();
-                try (EmbeddedDns dns = EmbeddedDns.start(at, List.of((InetSocketAddress) upstream.getLocalSocketAddress()))) {
+                try (EmbeddedDns dns = EmbeddedDns.start(at, List.of((InetSocketAddress) upstream.getLocalSocketAddress()),
+                        List.of("corp.example"))) {
                     dns.register("0123456789abcdef", List.of("web", "Web-Alias"), "10.240.0.7");
 
                     byte[] a = ask(client, at, query(7, "WEB-alias", 1));
@@ -77,6 +78,7 @@ class EmbeddedDnsTest {
                     assertThat(Arrays.copyOfRange(a, a.length - 4, a.length))
                             .isEqualTo(InetAddress.getByName("10.240.0.7").getAddress());
                     assertThat(answers(ask(client, at, query(8, "0123456789ab", 1)))).isEqualTo(1);
+                    assertThat(answers(ask(client, at, query(13, "web.corp.example", 1)))).isEqualTo(1);
                     byte[] aaaa = ask(client, at, query(9, "web", 28));
                     assertThat(rcode(aaaa)).isZero();
                     assertThat(answers(aaaa)).isZero();
