@@ -36,6 +36,7 @@ final class Commands {
     static Outcome run(List<String> command, Map<String, String> env, byte[] stdin) {
         ProcessBuilder pb = new ProcessBuilder(command);
         pb.environment().keySet().removeIf(k -> k.startsWith("CNI_"));
+        pb.environment().put("PATH", withSystemDirs(pb.environment().getOrDefault("PATH", "")));
         pb.environment().putAll(env);
         Process p;
         try {
@@ -72,6 +73,20 @@ final class Commands {
             throw new NetworkException(String.join(" ", command) + " failed: " + o.complaint());
         }
         return o;
+    }
+
+    /**
+     * The plugins run iptables and the daemon runs ip and unshare by name; a daemon started with a
+     * user's PATH (no /usr/sbin) must still find them.
+     */
+    static String withSystemDirs(String path) {
+        StringBuilder out = new StringBuilder(path);
+        for (String dir : List.of("/usr/local/sbin", "/usr/local/bin", "/usr/sbin", "/usr/bin", "/sbin", "/bin")) {
+            if (!List.of(path.split(":")).contains(dir)) {
+                out.append(out.isEmpty() ? "" : ":").append(dir);
+            }
+        }
+        return out.toString();
     }
 
     private static CompletableFuture<String> drain(InputStream stream) {
