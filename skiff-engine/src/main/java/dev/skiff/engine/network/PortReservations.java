@@ -82,7 +82,7 @@ final class PortReservations {
         try {
             return new Held(want, bind(want, want.hostPort()));
         } catch (IOException e) {
-            throw allocated(want);
+            throw bindFailure(want, e);
         }
     }
 
@@ -93,8 +93,7 @@ final class PortReservations {
             try {
                 socket = bind(want, 0);
             } catch (IOException e) {
-                throw new NetworkException("cannot find a free host port for " + want.containerPort() + "/"
-                        + want.protocol() + " on " + want.hostAddress() + ": " + e.getMessage(), e);
+                throw bindFailure(want, e);
             }
             try {
                 int port = ((InetSocketAddress) socket.getLocalAddress()).getPort();
@@ -138,6 +137,15 @@ final class PortReservations {
 
     private static InetAddress address(PortBinding p) throws UnknownHostException {
         return InetAddress.getByName(p.hostAddress());
+    }
+
+    /** In use ("port is already allocated", docker's words), or an address this host does not have. */
+    private static NetworkException bindFailure(PortBinding p, IOException e) {
+        if (e instanceof java.net.BindException && String.valueOf(e.getMessage()).contains("assign requested address")) {
+            return new NetworkException("cannot publish port " + p.hostPort() + " on " + p.hostAddress()
+                    + ": no interface of this host has that address (bind: cannot assign requested address)");
+        }
+        return allocated(p);
     }
 
     static NetworkException allocated(PortBinding p) {

@@ -292,6 +292,28 @@ class CniNetworkingTest {
     }
 
     @Test
+    void aPluginFailureLeavesNothingAndFreesThePort() {
+        Network net = networking.networks().create(new NetworkSpec(lab.name("brk"), java.util.Optional.of(lab.freeSubnet()),
+                java.util.Optional.empty(), java.util.Map.of(), false));
+        String bridgeName = net.bridge().orElseThrow();
+        lab.removeLinkAtEnd(bridgeName);
+        // A link that is not a bridge where the network's bridge belongs: the bridge plugin refuses it.
+        HostLab.ok("ip", "link", "add", bridgeName, "type", "veth", "peer", "name", lab.name("skp"));
+        String id = newContainer();
+        int port = randomPort();
+
+        assertThatThrownBy(() -> networking.attach(request(id, net.name(), new PortBinding("tcp", 80, "", port))))
+                .isInstanceOf(NetworkException.class)
+                .hasMessageContaining("CNI plugin bridge ADD failed")
+                .hasMessageContaining(bridgeName);
+        assertNothingLeft(id, null);
+
+        HostLab.ok("ip", "link", "delete", bridgeName);
+        Attachment a = networking.attach(request(id, net.name(), new PortBinding("tcp", 80, "", port)));
+        assertThat(a.ports().getFirst().hostPort()).isEqualTo(port);
+    }
+
+    @Test
     void impossiblePortBindingsAreRefused() {
         String id = newContainer();
         assertThatThrownBy(() -> networking.attach(request(id, "default", new PortBinding("sctp", 80, "", 1))))
