@@ -1,0 +1,557 @@
+package dev.skiff.engine.network;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.skiff.engine.AtomicFiles;
+import dev.skiff.engine.network.NetworkFiles.AttachmentFile;
+import dev.skiff.engine.network.NetworkFiles.EndpointFile;
+import dev.skiff.engine.network.NetworkFiles.PortFile;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.stream.Stream;
+
+/**
+ * Container networking on the standard CNI plugins (Debian's containernetworking-plugins) and iptables.
+ *
+ * <p>Each bridge network is one CNI chain, invoked plugin by plugin as the CNI 1.0 spec says a runtime
+ * must: {@code bridge} (veth into the namespace, the network's bridge, an address from
+ * {@code host-local}, IP forwarding, and with {@code ipMasq} the outbound NAT), then {@code portmap}
+ * when ports are published, then {@code firewall} (accepts the container's forwarded traffic even
+ * where the FORWARD policy is DROP, as dockerd leaves it). The namespace's own {@code lo} is brought
+ * up by the {@code loopback} plugin.
+ *
+ * <p>Published ports: portmap's DNAT rules catch connections to any local address, in PREROUTING (other
+ * hosts) and OUTPUT (this host). For 127.0.0.1 it marks the connection for masquerade and sets
+ * {@code route_localnet} on the bridge ({@code snat: true}), so a DNATed packet from 127.0.0.1 may leave
+ * through the bridge and the container replies to the bridge's address. That reproduces what dockerd's
+ * userland proxy gives (127.0.0.1:port reaches the container) without a proxy process per port. The
+ * daemon also binds each published port itself ({@link PortReservations}) to detect and keep out host
+ * processes, as dockerd 28 does.
+ *
+ * <p>State: {@code <dataRoot>/network/} (see {@link NetworkFiles}); namespaces under
+ * {@code <execRoot>/netns/}. Every step of an attach is recorded before it is taken, so {@link #open}
+ * can undo an attach a crash interrupted, and {@link #detach} works from the saved CNI result after a
+ * daemon restart, with or without the namespace.
+ */
+public final class CniNetworking implements ContainerNetworking, AutoCloseable {
+    private static final System.Logger LOG = System.getLogger(CniNetworking.class.getName());
+    private static final Path PLUGIN_DIR = Path.of("/usr/lib/cni");
+    private static final Path RESOLV_CONF = Path.of("/etc/resolv.conf");
+    private static final String IFNAME = "eth0";
+    private static final SecureRandom RANDOM = new SecureRandom();
+
+    private final ObjectMapper json = new ObjectMapper();
+    private final Path endpointDir;
+    private final Path ipamDir;
+    private final NetNamespaces namespaces;
+    private final CniPlugins plugins;
+    private final PortReservations ports = new PortReservations();
+    private final Map<String, EndpointFile> endpoints = new ConcurrentHashMap<>();
+    private final Map<String, EmbeddedDns> dnsByNetwork = new ConcurrentHashMap<>();
+    private final Networks networks;
+    private final Path resolvConf;
+
+    private CniNetworking(Path dataRoot, Path execRoot, DefaultBridge bridge, AddressPool pool, Path resolvConf) {
+        Path root = dataRoot.resolve("network");
+        this.endpointDir = root.resolve("endpoints");
+        this.ipamDir = root.resolve("ipam");
+        this.resolvConf = resolvConf;
+        try {
+            Files.createDirectories(endpointDir);
+            Files.createDirectories(ipamDir);
+        } catch (IOException e) {
+            throw new NetworkException("cannot create " + root + ": " + e.getMessage(), e);
+        }
+        this.namespaces = new NetNamespaces(execRoot);
+        this.plugins = new CniPlugins(PLUGIN_DIR, json);
+        this.networks = Networks.open(root.resolve("networks"), json, bridge, pool, new Networks.Use() {
+            @Override
+            public boolean hasEndpoints(String networkId) {
+                return endpoints.values().stream().anyMatch(e -> networkId.equals(e.networkId()));
+            }
+
+            @Override
+            public void removed(Network network) {
+                tearDownNetwork(network);
+            }
+        });
+    }
+
+    /** Opens networking with the standard pool for user networks (10.87.0.0/16 in /24s). */
+    public static CniNetworking open(Path dataRoot, Path execRoot, DefaultBridge bridge) {
+        return open(dataRoot, execRoot, bridge, AddressPool.STANDARD);
+    }
+
+    /**
+     * Opens networking and repairs what a crash left: an attach that never finished is undone (CNI DEL
+     * of its plugins, its rules, namespace and record), a namespace without a record is removed. The
+     * containers attached before keep their ports reserved and their names resolvable.
+     */
+    public static CniNetworking open(Path dataRoot, Path execRoot, DefaultBridge bridge, AddressPool pool) {
+        CniNetworking n = new CniNetworking(dataRoot, execRoot, bridge, pool, RESOLV_CONF);
+        n.recover();
+        return n;
+    }
+
+    /** The networks this daemon knows, for {@code docker network create|ls|inspect|rm}. */
+    public Networks networks() {
+        return networks;
+    }
+
+    @Override
+    public Attachment attach(AttachRequest request) {
+        String id = request.containerId();
+        Names.requireContainerId(id);
+        if (endpoints.containsKey(id) || Files.exists(endpointFile(id))) {
+            throw new NetworkException("container " + id + " is already attached to a network: detach it first");
+        }
+        List<PortBinding> requested = request.ports().stream().map(CniNetworking::validated).toList();
+        Network network = switch (request.networkMode()) {
+            case "default", "", Network.DEFAULT -> networks.defaultNetwork();
+            default -> networks.get(request.networkMode());
+        };
+        return switch (network.driver()) {
+            case "host" -> hostAttachment(network);
+            case "null" -> attachNone(request, network);
+            default -> attachBridge(request, network, requested);
+        };
+    }
+
+    @Override
+    public void detach(String containerId) {
+        Names.requireContainerId(containerId);
+        EndpointFile endpoint = endpoints.get(containerId);
+        if (endpoint == null) {
+            endpoint = readEndpoint(endpointFile(containerId)).orElse(null);
+        }
+        if (endpoint == null) {
+            namespaces.delete(containerId);
+            Iptables.removeContainerRules(containerId);
+            return;
+        }
+        tearDown(endpoint);
+    }
+
+    /** The attachment a container got, for a daemon that restarted and rebuilds its view. */
+    public Optional<Attachment> attachment(String containerId) {
+        Names.requireContainerId(containerId);
+        EndpointFile e = endpoints.get(containerId);
+        if (e == null || !EndpointFile.ATTACHED.equals(e.state())) {
+            return Optional.empty();
+        }
+        return Optional.of(toAttachment(e));
+    }
+
+    /** The containers attached to a network and what each got, for {@code docker network inspect}. */
+    public Map<String, Attachment> attachmentsOn(String networkId) {
+        Map<String, Attachment> out = new java.util.TreeMap<>();
+        endpoints.values().stream()
+                .filter(e -> networkId.equals(e.networkId()) && EndpointFile.ATTACHED.equals(e.state()))
+                .forEach(e -> out.put(e.containerId(), toAttachment(e)));
+        return out;
+    }
+
+    /**
+     * Replaces the names other containers of its network resolve the container by (its hostname and
+     * aliases), as {@code docker rename} or {@code network connect --alias} need. Names only resolve on
+     * user networks; on the default bridge, as in docker, they are kept but not served.
+     */
+    public void updateNames(String containerId, String hostname, List<String> aliases) {
+        Names.requireContainerId(containerId);
+        EndpointFile e = endpoints.get(containerId);
+        if (e == null || !EndpointFile.ATTACHED.equals(e.state())) {
+            throw new NetworkException("container " + containerId + " is not attached to a network");
+        }
+        EndpointFile renamed = e.withNames(hostname, List.copyOf(aliases));
+        saveEndpoint(renamed);
+        EmbeddedDns dns = dnsByNetwork.get(e.networkId());
+        if (dns != null && e.attachment() != null) {
+            dns.unregister(containerId);
+            dns.register(containerId, renamed.names(), e.attachment().ipAddress());
+        }
+    }
+
+    /** Stops the DNS responders and gives up the held ports; attachments stay for the next start. */
+    @Override
+    public void close() {
+        dnsByNetwork.values().forEach(EmbeddedDns::close);
+        dnsByNetwork.clear();
+        ports.releaseAll();
+    }
+
+    // ---- modes
+
+    private Attachment hostAttachment(Network network) {
+        HostResolvConf host = HostResolvConf.read(resolvConf);
+        return new Attachment(Optional.empty(), network.name(), network.id(), "", "", 0, "", "", List.of(),
+                host.nameservers().isEmpty() ? HostResolvConf.FALLBACK : host.nameservers(), host.searchDomains());
+    }
+
+    private Attachment attachNone(AttachRequest request, Network network) {
+        String id = request.containerId();
+        HostResolvConf host = HostResolvConf.read(resolvConf);
+        AttachmentFile done = new AttachmentFile("", 0, "", "", host.forContainer(), host.searchDomains());
+        EndpointFile endpoint = new EndpointFile(NetworkFiles.SCHEMA, id, EndpointFile.ATTACHING, network.id(),
+                network.name(), newId(), namespaces.pathOf(id).toString(), IFNAME, request.hostname(),
+                request.aliases(), List.of(), List.of(), null, done);
+        saveEndpoint(endpoint);
+        try {
+            Path netns = namespaces.create(id);
+            plugins.add(loopbackConfig(), Optional.empty(), new CniPlugins.Target(id, netns, "lo"));
+            endpoint = endpoint.attached(null, done);
+            saveEndpoint(endpoint);
+            return toAttachment(endpoint);
+        } catch (RuntimeException e) {
+            undo(endpoint, e);
+            throw e;
+        }
+    }
+
+    private Attachment attachBridge(AttachRequest request, Network network, List<PortBinding> requested) {
+        String id = request.containerId();
+        EndpointFile endpoint;
+        // Under the store's lock, so a network is never removed between this check and the record.
+        synchronized (networks) {
+            if (networks.find(network.id()).isEmpty()) {
+                throw new NetworkException("network " + network.name() + " not found");
+            }
+            List<PortBinding> published = ports.reserve(id, requested);
+            endpoint = new EndpointFile(NetworkFiles.SCHEMA, id, EndpointFile.ATTACHING, network.id(), network.name(),
+                    newId(), namespaces.pathOf(id).toString(), IFNAME, request.hostname(), request.aliases(),
+                    published.stream().map(PortFile::of).toList(), chain(network, published), null, null);
+            try {
+                saveEndpoint(endpoint);
+            } catch (RuntimeException e) {
+                ports.release(id);
+                throw e;
+            }
+        }
+        try {
+            Path netns = namespaces.create(id);
+            plugins.add(loopbackConfig(), Optional.empty(), new CniPlugins.Target(id, netns, "lo"));
+            Optional<JsonNode> result = Optional.empty();
+            for (ObjectNode plugin : endpoint.plugins()) {
+                result = Optional.of(plugins.add(plugin, result, new CniPlugins.Target(id, netns, IFNAME)));
+                if (endpoint.result() == null) {
+                    // The bridge plugin's result names the leased address; the firewall plugin's DEL needs
+                    // it to find its rules should a crash interrupt the rest of this attach.
+                    endpoint = endpoint.withResult(result.get());
+                    saveEndpoint(endpoint);
+                }
+            }
+            JsonNode cniResult = result.orElseThrow();
+            Address address = Address.of(cniResult);
+            Iptables.allowPublished(id, address.ip(), endpoint.portBindings());
+            List<String> nameservers = HostResolvConf.read(resolvConf).forContainer();
+            if (!network.name().equals(Network.DEFAULT)) {
+                Optional<EmbeddedDns> dns = dns(network, address.gateway());
+                if (dns.isPresent()) {
+                    dns.get().register(id, endpoint.names(), address.ip());
+                    nameservers = List.of(address.gateway());
+                }
+            }
+            AttachmentFile done = new AttachmentFile(address.ip(), address.prefixLength(), address.gateway(),
+                    address.mac(), nameservers, HostResolvConf.read(resolvConf).searchDomains());
+            endpoint = endpoint.attached(cniResult, done);
+            saveEndpoint(endpoint);
+            return toAttachment(endpoint);
+        } catch (RuntimeException e) {
+            undo(endpoint, e);
+            throw e;
+        }
+    }
+
+    // ---- CNI configuration
+
+    /** The network's plugin chain, each a complete CNI network configuration (cniVersion, name, type). */
+    private List<ObjectNode> chain(Network network, List<PortBinding> published) {
+        List<ObjectNode> chain = new ArrayList<>();
+        ObjectNode bridge = plugin(network, "bridge");
+        bridge.put("bridge", network.bridge().orElseThrow());
+        bridge.put("isGateway", true);
+        bridge.put("ipMasq", !network.internal());
+        bridge.put("hairpinMode", true);
+        ObjectNode ipam = bridge.putObject("ipam");
+        ipam.put("type", "host-local");
+        ipam.put("dataDir", ipamDir.toString());
+        ObjectNode range = ipam.putArray("ranges").addArray().addObject();
+        range.put("subnet", network.subnet().orElseThrow());
+        range.put("gateway", network.gateway().orElseThrow());
+        if (!network.internal()) {
+            ipam.putArray("routes").addObject().put("dst", "0.0.0.0/0");
+        }
+        chain.add(bridge);
+        if (!published.isEmpty()) {
+            ObjectNode portmap = plugin(network, "portmap");
+            portmap.put("snat", true);
+            portmap.putObject("capabilities").put("portMappings", true);
+            ArrayNode mappings = portmap.putObject("runtimeConfig").putArray("portMappings");
+            for (PortBinding p : published) {
+                ObjectNode m = mappings.addObject();
+                m.put("hostPort", p.hostPort());
+                m.put("containerPort", p.containerPort());
+                m.put("protocol", p.protocol());
+                m.put("hostIP", p.hostIp());
+            }
+            chain.add(portmap);
+        }
+        ObjectNode firewall = plugin(network, "firewall");
+        // Pinned: left to itself the plugin would use firewalld's zones whenever firewalld runs.
+        firewall.put("backend", "iptables");
+        chain.add(firewall);
+        return chain;
+    }
+
+    private ObjectNode plugin(Network network, String type) {
+        ObjectNode o = json.createObjectNode();
+        o.put("cniVersion", CniPlugins.CNI_VERSION);
+        o.put("name", network.name());
+        o.put("type", type);
+        return o;
+    }
+
+    private ObjectNode loopbackConfig() {
+        ObjectNode o = json.createObjectNode();
+        o.put("cniVersion", CniPlugins.CNI_VERSION);
+        o.put("name", "loopback");
+        o.put("type", "loopback");
+        return o;
+    }
+
+    /** The container's address, gateway and MAC from a CNI result (the first IPv4 of the sandbox interface). */
+    private record Address(String ip, int prefixLength, String gateway, String mac) {
+        static Address of(JsonNode result) {
+            for (JsonNode ip : result.path("ips")) {
+                String[] cidr = ip.path("address").asText().split("/");
+                if (cidr.length == 2 && Ipv4Cidr.isAddress(cidr[0])) {
+                    String mac = "";
+                    if (ip.has("interface")) {
+                        mac = result.path("interfaces").path(ip.get("interface").asInt()).path("mac").asText("");
+                    }
+                    return new Address(cidr[0], Integer.parseInt(cidr[1]), ip.path("gateway").asText(""), mac);
+                }
+            }
+            throw new NetworkException("the CNI bridge plugin gave the container no IPv4 address: " + result);
+        }
+    }
+
+    // ---- undo
+
+    /** Undoes a failed attach, keeping the original failure as what the user sees. */
+    private void undo(EndpointFile endpoint, RuntimeException failure) {
+        try {
+            tearDown(endpoint);
+        } catch (RuntimeException e) {
+            failure.addSuppressed(e);
+            LOG.log(System.Logger.Level.WARNING, "could not undo the failed network attach of " + endpoint.containerId(), e);
+        }
+    }
+
+    /**
+     * DEL of every plugin in reverse order with the cached result (CNI spec "Deleting attachments"),
+     * then the container's iptables rules, DNS names, ports and namespace; the record goes last, so a
+     * failure leaves it for a second try. Plugins must treat missing resources as deleted, so DEL of an
+     * attach that never finished is safe.
+     */
+    private void tearDown(EndpointFile endpoint) {
+        String id = endpoint.containerId();
+        List<RuntimeException> failures = new ArrayList<>();
+        Optional<JsonNode> prev = Optional.ofNullable(endpoint.result()).filter(r -> !r.isNull());
+        Path netns = namespaces.pathOf(id);
+        List<ObjectNode> chain = endpoint.plugins() == null ? List.of() : endpoint.plugins();
+        for (int i = chain.size() - 1; i >= 0; i--) {
+            try {
+                plugins.del(chain.get(i), prev, new CniPlugins.Target(id, netns, endpoint.ifName()));
+            } catch (RuntimeException e) {
+                failures.add(e);
+            }
+        }
+        try {
+            Iptables.removeContainerRules(id);
+        } catch (RuntimeException e) {
+            failures.add(e);
+        }
+        EmbeddedDns dns = dnsByNetwork.get(endpoint.networkId());
+        if (dns != null) {
+            dns.unregister(id);
+        }
+        ports.release(id);
+        try {
+            namespaces.delete(id);
+        } catch (RuntimeException e) {
+            failures.add(e);
+        }
+        if (!failures.isEmpty()) {
+            NetworkException e = new NetworkException("could not remove the network of container " + id + ": "
+                    + failures.getFirst().getMessage());
+            failures.forEach(e::addSuppressed);
+            throw e;
+        }
+        deleteEndpoint(id);
+    }
+
+    /** A removed network's bridge, leases and DNS responder go with it. */
+    private void tearDownNetwork(Network network) {
+        EmbeddedDns dns = dnsByNetwork.remove(network.id());
+        if (dns != null) {
+            dns.close();
+        }
+        network.bridge().ifPresent(b -> Commands.run(List.of("ip", "link", "delete", b, "type", "bridge")));
+        deleteTree(ipamDir.resolve(network.name()));
+    }
+
+    // ---- recovery
+
+    private void recover() {
+        AtomicFiles.removeTemporaries(endpointDir);
+        List<EndpointFile> saved = new ArrayList<>();
+        try (Stream<Path> files = Files.list(endpointDir)) {
+            for (Path f : files.filter(p -> p.getFileName().toString().endsWith(".json")).toList()) {
+                readEndpoint(f).ifPresent(saved::add);
+            }
+        } catch (IOException e) {
+            throw new NetworkException("cannot read " + endpointDir + ": " + e.getMessage(), e);
+        }
+        for (EndpointFile e : saved) {
+            if (EndpointFile.ATTACHED.equals(e.state())) {
+                endpoints.put(e.containerId(), e);
+                ports.restore(e.containerId(), e.portBindings());
+                networks.find(e.networkId()).ifPresent(n -> {
+                    if (e.attachment() != null && !n.name().equals(Network.DEFAULT) && n.driver().equals("bridge")) {
+                        dns(n, e.attachment().gateway()).ifPresent(
+                                d -> d.register(e.containerId(), e.names(), e.attachment().ipAddress()));
+                    }
+                });
+            } else {
+                try {
+                    tearDown(e);
+                } catch (RuntimeException ex) {
+                    LOG.log(System.Logger.Level.WARNING, "could not undo the interrupted attach of " + e.containerId(), ex);
+                }
+            }
+        }
+        for (String id : namespaces.list()) {
+            if (!endpoints.containsKey(id)) {
+                try {
+                    namespaces.delete(id);
+                } catch (RuntimeException ex) {
+                    LOG.log(System.Logger.Level.WARNING, "could not remove the leftover namespace of " + id, ex);
+                }
+            }
+        }
+    }
+
+    // ---- DNS
+
+    /**
+     * The network's DNS responder, started on first use (the gateway address exists once the bridge
+     * plugin made the bridge). Without one (port 53 taken on that address) containers get the host's
+     * nameservers and resolve no container names, which is better than not starting at all.
+     */
+    private Optional<EmbeddedDns> dns(Network network, String gateway) {
+        try {
+            return Optional.of(dnsByNetwork.computeIfAbsent(network.id(),
+                    k -> EmbeddedDns.start(gateway, HostResolvConf.read(resolvConf))));
+        } catch (NetworkException e) {
+            LOG.log(System.Logger.Level.WARNING, "network " + network.name() + " has no DNS: " + e.getMessage());
+            return Optional.empty();
+        }
+    }
+
+    // ---- files
+
+    private Attachment toAttachment(EndpointFile e) {
+        AttachmentFile a = e.attachment();
+        return new Attachment(Optional.of(Path.of(e.netns())), e.networkName(), e.networkId(), e.endpointId(),
+                a.ipAddress(), a.ipPrefixLength(), a.gateway(), a.macAddress(), e.portBindings(),
+                a.nameservers(), a.searchDomains());
+    }
+
+    private Path endpointFile(String containerId) {
+        return endpointDir.resolve(containerId + ".json");
+    }
+
+    private void saveEndpoint(EndpointFile e) {
+        try {
+            AtomicFiles.write(endpointFile(e.containerId()), json.writerWithDefaultPrettyPrinter().writeValueAsBytes(e));
+        } catch (IOException ex) {
+            throw new NetworkException("cannot save the network state of container " + e.containerId() + ": "
+                    + ex.getMessage(), ex);
+        }
+        endpoints.put(e.containerId(), e);
+    }
+
+    private void deleteEndpoint(String containerId) {
+        try {
+            Files.deleteIfExists(endpointFile(containerId));
+            AtomicFiles.syncDirectory(endpointDir);
+        } catch (IOException ex) {
+            throw new NetworkException("cannot remove the network state of container " + containerId + ": "
+                    + ex.getMessage(), ex);
+        }
+        endpoints.remove(containerId);
+    }
+
+    private Optional<EndpointFile> readEndpoint(Path file) {
+        if (!Files.exists(file)) {
+            return Optional.empty();
+        }
+        try {
+            return Optional.of(json.readValue(file.toFile(), EndpointFile.class));
+        } catch (IOException e) {
+            throw new NetworkException("cannot read the network state " + file + ": " + e.getMessage()
+                    + " (remove the file and the container's leftovers by hand)", e);
+        }
+    }
+
+    private static void deleteTree(Path dir) {
+        if (!Files.exists(dir)) {
+            return;
+        }
+        try (Stream<Path> walk = Files.walk(dir)) {
+            for (Path p : walk.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(p);
+            }
+        } catch (IOException e) {
+            LOG.log(System.Logger.Level.WARNING, "could not remove " + dir, e);
+        }
+    }
+
+    // ---- validation
+
+    /** Impossible bindings are refused here; the CLI and API check the user's syntax before. */
+    static PortBinding validated(PortBinding p) {
+        String spec = p.hostAddress() + ":" + p.hostPort() + ":" + p.containerPort() + "/" + p.protocol();
+        if (!p.protocol().equals("tcp") && !p.protocol().equals("udp")) {
+            throw new NetworkException("invalid port binding " + spec + ": protocol must be tcp or udp");
+        }
+        if (p.containerPort() < 1 || p.containerPort() > 65535) {
+            throw new NetworkException("invalid port binding " + spec + ": container port must be 1 to 65535");
+        }
+        if (p.hostPort() < 0 || p.hostPort() > 65535) {
+            throw new NetworkException("invalid port binding " + spec + ": host port must be 0 (any) to 65535");
+        }
+        if (!p.hostIp().isEmpty() && !Ipv4Cidr.isAddress(p.hostIp())) {
+            throw new NetworkException("invalid port binding " + spec + ": host IP must be an IPv4 address"
+                    + " (skiff networks have no IPv6 yet)");
+        }
+        return p;
+    }
+
+    private static String newId() {
+        byte[] bytes = new byte[32];
+        RANDOM.nextBytes(bytes);
+        return HexFormat.of().formatHex(bytes);
+    }
+}

@@ -1,0 +1,107 @@
+package dev.skiff.engine.network;
+
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * The iptables rules Skiff itself writes, and the sweep that removes every rule naming a container.
+ *
+ * <p>Why a sweep on top of CNI DEL: the bridge plugin (v1.1.1) tears down its masquerade chain only
+ * when it can still read the container's address from the namespace, so after a reboot or a lost
+ * namespace its {@code CNI-xxxx} chain would stay forever. Every per-container rule the plugins and
+ * Skiff write carries {@code id: "<containerId>"} in its comment, so deleting those rules (and the
+ * per-container chains they jump to) leaves nothing of the container behind whatever state it is in.
+ */
+final class Iptables {
+    /** Chains the plugins share between all containers; never removed by the sweep. */
+    private static final Set<String> SHARED_CHAINS = Set.of("CNI-HOSTPORT-DNAT", "CNI-HOSTPORT-SETMARK",
+            "CNI-HOSTPORT-MASQ", "CNI-HOSTPORT-SNAT", "CNI-FORWARD", "CNI-ADMIN");
+
+    /** The firewall plugin's chain for administrators' rules, consulted before its own per-IP rules. */
+    static final String ADMIN_CHAIN = "CNI-ADMIN";
+
+    /**
+     * Accepts forwarded connections to the container's published ports. The firewall plugin accepts
+     * only traffic from the container and replies to it; a new connection from another host to a
+     * published port is forwarded too, and a FORWARD policy of DROP (what dockerd sets) would drop it.
+     */
+    static void allowPublished(String containerId, String ip, List<PortBinding> ports) {
+        for (PortBinding p : ports) {
+            Commands.check(List.of("iptables", "-w", "-t", "filter", "-A", ADMIN_CHAIN,
+                    "-d", ip + "/32", "-p", p.protocol(), "-m", p.protocol(), "--dport", Integer.toString(p.containerPort()),
+                    "-m", "comment", "--comment", "skiff published id: \"" + containerId + "\"", "-j", "ACCEPT"));
+        }
+    }
+
+    /** Removes every rule whose comment names the container, and the container's own chains. */
+    static void removeContainerRules(String containerId) {
+        String script = removalScript(Commands.check(List.of("iptables-save")).stdout(), containerId);
+        if (script.isEmpty()) {
+            return;
+        }
+        Commands.Outcome o = Commands.run(List.of("iptables-restore", "-w", "--noflush"), Map.of(),
+                script.getBytes(StandardCharsets.UTF_8));
+        if (!o.ok()) {
+            throw new NetworkException("cannot remove the iptables rules of container " + containerId + ": "
+                    + o.complaint());
+        }
+    }
+
+    /**
+     * An iptables-restore script deleting the container's rules, from iptables-save's output. Rules are
+     * deleted by their exact saved text, the per-container chains flushed and removed after the rules
+     * that jump to them. Empty when there is nothing to remove.
+     */
+    static String removalScript(String saved, String containerId) {
+        String marker = "id: \\\"" + containerId + "\\\"";
+        Map<String, List<String>> rulesByTable = new LinkedHashMap<>();
+        Map<String, Set<String>> chainsByTable = new LinkedHashMap<>();
+        String table = null;
+        for (String line : saved.split("\n")) {
+            if (line.startsWith("*")) {
+                table = line.substring(1).strip();
+            } else if (table != null && line.startsWith("-A ") && line.contains(marker)) {
+                rulesByTable.computeIfAbsent(table, t -> new ArrayList<>()).add(line);
+                String target = jumpTarget(line);
+                if (target != null && target.startsWith("CNI-") && !SHARED_CHAINS.contains(target)) {
+                    chainsByTable.computeIfAbsent(table, t -> new LinkedHashSet<>()).add(target);
+                }
+            }
+        }
+        StringBuilder script = new StringBuilder();
+        for (var e : rulesByTable.entrySet()) {
+            Set<String> chains = chainsByTable.getOrDefault(e.getKey(), Set.of());
+            script.append('*').append(e.getKey()).append('\n');
+            for (String rule : e.getValue()) {
+                String chain = rule.split(" ", 3)[1];
+                if (!chains.contains(chain)) {
+                    script.append("-D ").append(rule.substring(3)).append('\n');
+                }
+            }
+            for (String chain : chains) {
+                script.append("-F ").append(chain).append('\n');
+                script.append("-X ").append(chain).append('\n');
+            }
+            script.append("COMMIT\n");
+        }
+        return script.toString();
+    }
+
+    private static String jumpTarget(String rule) {
+        int j = rule.lastIndexOf(" -j ");
+        if (j < 0) {
+            return null;
+        }
+        String rest = rule.substring(j + 4).strip();
+        int space = rest.indexOf(' ');
+        return space < 0 ? rest : rest.substring(0, space);
+    }
+
+    private Iptables() {
+    }
+}

@@ -1,0 +1,481 @@
+package dev.skiff.engine.network;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.net.InetSocketAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.stream.Stream;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/**
+ * CniNetworking with the real CNI plugins, iptables and namespaces (as root). Each test has its own
+ * default bridge and subnet; "containers" are namespaces with busybox httpd or curl run in them.
+ */
+class CniNetworkingTest {
+    @TempDir
+    Path dataRoot;
+    @TempDir
+    Path execRoot;
+
+    private HostLab lab;
+    private String bridge;
+    private String subnet;
+    private CniNetworking networking;
+    private final List<String> containers = new ArrayList<>();
+
+    @BeforeEach
+    void open() {
+        lab = new HostLab();
+        bridge = lab.name("skb");
+        subnet = lab.freeSubnet();
+        lab.removeLinkAtEnd(bridge);
+        networking = open(networkingRoots());
+    }
+
+    private CniNetworking open(Path[] roots) {
+        return CniNetworking.open(roots[0], roots[1], new DefaultBridge(bridge, subnet),
+                new AddressPool(lab.freeSubnet(), 26));
+    }
+
+    private Path[] networkingRoots() {
+        return new Path[]{dataRoot, execRoot};
+    }
+
+    @AfterEach
+    void cleanUp() {
+        try {
+            for (String id : containers) {
+                try {
+                    networking.detach(id);
+                } catch (RuntimeException e) {
+                    // The test's own assertions tell; keep cleaning.
+                }
+            }
+            for (Network n : networking.networks().list()) {
+                if (!n.predefined()) {
+                    try {
+                        networking.networks().remove(n.id());
+                    } catch (RuntimeException e) {
+                        n.bridge().ifPresent(b -> HostLab.run("ip", "link", "delete", b));
+                    }
+                }
+            }
+            networking.close();
+        } finally {
+            lab.close();
+        }
+    }
+
+    private String newContainer() {
+        byte[] b = new byte[32];
+        new SecureRandom().nextBytes(b);
+        String id = HexFormat.of().formatHex(b);
+        containers.add(id);
+        return id;
+    }
+
+    private static int randomPort() {
+        return 20000 + ThreadLocalRandom.current().nextInt(20000);
+    }
+
+    private static AttachRequest request(String id, String mode, PortBinding... ports) {
+        return new AttachRequest(id, mode, id.substring(0, 12), List.of(), List.of(ports));
+    }
+
+    @Test
+    void containerIsReachableAndItsPortsArePublishedOnLoopbackAndToOtherHosts() throws IOException {
+        HostLab.OtherHost other = lab.otherHost();
+        String id = newContainer();
+        int port = randomPort();
+        Attachment a = networking.attach(request(id, "default",
+                new PortBinding("tcp", 8080, "", port), new PortBinding("tcp", 8080, "", 0)));
+
+        assertThat(a.networkName()).isEqualTo("bridge");
+        assertThat(a.netns()).contains(execRoot.resolve("netns").resolve(id));
+        assertThat(Ipv4Cidr.parse(subnet).contains(Ipv4Cidr.parseAddress(a.ipAddress()))).isTrue();
+        assertThat(a.gateway()).isEqualTo(Ipv4Cidr.parse(subnet).firstHost());
+        assertThat(a.ipPrefixLength()).isEqualTo(24);
+        assertThat(a.macAddress()).matches("([0-9a-f]{2}:){5}[0-9a-f]{2}");
+        assertThat(a.ports()).hasSize(2);
+        assertThat(a.ports().get(0).hostPort()).isEqualTo(port);
+        int picked = a.ports().get(1).hostPort();
+        assertThat(picked).isPositive().isNotEqualTo(port);
+
+        Path netns = a.netns().orElseThrow();
+        assertThat(HostLab.run("nsenter", "--net=" + netns, "ip", "-br", "link", "show", "lo").out()).contains("UP");
+        assertThat(HostLab.run("busybox", "ping", "-c", "1", "-W", "3", a.ipAddress()).exitCode()).isZero();
+
+        lab.httpd(netns, 8080, dataRoot.resolve("www"), "hello from the container");
+        assertThat(HostLab.curl(null, "http://" + a.ipAddress() + ":8080/").out()).isEqualTo("hello from the container");
+        assertThat(HostLab.curl(null, "http://127.0.0.1:" + port + "/").out()).isEqualTo("hello from the container");
+        assertThat(HostLab.curl(null, "http://127.0.0.1:" + picked + "/").out()).isEqualTo("hello from the container");
+        assertThat(HostLab.curl(other.netns(), "http://" + other.hostAddress() + ":" + port + "/").out())
+                .isEqualTo("hello from the container");
+        // Hairpin: the container reaches itself through its own published port.
+        assertThat(HostLab.curl(netns, "http://" + a.gateway() + ":" + port + "/").out()).isEqualTo("hello from the container");
+    }
+
+    @Test
+    void hostIpLimitsThePublishedPortToThatAddress() throws IOException {
+        HostLab.OtherHost other = lab.otherHost();
+        String id = newContainer();
+        int port = randomPort();
+        Attachment a = networking.attach(request(id, "bridge", new PortBinding("tcp", 80, "127.0.0.1", port)));
+        lab.httpd(a.netns().orElseThrow(), 80, dataRoot.resolve("www"), "local only");
+
+        assertThat(HostLab.curl(null, "http://127.0.0.1:" + port + "/").out()).isEqualTo("local only");
+        assertThat(HostLab.curl(other.netns(), "http://" + other.hostAddress() + ":" + port + "/").out()).isEmpty();
+        // Another container may take the same port on another address.
+        String second = newContainer();
+        Attachment b = networking.attach(request(second, "bridge", new PortBinding("tcp", 80, other.hostAddress(), port)));
+        assertThat(b.ports().getFirst().hostPort()).isEqualTo(port);
+    }
+
+    @Test
+    void udpPortsArePublishedToo() throws Exception {
+        HostLab.OtherHost other = lab.otherHost();
+        String id = newContainer();
+        int port = randomPort();
+        Attachment a = networking.attach(request(id, "default", new PortBinding("udp", 5300, "", port)));
+        // busybox nc has no UDP; python answers each datagram with "echo:" and the datagram.
+        Process echo = new ProcessBuilder("nsenter", "--net=" + a.netns().orElseThrow(), "python3", "-c",
+                UDP_ECHO_SERVER).redirectErrorStream(true).start();
+        lab.atEnd(echo::destroy);
+        Thread.sleep(500);
+
+        assertThat(udpAsk(null, "127.0.0.1", port, "from-loopback")).isEqualTo("echo:from-loopback");
+        assertThat(udpAsk(other.netns(), other.hostAddress(), port, "from-other-host")).isEqualTo("echo:from-other-host");
+    }
+
+    private static final String UDP_ECHO_SERVER = """
+            import socket
+            s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+            s.bind(("0.0.0.0", 5300))
+            while True:
+                data, peer = s.recvfrom(512)
+                s.sendto(b"echo:" + data, peer)
+            """;
+
+    /** Sends one datagram from a namespace (null: this host) and returns the reply, "" if none came. */
+    private static String udpAsk(Path netns, String address, int port, String text) {
+        String client = "import socket\ns = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)\ns.settimeout(3)\n"
+                + "s.sendto(b'" + text + "', ('" + address + "', " + port + "))\n"
+                + "print(s.recvfrom(512)[0].decode(), end='')\n";
+        HostLab.Run r = netns == null
+                ? HostLab.run("python3", "-c", client)
+                : HostLab.run("nsenter", "--net=" + netns, "python3", "-c", client);
+        return r.exitCode() == 0 ? r.out() : "";
+    }
+
+    @Test
+    void anInternalNetworkHasNoWayOut() throws IOException {
+        HostLab.OtherHost other = lab.otherHost();
+        lab.httpd(other.netns(), 8000, dataRoot.resolve("outside"), "outside world");
+        Network net = networking.networks().create(new NetworkSpec(lab.name("int"), java.util.Optional.of(lab.freeSubnet()),
+                java.util.Optional.empty(), java.util.Map.of(), true));
+        lab.removeLinkAtEnd(net.bridge().orElseThrow());
+        Attachment a = networking.attach(request(newContainer(), net.name()));
+        assertThat(HostLab.curl(a.netns().orElseThrow(), "http://" + other.otherAddress() + ":8000/").out()).isEmpty();
+        assertThat(HostLab.ok("nsenter", "--net=" + a.netns().orElseThrow(), "ip", "route")).doesNotContain("default");
+    }
+
+    @Test
+    void outboundTrafficIsMasqueradedBehindTheHost() throws IOException {
+        HostLab.OtherHost other = lab.otherHost();
+        // The other host has no route to the containers' subnet: only NAT lets replies come back.
+        lab.httpd(other.netns(), 8000, dataRoot.resolve("outside"), "outside world");
+        Attachment a = networking.attach(request(newContainer(), "default"));
+
+        HostLab.Run r = HostLab.curl(a.netns().orElseThrow(), "http://" + other.otherAddress() + ":8000/");
+        assertThat(r.out()).isEqualTo("outside world");
+        assertThat(Files.readString(Path.of("/proc/sys/net/ipv4/ip_forward")).strip()).isEqualTo("1");
+    }
+
+    @Test
+    void containersOnAUserNetworkReachEachOtherByName() throws IOException {
+        Network net = networking.networks().create(new NetworkSpec(lab.name("net"), java.util.Optional.of(lab.freeSubnet()),
+                java.util.Optional.empty(), java.util.Map.of(), false));
+        lab.removeLinkAtEnd(net.bridge().orElseThrow());
+        String web = newContainer();
+        String client = newContainer();
+        Attachment w = networking.attach(new AttachRequest(web, net.name(), "webhost", List.of("web", "Web.Alias"), List.of()));
+        Attachment c = networking.attach(new AttachRequest(client, net.id().substring(0, 12), "clienthost", List.of(), List.of()));
+
+        assertThat(w.networkId()).isEqualTo(net.id());
+        assertThat(c.networkName()).isEqualTo(net.name());
+        assertThat(w.nameservers()).containsExactly(net.gateway().orElseThrow());
+        lab.httpd(w.netns().orElseThrow(), 80, dataRoot.resolve("www"), "web page");
+        assertThat(HostLab.curl(c.netns().orElseThrow(), "http://" + w.ipAddress() + "/").out()).isEqualTo("web page");
+
+        for (String name : List.of("web", "webhost", "web.alias", web.substring(0, 12))) {
+            HostLab.Run lookup = HostLab.run("nsenter", "--net=" + c.netns().orElseThrow(), "busybox", "nslookup",
+                    name, c.nameservers().getFirst());
+            assertThat(lookup.out()).as(name).contains(w.ipAddress());
+        }
+        assertThat(HostLab.run("nsenter", "--net=" + c.netns().orElseThrow(), "busybox", "nslookup",
+                "nosuchcontainer", c.nameservers().getFirst()).out()).doesNotContain(w.ipAddress());
+
+        assertThatThrownBy(() -> networking.networks().remove(net.name()))
+                .isInstanceOf(NetworkException.class)
+                .hasMessage("error while removing network: network " + net.name() + " id " + net.id() + " has active endpoints");
+
+        assertThat(networking.attachmentsOn(net.id())).containsOnlyKeys(web, client).containsEntry(web, w);
+        networking.updateNames(web, "webhost", List.of("renamed"));
+        assertThat(HostLab.run("nsenter", "--net=" + c.netns().orElseThrow(), "busybox", "nslookup",
+                "renamed", c.nameservers().getFirst()).out()).contains(w.ipAddress());
+        assertThat(HostLab.run("nsenter", "--net=" + c.netns().orElseThrow(), "busybox", "nslookup",
+                "web", c.nameservers().getFirst()).out()).doesNotContain(w.ipAddress());
+
+        networking.detach(web);
+        HostLab.Run gone = HostLab.run("nsenter", "--net=" + c.netns().orElseThrow(), "busybox", "nslookup",
+                "renamed", c.nameservers().getFirst());
+        assertThat(gone.out()).doesNotContain(w.ipAddress());
+        networking.detach(client);
+        networking.networks().remove(net.name());
+        assertThat(HostLab.run("ip", "link", "show", net.bridge().orElseThrow()).exitCode()).isNotZero();
+    }
+
+    @Test
+    void namesStillResolveAfterARestart() {
+        Network net = networking.networks().create(new NetworkSpec(lab.name("dns"), java.util.Optional.of(lab.freeSubnet()),
+                java.util.Optional.empty(), java.util.Map.of(), false));
+        lab.removeLinkAtEnd(net.bridge().orElseThrow());
+        Attachment db = networking.attach(new AttachRequest(newContainer(), net.name(), "db", List.of("database"), List.of()));
+        Attachment app = networking.attach(new AttachRequest(newContainer(), net.name(), "app", List.of(), List.of()));
+        networking.close();
+        networking = open(networkingRoots());
+
+        HostLab.Run lookup = HostLab.run("nsenter", "--net=" + app.netns().orElseThrow(), "busybox", "nslookup",
+                "database", app.nameservers().getFirst());
+        assertThat(lookup.out()).contains(db.ipAddress());
+    }
+
+    @Test
+    void aPortAnotherContainerPublishedIsRefusedAndTheLoserLeavesNothing() {
+        int port = randomPort();
+        networking.attach(request(newContainer(), "default", new PortBinding("tcp", 80, "", port)));
+        String loser = newContainer();
+
+        assertThatThrownBy(() -> networking.attach(request(loser, "default", new PortBinding("tcp", 81, "", port))))
+                .isInstanceOf(NetworkException.class)
+                .hasMessage("Bind for 0.0.0.0:" + port + " failed: port is already allocated");
+        assertNothingLeft(loser, null);
+        // The same port number over udp is another port.
+        networking.attach(request(newContainer(), "default", new PortBinding("udp", 80, "", port)));
+    }
+
+    @Test
+    void aPortAHostProcessListensOnIsRefusedAndTheLoserLeavesNothing() throws IOException {
+        try (ServerSocket taken = new ServerSocket()) {
+            taken.bind(new InetSocketAddress("0.0.0.0", 0));
+            int port = taken.getLocalPort();
+            String loser = newContainer();
+            assertThatThrownBy(() -> networking.attach(request(loser, "default",
+                    new PortBinding("tcp", 80, "", randomPort()), new PortBinding("tcp", 81, "", port))))
+                    .isInstanceOf(NetworkException.class)
+                    .hasMessage("Bind for 0.0.0.0:" + port + " failed: port is already allocated");
+            assertNothingLeft(loser, null);
+        }
+    }
+
+    @Test
+    void aPluginFailureLeavesNothingAndFreesThePort() {
+        Network net = networking.networks().create(new NetworkSpec(lab.name("brk"), java.util.Optional.of(lab.freeSubnet()),
+                java.util.Optional.empty(), java.util.Map.of(), false));
+        String bridgeName = net.bridge().orElseThrow();
+        lab.removeLinkAtEnd(bridgeName);
+        // A link that is not a bridge where the network's bridge belongs: the bridge plugin refuses it.
+        HostLab.ok("ip", "link", "add", bridgeName, "type", "veth", "peer", "name", lab.name("skp"));
+        String id = newContainer();
+        int port = randomPort();
+
+        assertThatThrownBy(() -> networking.attach(request(id, net.name(), new PortBinding("tcp", 80, "", port))))
+                .isInstanceOf(NetworkException.class)
+                .hasMessageContaining("CNI plugin bridge ADD failed")
+                .hasMessageContaining(bridgeName);
+        assertNothingLeft(id, null);
+
+        HostLab.ok("ip", "link", "delete", bridgeName);
+        Attachment a = networking.attach(request(id, net.name(), new PortBinding("tcp", 80, "", port)));
+        assertThat(a.ports().getFirst().hostPort()).isEqualTo(port);
+    }
+
+    @Test
+    void impossiblePortBindingsAreRefused() {
+        String id = newContainer();
+        assertThatThrownBy(() -> networking.attach(request(id, "default", new PortBinding("sctp", 80, "", 1))))
+                .isInstanceOf(NetworkException.class).hasMessageContaining("protocol must be tcp or udp");
+        assertThatThrownBy(() -> networking.attach(request(id, "default", new PortBinding("tcp", 0, "", 1))))
+                .isInstanceOf(NetworkException.class).hasMessageContaining("container port must be 1 to 65535");
+        assertThatThrownBy(() -> networking.attach(request(id, "default", new PortBinding("tcp", 80, "", 70000))))
+                .isInstanceOf(NetworkException.class).hasMessageContaining("host port must be 0 (any) to 65535");
+        assertThatThrownBy(() -> networking.attach(request(id, "default", new PortBinding("tcp", 80, "localhost", 1))))
+                .isInstanceOf(NetworkException.class).hasMessageContaining("host IP must be an IPv4 address");
+        assertThatThrownBy(() -> networking.attach(request(id, "nosuchnet")))
+                .isInstanceOf(NetworkException.class).hasMessage("network nosuchnet not found");
+        assertNothingLeft(id, null);
+    }
+
+    @Test
+    void detachRemovesVethRulesLeaseAndNamespaceAndIsQuietTheSecondTime() {
+        String id = newContainer();
+        Attachment a = networking.attach(request(id, "default", new PortBinding("tcp", 80, "", randomPort())));
+        assertThat(iptablesSave()).contains(id).contains(a.ipAddress() + "/32");
+        assertThat(vethsOn(bridge)).hasSize(1);
+        assertThat(lease(a.ipAddress())).exists();
+
+        networking.detach(id);
+        assertNothingLeft(id, a.ipAddress());
+        networking.detach(id);
+        networking.detach(newContainer());
+    }
+
+    @Test
+    void detachWorksAfterARestartEvenWhenTheNamespaceIsGone() {
+        String id = newContainer();
+        int port = randomPort();
+        Attachment a = networking.attach(request(id, "default", new PortBinding("tcp", 80, "", port)));
+        networking.close();
+        Path netns = a.netns().orElseThrow();
+        HostLab.ok("umount", netns.toString());
+        HostLab.ok("rm", netns.toString());
+
+        networking = open(networkingRoots());
+        assertThat(networking.attachment(id)).contains(a);
+        // The restarted daemon still holds the port for the container.
+        assertThatThrownBy(() -> networking.attach(request(newContainer(), "default", new PortBinding("tcp", 80, "", port))))
+                .hasMessage("Bind for 0.0.0.0:" + port + " failed: port is already allocated");
+        networking.detach(id);
+        assertNothingLeft(id, a.ipAddress());
+    }
+
+    @Test
+    void openUndoesAnAttachACrashInterrupted() throws IOException {
+        String id = newContainer();
+        Attachment a = networking.attach(request(id, "default", new PortBinding("tcp", 80, "", randomPort())));
+        networking.close();
+        // What the record holds when the daemon dies after the bridge plugin's ADD: no final state yet.
+        Path record = dataRoot.resolve("network/endpoints").resolve(id + ".json");
+        var json = new com.fasterxml.jackson.databind.ObjectMapper();
+        var node = (com.fasterxml.jackson.databind.node.ObjectNode) json.readTree(record.toFile());
+        node.put("state", "attaching");
+        node.remove("attachment");
+        Files.write(record, json.writeValueAsBytes(node));
+
+        networking = open(networkingRoots());
+        assertNothingLeft(id, a.ipAddress());
+    }
+
+    @Test
+    void openRemovesANamespaceACrashLeftWithoutARecord() throws IOException {
+        networking.close();
+        String id = newContainer();
+        new NetNamespaces(execRoot).create(id);
+        assertThat(execRoot.resolve("netns").resolve(id)).exists();
+
+        networking = open(networkingRoots());
+        assertThat(execRoot.resolve("netns").resolve(id)).doesNotExist();
+        assertThat(HostLab.run("findmnt", execRoot.resolve("netns").resolve(id).toString()).exitCode()).isNotZero();
+    }
+
+    @Test
+    void noneModeGivesLoopbackOnlyAndHostModeNoNamespace() {
+        String id = newContainer();
+        Attachment none = networking.attach(request(id, "none", new PortBinding("tcp", 80, "", randomPort())));
+        assertThat(none.networkName()).isEqualTo("none");
+        assertThat(none.ipAddress()).isEmpty();
+        assertThat(none.ports()).isEmpty();
+        String links = HostLab.ok("nsenter", "--net=" + none.netns().orElseThrow(), "ip", "-br", "link");
+        assertThat(links.strip().lines()).hasSize(1);
+        assertThat(links).startsWith("lo").contains("UP");
+        networking.detach(id);
+        assertNothingLeft(id, null);
+
+        String hostId = newContainer();
+        Attachment host = networking.attach(request(hostId, "host"));
+        assertThat(host.netns()).isEmpty();
+        assertThat(host.networkName()).isEqualTo("host");
+        assertThat(host.networkId()).isEqualTo(networking.networks().get("host").id());
+        networking.detach(hostId);
+    }
+
+    @Test
+    void manyContainersAttachAndDetachAtOnce() throws Exception {
+        int n = 12;
+        List<String> ids = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            ids.add(newContainer());
+        }
+        List<Attachment> attached = new ArrayList<>();
+        long start = System.nanoTime();
+        try (var pool = java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor()) {
+            List<java.util.concurrent.Future<Attachment>> futures = new ArrayList<>();
+            for (String id : ids) {
+                futures.add(pool.submit(() -> networking.attach(request(id, "default", new PortBinding("tcp", 80, "", 0)))));
+            }
+            for (var f : futures) {
+                attached.add(f.get());
+            }
+        }
+        System.out.printf("%d concurrent attaches took %d ms%n", n, (System.nanoTime() - start) / 1_000_000);
+        assertThat(attached.stream().map(Attachment::ipAddress).distinct()).hasSize(n);
+        assertThat(attached.stream().map(a -> a.ports().getFirst().hostPort()).distinct()).hasSize(n);
+        assertThat(vethsOn(bridge)).hasSize(n);
+        try (var pool = java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor()) {
+            List<java.util.concurrent.Future<?>> futures = new ArrayList<>();
+            for (String id : ids) {
+                futures.add(pool.submit(() -> networking.detach(id)));
+            }
+            for (var f : futures) {
+                f.get();
+            }
+        }
+        for (int i = 0; i < n; i++) {
+            assertNothingLeft(ids.get(i), attached.get(i).ipAddress());
+        }
+    }
+
+    private void assertNothingLeft(String id, String ip) {
+        assertThat(execRoot.resolve("netns").resolve(id)).doesNotExist();
+        assertThat(dataRoot.resolve("network/endpoints").resolve(id + ".json")).doesNotExist();
+        assertThat(networking.attachment(id)).isEmpty();
+        assertThat(iptablesSave()).doesNotContain(id);
+        if (ip != null) {
+            assertThat(iptablesSave()).doesNotContain(ip + "/32").doesNotContain(ip + ":");
+            assertThat(lease(ip)).doesNotExist();
+            assertThat(vethsOn(bridge)).isEmpty();
+        }
+        try (Stream<Path> leases = Files.walk(dataRoot.resolve("network/ipam"))) {
+            for (Path f : leases.filter(Files::isRegularFile).toList()) {
+                assertThat(Files.readString(f)).as(f.toString()).doesNotContain(id);
+            }
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    private Path lease(String ip) {
+        return dataRoot.resolve("network/ipam/bridge").resolve(ip);
+    }
+
+    private static String iptablesSave() {
+        return HostLab.ok("iptables-save");
+    }
+
+    private static List<String> vethsOn(String bridge) {
+        return HostLab.run("ip", "-o", "link", "show", "master", bridge).out().lines().filter(l -> !l.isBlank()).toList();
+    }
+}
