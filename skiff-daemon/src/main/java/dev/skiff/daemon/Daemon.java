@@ -3,7 +3,10 @@ package dev.skiff.daemon;
 import dev.skiff.daemon.api.EngineApi;
 import dev.skiff.daemon.events.EventBus;
 import dev.skiff.daemon.events.ImageEvents;
+import dev.skiff.engine.containers.ContainerEngine;
+import dev.skiff.engine.containers.TemporaryNetworking;
 import dev.skiff.engine.content.ContentStore;
+import dev.skiff.engine.network.ContainerNetworking;
 import dev.skiff.engine.distribution.RegistryHosts;
 import dev.skiff.engine.images.ImageEvent;
 import dev.skiff.engine.images.ImageStore;
@@ -18,6 +21,7 @@ import java.nio.file.Files;
 import java.time.Instant;
 import java.util.Optional;
 import java.util.Set;
+import java.util.function.Function;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Collectors;
 
@@ -29,16 +33,32 @@ public final class Daemon implements AutoCloseable {
     private final DataRootLock lock;
     private final HttpServer server;
     private final IdleCollector idleCollector;
+    private final ContainerEngine containers;
 
-    private Daemon(DataRootLock lock, HttpServer server, IdleCollector idleCollector) {
+    private Daemon(DataRootLock lock, HttpServer server, IdleCollector idleCollector, ContainerEngine containers) {
         this.lock = lock;
         this.server = server;
         this.idleCollector = idleCollector;
+        this.containers = containers;
     }
 
-    /** Takes the data root, then starts listening; refuses when another daemon holds the root. */
+    /**
+     * Takes the data root, then starts listening; refuses when another daemon holds the root.
+     * Containers get the TEMPORARY loopback-only networking until CNI networking is plugged in with
+     * {@link #start(DaemonOptions, Optional, Function)}.
+     */
     public static Daemon start(DaemonOptions options, Optional<PrintStream> requestLog) throws Exception {
+        return start(options, requestLog, o -> new TemporaryNetworking());
+    }
+
+    /**
+     * @param networking makes the containers' networking for these options (the integrator passes CNI's);
+     *                   called once, after the data root is taken
+     */
+    public static Daemon start(DaemonOptions options, Optional<PrintStream> requestLog,
+                               Function<DaemonOptions, ContainerNetworking> networking) throws Exception {
         DataRootLock lock = DataRootLock.acquire(options.dataRoot());
+        ContainerEngine containers = null;
         try {
             Files.createDirectories(options.execRoot());
             ContentStore content = ContentStore.open(options.dataRoot());
@@ -57,13 +77,18 @@ public final class Daemon implements AutoCloseable {
             imageEvents.attach(images);
             // layers a pull unpacked before it died, or whose image went while the daemon was down
             snapshots.retainOnly(chainIds(images));
+            containers = ContainerEngine.open(options.dataRoot(), options.execRoot(), images, snapshots,
+                    networking.apply(options), e -> events.publish("container", e.action(), e.id(), e.attributes()));
             EngineApi api = new EngineApi(new EngineInfo(options.dataRoot(), Instant.now()), images, content,
-                    new RegistryHosts(java.util.Set.copyOf(options.insecureRegistries())), events, imageEvents);
+                    new RegistryHosts(java.util.Set.copyOf(options.insecureRegistries())), events, imageEvents, containers);
             IdleCollector idleCollector = new IdleCollector(QUIET_BEFORE_COLLECTING);
             HttpServer.Site site = new HttpServer.Site(idleCollector.counting(api), EngineApi.DEFAULT_HEADERS, requestLog.map(RequestLog::lines));
             HttpServer server = HttpServer.start(site, options.listeners());
-            return new Daemon(lock, server, idleCollector);
+            return new Daemon(lock, server, idleCollector, containers);
         } catch (Exception e) {
+            if (containers != null) {
+                containers.close();
+            }
             lock.close();
             throw e;
         }
@@ -77,10 +102,12 @@ public final class Daemon implements AutoCloseable {
         return server.tcpAddress();
     }
 
+    /** Stops serving; containers keep running under their conmon, for the next daemon to find. */
     @Override
     public void close() throws IOException {
         idleCollector.close();
         server.close();
+        containers.close();
         lock.close();
     }
 

@@ -6,6 +6,8 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.skiff.daemon.Daemon;
 import dev.skiff.daemon.events.EventBus;
 import dev.skiff.daemon.events.ImageEvents;
+import dev.skiff.engine.containers.ContainerEngine;
+import dev.skiff.engine.containers.ContainerState;
 import dev.skiff.engine.content.ContentStore;
 import dev.skiff.engine.distribution.DistributionMetadata;
 import dev.skiff.engine.distribution.RegistryHosts;
@@ -47,10 +49,12 @@ public final class EngineApi implements ExchangeHandler {
     private final EventsApi eventsApi;
     private final ImageUsageApi usageApi;
     private final RegistryHosts registries;
+    private final ContainerEngine containers;
+    private final ContainersApi containersApi;
 
     /** @param registries which registries pull and push reach over plain HTTP ({@code --insecure-registry}) */
     public EngineApi(Daemon.EngineInfo engine, ImageStore images, ContentStore content, RegistryHosts registries,
-                     EventBus events, ImageEvents imageEvents) {
+                     EventBus events, ImageEvents imageEvents, ContainerEngine containers) {
         this.engine = engine;
         this.images = images;
         this.imagesApi = new ImagesApi(images, content, DistributionMetadata.open(engine.dataRoot()), registries);
@@ -61,6 +65,8 @@ public final class EngineApi implements ExchangeHandler {
         this.eventsApi = new EventsApi(events);
         this.usageApi = new ImageUsageApi(images);
         this.registries = registries;
+        this.containers = containers;
+        this.containersApi = new ContainersApi(containers, images);
     }
 
     @Override
@@ -103,7 +109,7 @@ public final class EngineApi implements ExchangeHandler {
                 eventsApi.stream(ex);
             }
             default -> {
-                if (!archiveApi.route(ex, path) && !usageApi.route(ex, path) && !imagesApi.route(ex, path)) {
+                if (!containersApi.route(ex, path) && !archiveApi.route(ex, path) && !usageApi.route(ex, path) && !imagesApi.route(ex, path)) {
                     throw ApiException.notFound("page not found");
                 }
             }
@@ -142,10 +148,13 @@ public final class EngineApi implements ExchangeHandler {
     private ObjectNode info() {
         ObjectNode i = JSON.createObjectNode();
         i.put("ID", engine.dataRoot().toString());
-        i.put("Containers", 0);
-        i.put("ContainersRunning", 0);
-        i.put("ContainersPaused", 0);
-        i.put("ContainersStopped", 0);
+        var all = containers.list();
+        long running = all.stream().filter(c -> c.state().status() == ContainerState.Status.RUNNING).count();
+        long paused = all.stream().filter(c -> c.state().status() == ContainerState.Status.PAUSED).count();
+        i.put("Containers", all.size());
+        i.put("ContainersRunning", running);
+        i.put("ContainersPaused", paused);
+        i.put("ContainersStopped", all.size() - running - paused);
         i.put("Images", images.list().size());
         i.put("Driver", "overlayfs");
         i.putArray("DriverStatus");
@@ -188,7 +197,9 @@ public final class EngineApi implements ExchangeHandler {
         i.putArray("Labels");
         i.put("ExperimentalBuild", false);
         i.put("ServerVersion", VERSION);
-        i.putObject("Runtimes").putObject("runc").put("path", "runc");
+        ObjectNode runtimes = i.putObject("Runtimes");
+        runtimes.putObject("crun").put("path", "crun");
+        runtimes.putObject("runc").put("path", "runc");
         i.put("DefaultRuntime", "runc");
         ObjectNode swarm = i.putObject("Swarm");
         swarm.put("NodeID", "");

@@ -1,0 +1,580 @@
+package dev.skiff.daemon.api;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.skiff.engine.containers.Container;
+import dev.skiff.engine.containers.ContainerConfig;
+import dev.skiff.engine.containers.ContainerEngine;
+import dev.skiff.engine.containers.ContainerException;
+import dev.skiff.engine.containers.ContainerState;
+import dev.skiff.engine.containers.HostConfig;
+import dev.skiff.engine.containers.LogEntry;
+import dev.skiff.engine.containers.LogOptions;
+import dev.skiff.engine.containers.WaitCondition;
+import dev.skiff.engine.images.ImageNotFoundException;
+import dev.skiff.engine.images.ImageStore;
+import dev.skiff.engine.network.Attachment;
+import dev.skiff.engine.network.NetworkException;
+import dev.skiff.engine.network.PortBinding;
+import dev.skiff.formats.FormatException;
+import dev.skiff.http.Exchange;
+import io.netty.handler.codec.http.HttpMethod;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalInt;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * The Engine API's container routes: create, start, stop, kill, restart, remove, list, inspect, logs,
+ * wait, rename, pause and unpause, with docker's field names, status codes and error messages.
+ * Attach and exec are not here yet; {@link Container#attachSocket()} and {@link Container#logPath()}
+ * are what they will need.
+ */
+final class ContainersApi {
+    static final Set<String> LIST_FILTERS = Set.of("id", "name", "status", "label", "ancestor", "exited", "before", "since");
+    private static final String PREFIX = "/containers/";
+
+    private final ContainerEngine containers;
+    private final ImageStore images;
+
+    ContainersApi(ContainerEngine containers, ImageStore images) {
+        this.containers = containers;
+        this.images = images;
+    }
+
+    /** Handles {@code path} if it is a container route; false otherwise. */
+    boolean route(Exchange ex, String path) throws InterruptedException {
+        if (!path.startsWith(PREFIX)) {
+            return false;
+        }
+        HttpMethod m = ex.method();
+        String rest = path.substring(PREFIX.length());
+        try {
+            if (rest.equals("json")) {
+                EngineApi.allow(m, HttpMethod.GET);
+                EngineApi.sendJson(ex, 200, list(ex));
+                return true;
+            }
+            if (rest.equals("create")) {
+                EngineApi.allow(m, HttpMethod.POST);
+                create(ex);
+                return true;
+            }
+            int slash = rest.indexOf('/');
+            String ref = slash < 0 ? rest : rest.substring(0, slash);
+            String action = slash < 0 ? "" : rest.substring(slash + 1);
+            if (ref.isEmpty()) {
+                return false;
+            }
+            switch (action) {
+                case "" -> {
+                    EngineApi.allow(m, HttpMethod.DELETE);
+                    containers.remove(ref, truthy(ex, "force"));
+                    ex.send(204, Map.of(), new byte[0], "text/plain");
+                }
+                case "json" -> {
+                    EngineApi.allow(m, HttpMethod.GET);
+                    EngineApi.sendJson(ex, 200, inspect(containers.get(ref)));
+                }
+                case "start" -> {
+                    EngineApi.allow(m, HttpMethod.POST);
+                    noContent(ex, containers.start(ref));
+                }
+                case "stop" -> {
+                    EngineApi.allow(m, HttpMethod.POST);
+                    noContent(ex, containers.stop(ref, timeout(ex)));
+                }
+                case "restart" -> {
+                    EngineApi.allow(m, HttpMethod.POST);
+                    containers.restart(ref, timeout(ex));
+                    noContent(ex, true);
+                }
+                case "kill" -> {
+                    EngineApi.allow(m, HttpMethod.POST);
+                    containers.kill(ref, ex.query("signal").orElse("KILL"));
+                    noContent(ex, true);
+                }
+                case "pause" -> {
+                    EngineApi.allow(m, HttpMethod.POST);
+                    containers.pause(ref);
+                    noContent(ex, true);
+                }
+                case "unpause" -> {
+                    EngineApi.allow(m, HttpMethod.POST);
+                    containers.unpause(ref);
+                    noContent(ex, true);
+                }
+                case "rename" -> {
+                    EngineApi.allow(m, HttpMethod.POST);
+                    containers.rename(ref, ex.query("name").filter(n -> !n.isEmpty())
+                            .orElseThrow(() -> ApiException.badRequest("a new name is required (?name=)")));
+                    noContent(ex, true);
+                }
+                case "wait" -> {
+                    EngineApi.allow(m, HttpMethod.POST);
+                    waitFor(ex, ref);
+                }
+                case "logs" -> {
+                    EngineApi.allow(m, HttpMethod.GET);
+                    logs(ex, ref);
+                }
+                default -> {
+                    return false;
+                }
+            }
+            return true;
+        } catch (ContainerException.NotFound | ImageNotFoundException e) {
+            throw ApiException.notFound(e.getMessage());
+        } catch (ContainerException.Conflict e) {
+            throw ApiException.conflict(e.getMessage());
+        } catch (ContainerException.InvalidArgument | FormatException | NetworkException e) {
+            throw ApiException.badRequest(e.getMessage());
+        } catch (ContainerException.StartFailed e) {
+            throw new ApiException(e.userError() ? 400 : 500, e.getMessage());
+        } catch (ContainerException.HostFailure e) {
+            throw new ApiException(500, e.getMessage());
+        }
+    }
+
+    private static void noContent(Exchange ex, boolean changed) {
+        ex.send(changed ? 204 : 304, Map.of(), new byte[0], "text/plain");
+    }
+
+    private static boolean truthy(Exchange ex, String name) {
+        return ex.query(name).map(v -> v.equals("1") || v.equalsIgnoreCase("true")).orElse(false);
+    }
+
+    private static OptionalInt timeout(Exchange ex) {
+        Optional<String> t = ex.query("t").or(() -> ex.query("timeout"));
+        if (t.isEmpty() || t.get().isEmpty()) {
+            return OptionalInt.empty();
+        }
+        try {
+            return OptionalInt.of(Integer.parseInt(t.get()));
+        } catch (NumberFormatException e) {
+            throw ApiException.badRequest("invalid value for t: " + t.get() + " (a number of seconds)");
+        }
+    }
+
+    // ---- create
+
+    private void create(Exchange ex) throws InterruptedException {
+        byte[] body = ex.readBody(4 << 20).orElseThrow(() -> ApiException.badRequest("the request body is larger than 4 MiB"));
+        JsonNode root;
+        ContainerConfig config;
+        HostConfig hostConfig;
+        try {
+            root = body.length == 0 ? EngineApi.JSON.createObjectNode() : EngineApi.JSON.readTree(body);
+            if (root == null || !root.isObject()) {
+                throw ApiException.badRequest("the request body must be a JSON object (Config with HostConfig)");
+            }
+            config = EngineApi.JSON.treeToValue(root, ContainerConfig.class);
+            JsonNode host = root.get("HostConfig");
+            hostConfig = host == null || host.isNull() ? HostConfig.defaults() : EngineApi.JSON.treeToValue(host, HostConfig.class);
+        } catch (JsonProcessingException e) {
+            if (e.getCause() instanceof ContainerException.InvalidArgument invalid) {
+                throw ApiException.badRequest(invalid.getMessage());
+            }
+            throw ApiException.badRequest("invalid container configuration: " + e.getOriginalMessage());
+        } catch (IOException e) {
+            throw ApiException.badRequest("invalid container configuration: " + e.getMessage());
+        }
+        Container c = containers.create(ex.query("name"), config, hostConfig);
+        ObjectNode out = EngineApi.JSON.createObjectNode();
+        out.put("Id", c.id());
+        out.putArray("Warnings");
+        EngineApi.sendJson(ex, 201, out);
+    }
+
+    // ---- list
+
+    private ArrayNode list(Exchange ex) {
+        boolean all = truthy(ex, "all");
+        int limit = ex.query("limit").map(ContainersApi::parseInt).orElse(-1);
+        Filters filters = Filters.parse(ex.query("filters"), LIST_FILTERS);
+        if (limit > 0 || filters.has("status") || filters.has("exited")) {
+            all = all || limit > 0 || filters.has("status") || filters.has("exited");
+        }
+        Set<String> ancestors = new java.util.HashSet<>();
+        for (String a : filters.get("ancestor")) {
+            try {
+                ancestors.add(images.resolve(a).id().toString());
+            } catch (ImageNotFoundException | FormatException e) {
+                // docker lists nothing for an unknown ancestor
+                ancestors.add("none:" + a);
+            }
+        }
+        ArrayNode out = EngineApi.JSON.createArrayNode();
+        for (Container c : containers.list()) {
+            ContainerState s = c.state();
+            if (!all && !s.running()) {
+                continue;
+            }
+            if (filters.has("id") && filters.get("id").stream().noneMatch(p -> c.id().startsWith(p))) {
+                continue;
+            }
+            if (filters.has("name") && filters.get("name").stream().noneMatch(n -> matchesName(n, c.name()))) {
+                continue;
+            }
+            if (filters.has("status") && !filters.get("status").contains(s.status().word())) {
+                continue;
+            }
+            if (filters.has("exited") && (s.status() != ContainerState.Status.EXITED
+                    || !filters.get("exited").contains(Integer.toString(s.exitCode())))) {
+                continue;
+            }
+            if (!filters.matchLabels("label", c.config().labels())) {
+                continue;
+            }
+            if (filters.has("ancestor") && !ancestors.contains(c.imageId().toString())) {
+                continue;
+            }
+            out.add(summary(c));
+            if (limit > 0 && out.size() >= limit) {
+                break;
+            }
+        }
+        return out;
+    }
+
+    private static boolean matchesName(String pattern, String name) {
+        try {
+            return java.util.regex.Pattern.compile(pattern).matcher(name).find();
+        } catch (java.util.regex.PatternSyntaxException e) {
+            return name.contains(pattern);
+        }
+    }
+
+    private static int parseInt(String v) {
+        try {
+            return Integer.parseInt(v);
+        } catch (NumberFormatException e) {
+            throw ApiException.badRequest("invalid number: " + v);
+        }
+    }
+
+    private ObjectNode summary(Container c) {
+        ObjectNode n = EngineApi.JSON.createObjectNode();
+        n.put("Id", c.id());
+        n.putArray("Names").add(c.name());
+        n.put("Image", c.config().image());
+        n.put("ImageID", c.imageId().toString());
+        n.put("Command", String.join(" ", c.config().args()));
+        n.put("Created", c.created().getEpochSecond());
+        n.set("Ports", ports(c));
+        ObjectNode labels = n.putObject("Labels");
+        new java.util.TreeMap<>(c.config().labels()).forEach(labels::put);
+        n.put("State", c.state().status().word());
+        n.put("Status", status(c.state(), Instant.now()));
+        n.putObject("HostConfig").put("NetworkMode", c.hostConfig().networkMode());
+        ObjectNode networks = n.putObject("NetworkSettings").putObject("Networks");
+        c.network().ifPresent(a -> networks.set(a.networkName(), endpoint(a)));
+        n.putArray("Mounts");
+        return n;
+    }
+
+    private static ArrayNode ports(Container c) {
+        ArrayNode out = EngineApi.JSON.createArrayNode();
+        Set<String> published = new java.util.HashSet<>();
+        c.network().ifPresent(a -> {
+            for (PortBinding p : a.ports()) {
+                ObjectNode port = out.addObject();
+                port.put("IP", p.hostIp().isEmpty() ? "0.0.0.0" : p.hostIp());
+                port.put("PrivatePort", p.containerPort());
+                port.put("PublicPort", p.hostPort());
+                port.put("Type", p.protocol());
+                published.add(p.containerPort() + "/" + p.protocol());
+            }
+        });
+        if (c.config().exposedPorts() != null) {
+            for (String exposed : c.config().exposedPorts().keySet()) {
+                String[] pp = exposed.split("/");
+                String key = pp[0] + "/" + (pp.length > 1 ? pp[1] : "tcp");
+                if (!published.contains(key)) {
+                    try {
+                        out.addObject().put("PrivatePort", Integer.parseInt(pp[0])).put("Type", pp.length > 1 ? pp[1] : "tcp");
+                    } catch (NumberFormatException e) {
+                        // a malformed exposed port is not listed
+                    }
+                }
+            }
+        }
+        return out;
+    }
+
+    /** {@code Up 5 seconds}, {@code Exited (3) 2 minutes ago}, {@code Created}: docker's Status column. */
+    static String status(ContainerState s, Instant now) {
+        return switch (s.status()) {
+            case RUNNING -> "Up " + humanDuration(Duration.between(s.startedAt(), now));
+            case PAUSED -> "Up " + humanDuration(Duration.between(s.startedAt(), now)) + " (Paused)";
+            case EXITED -> s.finishedAt().equals(ContainerState.ZERO) ? "Exited (" + s.exitCode() + ")"
+                    : "Exited (" + s.exitCode() + ") " + humanDuration(Duration.between(s.finishedAt(), now)) + " ago";
+            case CREATED -> "Created";
+            case REMOVING -> "Removal In Progress";
+        };
+    }
+
+    /** go-units HumanDuration, which docker's Status uses. */
+    static String humanDuration(Duration d) {
+        long seconds = d.toSeconds();
+        if (seconds < 1) {
+            return "Less than a second";
+        } else if (seconds == 1) {
+            return "1 second";
+        } else if (seconds < 60) {
+            return seconds + " seconds";
+        }
+        long minutes = d.toMinutes();
+        if (minutes == 1) {
+            return "About a minute";
+        } else if (minutes < 60) {
+            return minutes + " minutes";
+        }
+        long hours = Math.round(d.toSeconds() / 3600.0);
+        if (hours == 1) {
+            return "About an hour";
+        } else if (hours < 48) {
+            return hours + " hours";
+        } else if (hours < 24 * 7 * 2) {
+            return hours / 24 + " days";
+        } else if (hours < 24 * 30 * 2) {
+            return hours / 24 / 7 + " weeks";
+        } else if (hours < 24 * 365 * 2) {
+            return hours / 24 / 30 + " months";
+        }
+        return hours / 24 / 365 + " years";
+    }
+
+    // ---- inspect
+
+    private ObjectNode inspect(Container c) {
+        ObjectNode n = EngineApi.JSON.createObjectNode();
+        n.put("Id", c.id());
+        n.put("Created", c.created().toString());
+        n.put("Path", c.path());
+        ArrayNode args = n.putArray("Args");
+        c.args().forEach(args::add);
+        ContainerState s = c.state();
+        ObjectNode state = n.putObject("State");
+        state.put("Status", s.status().word());
+        state.put("Running", s.running());
+        state.put("Paused", s.status() == ContainerState.Status.PAUSED);
+        state.put("Restarting", false);
+        state.put("OOMKilled", false);
+        state.put("Dead", false);
+        state.put("Pid", s.pid());
+        state.put("ExitCode", s.exitCode());
+        state.put("Error", s.error());
+        state.put("StartedAt", s.startedAt().toString());
+        state.put("FinishedAt", s.finishedAt().toString());
+        n.put("Image", c.imageId().toString());
+        n.put("ResolvConfPath", c.resolvConfPath().toString());
+        n.put("HostnamePath", c.hostnamePath().toString());
+        n.put("HostsPath", c.hostsPath().toString());
+        n.put("LogPath", c.logPath().toString());
+        n.put("Name", c.name());
+        n.put("RestartCount", c.restartCount());
+        n.put("Driver", "overlayfs");
+        n.put("Platform", "linux");
+        n.put("MountLabel", "");
+        n.put("ProcessLabel", "");
+        n.put("AppArmorProfile", "");
+        n.putNull("ExecIDs");
+        ObjectNode host = EngineApi.JSON.valueToTree(c.hostConfig());
+        host.putObject("LogConfig").put("Type", "k8s-file").putObject("Config");
+        n.set("HostConfig", host);
+        ObjectNode graph = n.putObject("GraphDriver");
+        ObjectNode data = graph.putObject("Data");
+        data.put("MergedDir", c.rootfs().toString());
+        data.put("UpperDir", c.dir().resolve("upper").toString());
+        data.put("WorkDir", c.dir().resolve("work").toString());
+        graph.put("Name", "overlayfs");
+        ArrayNode mounts = n.putArray("Mounts");
+        for (String bind : c.hostConfig().binds()) {
+            String[] parts = bind.split(":");
+            if (parts.length >= 2) {
+                ObjectNode mount = mounts.addObject();
+                mount.put("Type", "bind");
+                mount.put("Source", parts[0]);
+                mount.put("Destination", parts[1]);
+                mount.put("Mode", parts.length > 2 ? parts[2] : "");
+                mount.put("RW", parts.length < 3 || !parts[2].contains("ro"));
+                mount.put("Propagation", "rprivate");
+            }
+        }
+        n.set("Config", EngineApi.JSON.valueToTree(c.config()));
+        n.set("NetworkSettings", networkSettings(c));
+        return n;
+    }
+
+    private ObjectNode networkSettings(Container c) {
+        ObjectNode ns = EngineApi.JSON.createObjectNode();
+        Optional<Attachment> a = c.network();
+        ns.put("Bridge", "");
+        ns.put("SandboxID", "");
+        ns.put("HairpinMode", false);
+        ns.put("LinkLocalIPv6Address", "");
+        ns.put("LinkLocalIPv6PrefixLen", 0);
+        ObjectNode ports = ns.putObject("Ports");
+        if (c.config().exposedPorts() != null) {
+            c.config().exposedPorts().keySet().forEach(p -> ports.putNull(p.contains("/") ? p : p + "/tcp"));
+        }
+        a.ifPresent(att -> {
+            for (PortBinding p : att.ports()) {
+                String key = p.containerPort() + "/" + p.protocol();
+                JsonNode existing = ports.get(key);
+                ArrayNode list = existing != null && existing.isArray() ? (ArrayNode) existing : ports.putArray(key);
+                list.addObject().put("HostIp", p.hostIp().isEmpty() ? "0.0.0.0" : p.hostIp()).put("HostPort", Integer.toString(p.hostPort()));
+            }
+        });
+        ns.put("SandboxKey", a.flatMap(Attachment::netns).map(Object::toString).orElse(""));
+        ns.putNull("SecondaryIPAddresses");
+        ns.putNull("SecondaryIPv6Addresses");
+        ns.put("EndpointID", a.map(Attachment::endpointId).orElse(""));
+        ns.put("Gateway", a.map(Attachment::gateway).orElse(""));
+        ns.put("GlobalIPv6Address", "");
+        ns.put("GlobalIPv6PrefixLen", 0);
+        ns.put("IPAddress", a.map(Attachment::ipAddress).orElse(""));
+        ns.put("IPPrefixLen", a.map(Attachment::ipPrefixLength).orElse(0));
+        ns.put("IPv6Gateway", "");
+        ns.put("MacAddress", a.map(Attachment::macAddress).orElse(""));
+        ObjectNode networks = ns.putObject("Networks");
+        a.ifPresent(att -> networks.set(att.networkName(), endpoint(att)));
+        return ns;
+    }
+
+    private static ObjectNode endpoint(Attachment a) {
+        ObjectNode e = EngineApi.JSON.createObjectNode();
+        e.putNull("IPAMConfig");
+        e.putNull("Links");
+        e.putNull("Aliases");
+        e.put("NetworkID", a.networkId());
+        e.put("EndpointID", a.endpointId());
+        e.put("Gateway", a.gateway());
+        e.put("IPAddress", a.ipAddress());
+        e.put("IPPrefixLen", a.ipPrefixLength());
+        e.put("IPv6Gateway", "");
+        e.put("GlobalIPv6Address", "");
+        e.put("GlobalIPv6PrefixLen", 0);
+        e.put("MacAddress", a.macAddress());
+        e.putNull("DriverOpts");
+        return e;
+    }
+
+    // ---- wait
+
+    /**
+     * The head goes out at once (the CLI opens the wait before it starts the container); the body,
+     * {@code {"Error":null,"StatusCode":N}}, when the condition is met. A client that goes away ends it.
+     */
+    private void waitFor(Exchange ex, String ref) {
+        WaitCondition condition = WaitCondition.parse(ex.query("condition").orElse(""));
+        CompletableFuture<Integer> done = containers.wait(ref, condition);
+        try {
+            ex.sendStream(200, Map.of(), EngineApi.JSON_TYPE, out -> {
+                out.flush();
+                Integer code = null;
+                while (code == null) {
+                    try {
+                        code = done.get(500, TimeUnit.MILLISECONDS);
+                    } catch (TimeoutException e) {
+                        if (!ex.clientConnected()) {
+                            throw new IOException("the client stopped waiting");
+                        }
+                    } catch (ExecutionException e) {
+                        throw new IOException(e.getCause());
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                        throw new IOException("interrupted", e);
+                    }
+                }
+                ObjectNode body = EngineApi.JSON.createObjectNode();
+                body.putNull("Error");
+                body.put("StatusCode", code);
+                out.write(EngineApi.JSON.writeValueAsBytes(body));
+                out.write('\n');
+            });
+        } catch (IOException e) {
+            // the client went away; the connection is closed
+        }
+    }
+
+    // ---- logs
+
+    private void logs(Exchange ex, String ref) throws InterruptedException {
+        Container c = containers.get(ref);
+        boolean stdout = truthy(ex, "stdout");
+        boolean stderr = truthy(ex, "stderr");
+        if (!stdout && !stderr) {
+            throw ApiException.badRequest("Bad parameters: you must choose at least one stream");
+        }
+        int tail = ex.query("tail").filter(t -> !t.isEmpty() && !t.equals("all")).map(ContainersApi::parseInt).orElse(-1);
+        LogOptions options = new LogOptions(stdout, stderr, truthy(ex, "follow"), tail, time(ex, "since"), time(ex, "until"),
+                truthy(ex, "timestamps"));
+        boolean tty = c.config().tty();
+        try {
+            ex.sendStream(200, Map.of(), tty ? "application/vnd.docker.raw-stream" : "application/vnd.docker.multiplexed-stream", out -> {
+                out.flush();
+                try {
+                    containers.logs(c.id(), options, ex::clientConnected, (stream, bytes) -> {
+                        frame(out, tty, stream, bytes);
+                        if (options.follow()) {
+                            out.flush();
+                        }
+                    });
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new IOException("interrupted", e);
+                }
+            });
+        } catch (IOException e) {
+            // the client went away; the connection is closed
+        }
+    }
+
+    /** Docker's 8-byte header (stream, 0, 0, 0, big-endian length) unless the container has a TTY. */
+    static void frame(OutputStream out, boolean tty, LogEntry.Stream stream, byte[] bytes) throws IOException {
+        if (!tty) {
+            int n = bytes.length;
+            out.write(new byte[]{(byte) (stream == LogEntry.Stream.STDERR ? 2 : 1), 0, 0, 0,
+                    (byte) (n >>> 24), (byte) (n >>> 16), (byte) (n >>> 8), (byte) n});
+        }
+        out.write(bytes);
+    }
+
+    /** {@code since}/{@code until}: Unix seconds with an optional fraction, as the CLI sends them; 0 means unset. */
+    private static Optional<Instant> time(Exchange ex, String name) {
+        Optional<String> v = ex.query(name).filter(s -> !s.isEmpty());
+        if (v.isEmpty()) {
+            return Optional.empty();
+        }
+        try {
+            java.math.BigDecimal d = new java.math.BigDecimal(v.get());
+            if (d.signum() == 0) {
+                return Optional.empty();
+            }
+            long seconds = d.longValue();
+            long nanos = d.subtract(java.math.BigDecimal.valueOf(seconds)).movePointRight(9).longValue();
+            return Optional.of(Instant.ofEpochSecond(seconds, nanos));
+        } catch (NumberFormatException e) {
+            try {
+                return Optional.of(Instant.parse(v.get()));
+            } catch (java.time.format.DateTimeParseException e2) {
+                throw ApiException.badRequest("invalid value for " + name + ": " + v.get());
+            }
+        }
+    }
+}

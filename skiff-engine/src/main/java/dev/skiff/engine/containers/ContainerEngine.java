@@ -1,0 +1,758 @@
+package dev.skiff.engine.containers;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.skiff.engine.AtomicFiles;
+import dev.skiff.engine.images.Image;
+import dev.skiff.engine.images.ImageStore;
+import dev.skiff.engine.network.AttachRequest;
+import dev.skiff.engine.network.Attachment;
+import dev.skiff.engine.network.ContainerNetworking;
+import dev.skiff.engine.network.PortBinding;
+import dev.skiff.engine.snapshots.Snapshotter;
+import dev.skiff.formats.Digest;
+
+import java.io.IOException;
+import java.nio.file.ClosedWatchServiceException;
+import java.nio.file.FileVisitResult;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.SimpleFileVisitor;
+import java.nio.file.StandardWatchEventKinds;
+import java.nio.file.WatchEvent;
+import java.nio.file.WatchKey;
+import java.nio.file.WatchService;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalInt;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.BooleanSupplier;
+import java.util.function.Consumer;
+import java.util.stream.Collectors;
+
+/**
+ * The containers of one data root: create, start, stop, kill, restart, remove, rename, pause, wait
+ * and logs, each container run by an OCI runtime under conmon. conmon, not this engine, is the
+ * container's parent, so containers keep running when the daemon stops or dies; opening the engine
+ * again finds them (live restore), and exits that happened meanwhile come from conmon's exit files.
+ *
+ * <p>Changes to one container are serialized by its lock; exits are noticed by a watcher of the exit
+ * directory on a virtual thread.
+ */
+public final class ContainerEngine implements AutoCloseable {
+    private static final System.Logger LOG = System.getLogger(ContainerEngine.class.getName());
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final int DEFAULT_STOP_TIMEOUT = 10;
+    private static final long KILL_WAIT_SECONDS = 30;
+
+    private final Path execRoot;
+    private final ImageStore images;
+    private final Snapshotter snapshots;
+    private final ContainerNetworking networking;
+    private final Consumer<ContainerEvent> events;
+    private final ContainerStore store;
+    private final Conmon conmon;
+    private final Map<String, OciRuntime> runtimes = new ConcurrentHashMap<>();
+    private final Map<String, ReentrantLock> locks = new ConcurrentHashMap<>();
+    private final Map<String, List<CompletableFuture<Integer>>> exitWaiters = new HashMap<>();
+    private final Map<String, List<CompletableFuture<Integer>>> removalWaiters = new HashMap<>();
+    private final WatchService watcher;
+    private final Thread watcherThread;
+
+    private ContainerEngine(Path dataRoot, Path execRoot, ImageStore images, Snapshotter snapshots,
+                            ContainerNetworking networking, Consumer<ContainerEvent> events) throws IOException {
+        this.execRoot = execRoot;
+        this.images = images;
+        this.snapshots = snapshots;
+        this.networking = networking;
+        this.events = events;
+        this.store = ContainerStore.open(dataRoot.resolve("containers"));
+        this.conmon = new Conmon(execRoot.resolve("exits"), execRoot.resolve("sockets"));
+        Files.createDirectories(conmon.exitDir());
+        this.watcher = conmon.exitDir().getFileSystem().newWatchService();
+        conmon.exitDir().register(watcher, StandardWatchEventKinds.ENTRY_CREATE, StandardWatchEventKinds.ENTRY_MODIFY);
+        this.watcherThread = Thread.ofVirtual().name("skiff-exit-watcher").unstarted(this::watchExits);
+    }
+
+    /**
+     * Opens the containers under {@code <dataRoot>/containers}, with runtime state (runc's, conmon's
+     * exit files and sockets) under {@code execRoot}, and reconciles them with what still runs.
+     *
+     * @param events hears every container event; called on the thread that caused it
+     */
+    public static ContainerEngine open(Path dataRoot, Path execRoot, ImageStore images, Snapshotter snapshots,
+                                       ContainerNetworking networking, Consumer<ContainerEvent> events) {
+        try {
+            ContainerEngine engine = new ContainerEngine(dataRoot, execRoot, images, snapshots, networking, events);
+            engine.watcherThread.start(); // before reconciling, so no exit between the two is missed
+            engine.restore();
+            return engine;
+        } catch (IOException e) {
+            throw new ContainerException.HostFailure("cannot open the containers of " + dataRoot + ": " + e.getMessage(), e);
+        }
+    }
+
+    // ---- reading
+
+    public List<Container> list() {
+        return store.list();
+    }
+
+    /** By full ID, name, or unique ID prefix. */
+    public Container get(String ref) {
+        return store.resolve(ref);
+    }
+
+    /** The images containers were created from: an image removal must leave these (or be forced). */
+    public Set<Digest> imagesInUse() {
+        return store.list().stream().map(Container::imageId).collect(Collectors.toSet());
+    }
+
+    // ---- create
+
+    /**
+     * Records a new container from an image; nothing runs yet.
+     *
+     * @param name without or with the leading slash; empty generates one
+     * @throws dev.skiff.engine.images.ImageNotFoundException for an unknown image ({@code No such image: x})
+     */
+    public Container create(Optional<String> name, ContainerConfig config, HostConfig hostConfig) {
+        if (config.image().isEmpty()) {
+            throw new ContainerException.InvalidArgument("no image given: a container needs an image");
+        }
+        Image image = images.resolve(config.image());
+        OciRuntime.named(hostConfig.runtime(), execRoot); // unknown runtime: refuse now, as dockerd does
+        hostConfig.binds().forEach(OciSpec.Bind::parse);
+        String id = newId();
+        ContainerConfig merged = ImageDefaults.merge(config, image.config().config());
+        if (merged.hostname().isEmpty()) {
+            merged = merged.withHostname(id.substring(0, 12));
+        }
+        if (merged.args().isEmpty()) {
+            throw new ContainerException.InvalidArgument("No command specified");
+        }
+        Capabilities.effective(hostConfig.capAdd(), hostConfig.capDrop(), hostConfig.privileged()); // validates names
+        Path dir = store.root().resolve(id);
+        String chosen = name.filter(n -> !n.isEmpty()).map(Names::normalize).orElseGet(this::freshName);
+        Container c = new Container(id, chosen, Instant.now(), image.id(), merged, hostConfig, ContainerState.created(),
+                0, Optional.empty(), dir);
+        try {
+            Files.createDirectories(c.bundle());
+            store.add(c);
+        } catch (IOException | RuntimeException e) {
+            deleteTree(dir);
+            if (e instanceof RuntimeException re) {
+                throw re;
+            }
+            throw new ContainerException.HostFailure("cannot create " + dir + ": " + e.getMessage(), e);
+        }
+        events.accept(ContainerEvent.of("create", c, Map.of()));
+        return c;
+    }
+
+    private String freshName() {
+        for (int attempt = 0; ; attempt++) {
+            String n = Names.generate(attempt);
+            if (!store.nameTaken(n)) {
+                return n;
+            }
+        }
+    }
+
+    private static String newId() {
+        byte[] b = new byte[32];
+        new java.security.SecureRandom().nextBytes(b);
+        return HexFormat.of().formatHex(b);
+    }
+
+    // ---- start
+
+    /**
+     * Starts a container: rootfs mount, network attach, bundle, conmon + runtime create, runtime start.
+     * A failed start leaves nothing running or mounted, and records docker's exit code and the error.
+     *
+     * @return false when it already runs (HTTP 304)
+     */
+    public boolean start(String ref) {
+        String id = store.resolve(ref).id();
+        ReentrantLock lock = lock(id);
+        lock.lock();
+        try {
+            Container c = current(id);
+            if (c.state().running()) {
+                return false;
+            }
+            startLocked(c);
+            return true;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private void startLocked(Container c) {
+        OciRuntime runtime = runtime(c.hostConfig().runtime());
+        runtime.delete(c.id()); // a previous run's record
+        deleteQuietly(conmon.exitFile(c.id()));
+        boolean mounted = false;
+        boolean attached = false;
+        boolean created = false;
+        try {
+            Image image = images.byId(c.imageId()).orElseThrow(() -> new ContainerException.Conflict(
+                    "the image of container " + c.shortId() + " (" + c.imageId() + ") is gone; remove the container and create it again"));
+            images.unpackLayers(image.layers());
+            List<Path> lowers = snapshots.lowerDirs(image.chainIds());
+            Rootfs.mount(c, lowers);
+            mounted = true;
+            boolean hostNetwork = c.hostConfig().networkMode().equals("host");
+            Attachment net = networking.attach(new AttachRequest(c.id(), c.hostConfig().networkMode(),
+                    c.config().hostname(), List.of(), ports(c)));
+            attached = true;
+            HostFiles.write(c, net, hostNetwork);
+            ProcessUser user = ProcessUser.resolve(c.config().user(), c.rootfs());
+            List<OciSpec.Bind> binds = c.hostConfig().binds().stream().map(OciSpec.Bind::parse).toList();
+            for (OciSpec.Bind b : binds) {
+                if (!Files.exists(b.source())) {
+                    Files.createDirectories(b.source()); // as dockerd does for -v with a missing host path
+                }
+            }
+            AtomicFiles.write(c.bundle().resolve("config.json"),
+                    JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(OciSpec.build(c, net.netns(), user, binds, JSON)));
+            created = true; // from here on conmon may exist
+            int pid = conmon.create(c, runtime);
+            runtime.start(c.id());
+            Container running = c.withNetwork(Optional.of(net)).withState(c.state().started(pid, Instant.now()));
+            store.update(running);
+            events.accept(ContainerEvent.of("start", running, Map.of()));
+        } catch (IOException | RuntimeException e) {
+            if (created) {
+                runtime.delete(c.id());
+                awaitConmonGone(c);
+                deleteQuietly(conmon.exitFile(c.id()));
+            }
+            if (attached) {
+                quietly(() -> networking.detach(c.id()));
+            }
+            if (mounted) {
+                quietly(() -> Rootfs.unmount(c));
+            }
+            if (e instanceof ContainerException.StartFailed failed) {
+                store.update(c.withState(c.state().failedStart(failed.exitCode(), failed.getMessage())));
+                throw failed;
+            }
+            if (e instanceof RuntimeException re) {
+                throw re;
+            }
+            throw new ContainerException.HostFailure("cannot start " + c.shortId() + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Published ports: PortBindings, plus every exposed port on a free host port with PublishAllPorts. */
+    static List<PortBinding> ports(Container c) {
+        List<PortBinding> out = new ArrayList<>();
+        Map<String, List<HostConfig.HostPort>> bindings = new java.util.TreeMap<>(c.hostConfig().portBindings());
+        if (c.hostConfig().publishAllPorts() && c.config().exposedPorts() != null) {
+            for (String p : c.config().exposedPorts().keySet()) {
+                bindings.putIfAbsent(p, List.of(new HostConfig.HostPort("", "")));
+            }
+        }
+        bindings.forEach((port, hosts) -> {
+            String[] pp = port.split("/");
+            int containerPort;
+            try {
+                containerPort = Integer.parseInt(pp[0]);
+            } catch (NumberFormatException e) {
+                throw new ContainerException.InvalidArgument("invalid port specification: \"" + port + "\"");
+            }
+            String protocol = pp.length > 1 ? pp[1] : "tcp";
+            for (HostConfig.HostPort h : hosts == null ? List.<HostConfig.HostPort>of() : hosts) {
+                int hostPort;
+                try {
+                    hostPort = h.hostPort().isEmpty() ? 0 : Integer.parseInt(h.hostPort());
+                } catch (NumberFormatException e) {
+                    throw new ContainerException.InvalidArgument("invalid port specification: \"" + h.hostPort() + "\"");
+                }
+                out.add(new PortBinding(protocol, containerPort, h.hostIp(), hostPort));
+            }
+        });
+        return out;
+    }
+
+    // ---- stop, kill, restart, pause
+
+    /**
+     * Sends the stop signal (StopSignal, default SIGTERM), then SIGKILL after the timeout (the
+     * request's, else StopTimeout, else 10 s), and returns once the container has exited.
+     *
+     * @return false when it was not running (HTTP 304)
+     */
+    public boolean stop(String ref, OptionalInt timeoutSeconds) {
+        Container c = store.resolve(ref);
+        CompletableFuture<Integer> exit;
+        ReentrantLock lock = lock(c.id());
+        lock.lock();
+        try {
+            c = current(c.id());
+            if (!c.state().running()) {
+                return false;
+            }
+            exit = register(exitWaiters, c.id());
+            if (c.state().status() == ContainerState.Status.PAUSED) {
+                runtime(c.hostConfig().runtime()).resume(c.id());
+                store.update(c = c.withState(c.state().unpaused()));
+            }
+        } finally {
+            lock.unlock();
+        }
+        String signal = c.config().stopSignal() == null || c.config().stopSignal().isEmpty() ? "SIGTERM" : c.config().stopSignal();
+        int timeout = timeoutSeconds.orElse(c.config().stopTimeout() == null ? DEFAULT_STOP_TIMEOUT : c.config().stopTimeout());
+        OciRuntime runtime = runtime(c.hostConfig().runtime());
+        if (timeout != 0) {
+            events.accept(ContainerEvent.of("kill", c, Map.of("signal", Signals.number(signal))));
+            runtime.kill(c.id(), Signals.normalize(signal));
+        }
+        if (!awaitExit(exit, timeout < 0 ? Long.MAX_VALUE : timeout)) {
+            events.accept(ContainerEvent.of("kill", c, Map.of("signal", "9")));
+            runtime.kill(c.id(), "KILL");
+            if (!awaitExit(exit, KILL_WAIT_SECONDS)) {
+                throw new ContainerException.HostFailure("container " + c.shortId() + " did not exit "
+                        + KILL_WAIT_SECONDS + "s after SIGKILL");
+            }
+        }
+        events.accept(ContainerEvent.of("stop", c, Map.of()));
+        return true;
+    }
+
+    /** Sends a signal ({@code KILL}, {@code SIGHUP}, {@code 15}); a container that does not run is docker's 409. */
+    public void kill(String ref, String signal) {
+        Container c = store.resolve(ref);
+        if (!c.state().running()) {
+            throw new ContainerException.Conflict("Container " + c.id() + " is not running");
+        }
+        String sig = signal == null || signal.isEmpty() ? "KILL" : signal;
+        String normalized = Signals.normalize(sig);
+        events.accept(ContainerEvent.of("kill", c, Map.of("signal", Signals.number(sig))));
+        if (!runtime(c.hostConfig().runtime()).kill(c.id(), normalized)) {
+            throw new ContainerException.Conflict("Container " + c.id() + " is not running");
+        }
+    }
+
+    public void restart(String ref, OptionalInt timeoutSeconds) {
+        Container c = store.resolve(ref);
+        stop(c.id(), timeoutSeconds);
+        start(c.id());
+        events.accept(ContainerEvent.of("restart", current(c.id()), Map.of()));
+    }
+
+    public void pause(String ref) {
+        changeFrozen(ref, true);
+    }
+
+    public void unpause(String ref) {
+        changeFrozen(ref, false);
+    }
+
+    private void changeFrozen(String ref, boolean pause) {
+        String id = store.resolve(ref).id();
+        ReentrantLock lock = lock(id);
+        lock.lock();
+        try {
+            Container c = current(id);
+            if (pause && c.state().status() != ContainerState.Status.RUNNING) {
+                throw new ContainerException.Conflict(c.state().status() == ContainerState.Status.PAUSED
+                        ? "Container " + id + " is already paused" : "Container " + id + " is not running");
+            }
+            if (!pause && c.state().status() != ContainerState.Status.PAUSED) {
+                throw new ContainerException.Conflict("Container " + id + " is not paused");
+            }
+            OciRuntime runtime = runtime(c.hostConfig().runtime());
+            if (pause) {
+                runtime.pause(id);
+                store.update(c = c.withState(c.state().paused()));
+            } else {
+                runtime.resume(id);
+                store.update(c = c.withState(c.state().unpaused()));
+            }
+            events.accept(ContainerEvent.of(pause ? "pause" : "unpause", c, Map.of()));
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    public void rename(String ref, String newName) {
+        String name = Names.normalize(newName);
+        String id = store.resolve(ref).id();
+        ReentrantLock lock = lock(id);
+        lock.lock();
+        try {
+            Container c = current(id);
+            if (c.name().equals(name)) {
+                throw new ContainerException.Conflict("Renaming a container with the same name as its current name");
+            }
+            store.update(c.withName(name));
+            events.accept(ContainerEvent.of("rename", c.withName(name), Map.of("oldName", c.name())));
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    // ---- remove
+
+    /**
+     * Removes a container with its files; {@code force} kills a running one first, else a running
+     * container is refused in docker's words.
+     */
+    public void remove(String ref, boolean force) {
+        Container c = store.resolve(ref);
+        if (c.state().running()) {
+            if (!force) {
+                throw new ContainerException.Conflict("You cannot remove a running container " + c.id()
+                        + ". Stop the container before attempting removal or force remove");
+            }
+            CompletableFuture<Integer> exit;
+            ReentrantLock lock = lock(c.id());
+            lock.lock();
+            try {
+                exit = register(exitWaiters, c.id());
+            } finally {
+                lock.unlock();
+            }
+            if (current(c.id()).state().running()) {
+                runtime(c.hostConfig().runtime()).kill(c.id(), "KILL");
+                if (current(c.id()).state().status() == ContainerState.Status.PAUSED) {
+                    quietly(() -> runtime(current(c.id()).hostConfig().runtime()).resume(c.id()));
+                }
+                if (!awaitExit(exit, KILL_WAIT_SECONDS)) {
+                    throw new ContainerException.HostFailure("container " + c.shortId() + " did not exit after SIGKILL; try again");
+                }
+            }
+        }
+        removeStopped(c.id());
+    }
+
+    private void removeStopped(String id) {
+        ReentrantLock lock = lock(id);
+        lock.lock();
+        Container c;
+        try {
+            Optional<Container> found = store.byId(id);
+            if (found.isEmpty()) {
+                return; // removed meanwhile (--rm racing with rm)
+            }
+            c = found.get();
+            if (c.state().running()) {
+                throw new ContainerException.Conflict("You cannot remove a running container " + c.id()
+                        + ". Stop the container before attempting removal or force remove");
+            }
+            runtime(c.hostConfig().runtime()).delete(id);
+            Rootfs.unmount(c);
+            if (c.network().isPresent()) {
+                networking.detach(id);
+            }
+            deleteQuietly(conmon.exitFile(id));
+            if (Rootfs.anythingMountedUnder(c.dir())) {
+                throw new ContainerException.HostFailure("something is still mounted under " + c.dir()
+                        + "; unmount it, then remove the container again");
+            }
+            store.remove(c);
+            deleteTree(c.dir());
+        } finally {
+            lock.unlock();
+        }
+        events.accept(ContainerEvent.of("destroy", c, Map.of()));
+        complete(exitWaiters, id, c.state().exitCode());
+        complete(removalWaiters, id, c.state().exitCode());
+        locks.remove(id);
+    }
+
+    // ---- wait
+
+    /** Completes with the exit code when {@code condition} is met. */
+    public CompletableFuture<Integer> wait(String ref, WaitCondition condition) {
+        String id = store.resolve(ref).id();
+        ReentrantLock lock = lock(id);
+        lock.lock();
+        try {
+            Container c = current(id);
+            return switch (condition) {
+                case NOT_RUNNING -> c.state().running() ? register(exitWaiters, id) : CompletableFuture.completedFuture(c.state().exitCode());
+                case NEXT_EXIT -> register(exitWaiters, id);
+                case REMOVED -> register(removalWaiters, id);
+            };
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    // ---- logs
+
+    /**
+     * Writes the container's log to {@code sink} as {@link LogOptions} asks; with follow, returns when
+     * the container has stopped and its last words are out, or when {@code keepGoing} turns false.
+     */
+    public void logs(String ref, LogOptions options, BooleanSupplier keepGoing, LogSink sink)
+            throws IOException, InterruptedException {
+        Container c = store.resolve(ref);
+        LogReader.read(c.logPath(), options, () -> store.byId(c.id()).map(x -> x.state().running()).orElse(false), keepGoing, sink);
+    }
+
+    // ---- exits
+
+    private void watchExits() {
+        try {
+            while (true) {
+                WatchKey key = watcher.take();
+                for (WatchEvent<?> event : key.pollEvents()) {
+                    if (event.kind() == StandardWatchEventKinds.OVERFLOW) {
+                        store.list().stream().filter(c -> c.state().running()).forEach(c -> Thread.ofVirtual().start(() -> onExitFile(c.id())));
+                        continue;
+                    }
+                    String id = event.context().toString();
+                    if (id.length() == 64 && store.byId(id).isPresent()) {
+                        Thread.ofVirtual().start(() -> onExitFile(id));
+                    }
+                }
+                key.reset();
+            }
+        } catch (InterruptedException | ClosedWatchServiceException e) {
+            // closing
+        }
+    }
+
+    /** conmon recorded an exit: the container stopped. */
+    private void onExitFile(String id) {
+        Path file = conmon.exitFile(id);
+        boolean autoRemove = false;
+        ReentrantLock lock = lock(id);
+        lock.lock();
+        try {
+            Optional<Container> found = store.byId(id);
+            if (!Files.exists(file)) {
+                return;
+            }
+            if (found.isEmpty() || !found.get().state().running()) {
+                deleteQuietly(file); // a failed start's monitor, whose start already cleaned up
+                return;
+            }
+            int code;
+            try {
+                code = Integer.parseInt(Files.readString(file).trim());
+            } catch (IOException | NumberFormatException e) {
+                return; // half-written; the next event reads it whole
+            }
+            finishExit(found.get(), code);
+            autoRemove = found.get().hostConfig().autoRemove();
+        } catch (RuntimeException e) {
+            LOG.log(System.Logger.Level.WARNING, "handling the exit of container " + id + " failed: " + e.getMessage(), e);
+        } finally {
+            lock.unlock();
+        }
+        if (autoRemove) {
+            try {
+                removeStopped(id);
+            } catch (RuntimeException e) {
+                LOG.log(System.Logger.Level.WARNING, "removing container " + id + " (--rm) failed: " + e.getMessage(), e);
+            }
+        }
+    }
+
+    /** Called with the container's lock held. */
+    private void finishExit(Container c, int code) {
+        quietly(() -> runtime(c.hostConfig().runtime()).delete(c.id()));
+        quietly(() -> Rootfs.unmount(c));
+        if (c.network().isPresent()) {
+            quietly(() -> networking.detach(c.id()));
+        }
+        Container exited = c.withNetwork(Optional.empty()).withState(c.state().exited(code, Instant.now()));
+        store.update(exited);
+        deleteQuietly(conmon.exitFile(c.id()));
+        events.accept(ContainerEvent.of("die", exited, Map.of("exitCode", Integer.toString(code))));
+        complete(exitWaiters, c.id(), code);
+    }
+
+    /** Live restore: what the records say runs is checked against runc and conmon. */
+    private void restore() {
+        for (Container c : store.list()) {
+            ReentrantLock lock = lock(c.id());
+            lock.lock();
+            try {
+                Container now = current(c.id());
+                if (!now.state().running()) {
+                    if (Rootfs.isMounted(now.rootfs())) {
+                        quietly(() -> Rootfs.unmount(now)); // the daemon died between mount and record
+                    }
+                    continue;
+                }
+                Path exitFile = conmon.exitFile(now.id());
+                if (Files.exists(exitFile)) {
+                    continue; // the watcher's event for it, or the scan below, finishes it
+                }
+                Optional<OciRuntime.State> state = runtime(now.hostConfig().runtime()).state(now.id());
+                if (state.isPresent() && (state.get().status().equals("running") || state.get().status().equals("paused"))) {
+                    ContainerState s = now.state();
+                    boolean paused = state.get().status().equals("paused");
+                    ContainerState actual = new ContainerState(paused ? ContainerState.Status.PAUSED : ContainerState.Status.RUNNING,
+                            state.get().pid(), s.exitCode(), s.startedAt(), s.finishedAt(), s.error());
+                    if (!actual.equals(s)) {
+                        store.update(now.withState(actual));
+                    }
+                    continue;
+                }
+                if (conmonAlive(now)) {
+                    continue; // it is about to write the exit file
+                }
+                // nobody knows how it ended: docker's "unknown" code
+                finishExit(now, 255);
+            } catch (RuntimeException e) {
+                LOG.log(System.Logger.Level.WARNING, "restoring container " + c.id() + " failed: " + e.getMessage(), e);
+            } finally {
+                lock.unlock();
+            }
+        }
+        // exits recorded while the daemon was down
+        try (var files = Files.list(conmon.exitDir())) {
+            files.map(p -> p.getFileName().toString()).filter(n -> n.length() == 64).forEach(this::onExitFile);
+        } catch (IOException e) {
+            LOG.log(System.Logger.Level.WARNING, "cannot read " + conmon.exitDir() + ": " + e.getMessage());
+        }
+        // directories of creates that crashed before their record was written
+        try (var dirs = Files.list(store.root())) {
+            dirs.filter(d -> d.getFileName().toString().length() == 64 && !Files.exists(d.resolve(ContainerStore.METADATA)))
+                    .forEach(d -> {
+                        if (!Rootfs.anythingMountedUnder(d)) {
+                            deleteTree(d);
+                        }
+                    });
+        } catch (IOException e) {
+            LOG.log(System.Logger.Level.WARNING, "cannot read " + store.root() + ": " + e.getMessage());
+        }
+    }
+
+    private static boolean conmonAlive(Container c) {
+        try {
+            int pid = Integer.parseInt(Files.readString(Conmon.pidFile(c)).trim());
+            return MountCalls.alive(pid) && Files.readString(Path.of("/proc", Integer.toString(pid), "comm")).trim().equals("conmon");
+        } catch (IOException | NumberFormatException e) {
+            return false;
+        }
+    }
+
+    private void awaitConmonGone(Container c) {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (conmonAlive(c) && System.nanoTime() < deadline) {
+            try {
+                Thread.sleep(20);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
+    }
+
+    // ---- helpers
+
+    private Container current(String id) {
+        return store.byId(id).orElseThrow(() -> new ContainerException.NotFound(id));
+    }
+
+    private ReentrantLock lock(String id) {
+        return locks.computeIfAbsent(id, k -> new ReentrantLock());
+    }
+
+    private OciRuntime runtime(String name) {
+        return runtimes.computeIfAbsent(name, n -> OciRuntime.named(n, execRoot));
+    }
+
+    private CompletableFuture<Integer> register(Map<String, List<CompletableFuture<Integer>>> waiters, String id) {
+        CompletableFuture<Integer> f = new CompletableFuture<>();
+        synchronized (waiters) {
+            waiters.computeIfAbsent(id, k -> new ArrayList<>()).add(f);
+        }
+        return f;
+    }
+
+    private static void complete(Map<String, List<CompletableFuture<Integer>>> waiters, String id, int code) {
+        List<CompletableFuture<Integer>> done;
+        synchronized (waiters) {
+            done = waiters.remove(id);
+        }
+        if (done != null) {
+            done.forEach(f -> f.complete(code));
+        }
+    }
+
+    private static boolean awaitExit(CompletableFuture<Integer> exit, long seconds) {
+        try {
+            exit.get(seconds, TimeUnit.SECONDS);
+            return true;
+        } catch (TimeoutException e) {
+            return false;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new ContainerException.HostFailure("interrupted while waiting for a container to exit", e);
+        } catch (ExecutionException e) {
+            return true;
+        }
+    }
+
+    private static void quietly(Runnable r) {
+        try {
+            r.run();
+        } catch (RuntimeException e) {
+            LOG.log(System.Logger.Level.WARNING, "cleanup step failed: " + e.getMessage());
+        }
+    }
+
+    private static void deleteQuietly(Path p) {
+        try {
+            Files.deleteIfExists(p);
+        } catch (IOException e) {
+            LOG.log(System.Logger.Level.WARNING, "cannot delete " + p + ": " + e.getMessage());
+        }
+    }
+
+    /** Deletes a directory tree without following links (a container's upper dir may hold any). */
+    private static void deleteTree(Path dir) {
+        if (!Files.exists(dir, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+            return;
+        }
+        try {
+            Files.walkFileTree(dir, new SimpleFileVisitor<>() {
+                @Override
+                public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
+                    Files.delete(file);
+                    return FileVisitResult.CONTINUE;
+                }
+
+                @Override
+                public FileVisitResult postVisitDirectory(Path d, IOException e) throws IOException {
+                    Files.delete(d);
+                    return FileVisitResult.CONTINUE;
+                }
+            });
+        } catch (IOException e) {
+            throw new ContainerException.HostFailure("cannot delete " + dir + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Stops watching; containers keep running (they belong to conmon, not to this process). */
+    @Override
+    public void close() {
+        try {
+            watcher.close();
+        } catch (IOException e) {
+            // nothing left to release
+        }
+        watcherThread.interrupt();
+    }
+}

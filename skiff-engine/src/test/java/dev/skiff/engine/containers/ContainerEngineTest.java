@@ -1,0 +1,221 @@
+package dev.skiff.engine.containers;
+
+import dev.skiff.engine.images.ImageNotFoundException;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.ByteArrayOutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.OptionalInt;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/** Containers run for real: runc under conmon, on overlayfs, as root. */
+class ContainerEngineTest {
+    @TempDir
+    Path tmp;
+
+    private Path dataRoot;
+    private Path execRoot;
+    private BusyboxImage busybox;
+    private ContainerEngine engine;
+    private final List<ContainerEvent> events = new CopyOnWriteArrayList<>();
+
+    @BeforeEach
+    void setUp() throws Exception {
+        dataRoot = tmp.resolve("data");
+        execRoot = tmp.resolve("exec");
+        busybox = new BusyboxImage(dataRoot);
+        engine = open();
+    }
+
+    private ContainerEngine open() {
+        return ContainerEngine.open(dataRoot, execRoot, busybox.images, busybox.snapshots, new TemporaryNetworking(), events::add);
+    }
+
+    @AfterEach
+    void tearDown() {
+        for (Container c : engine.list()) {
+            try {
+                engine.remove(c.id(), true);
+            } catch (RuntimeException e) {
+                System.err.println("cleanup of " + c.id() + ": " + e.getMessage());
+            }
+        }
+        engine.close();
+        assertThat(Rootfs.anythingMountedUnder(tmp)).as("mounts left under " + tmp).isFalse();
+    }
+
+    private Container run(String... cmd) {
+        Container c = engine.create(Optional.empty(), ContainerConfig.of(BusyboxImage.TAG, List.of(cmd)), HostConfig.defaults());
+        engine.start(c.id());
+        return c;
+    }
+
+    private int exitCode(Container c) throws Exception {
+        return engine.wait(c.id(), WaitCondition.NOT_RUNNING).get(20, TimeUnit.SECONDS);
+    }
+
+    private String logs(Container c) throws Exception {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        engine.logs(c.id(), LogOptions.all(), () -> true, (stream, bytes) -> out.writeBytes(bytes));
+        return out.toString(StandardCharsets.UTF_8);
+    }
+
+    @Test
+    void runsACommandRecordsItsOutputAndExitCodeAndRemovesEverything() throws Exception {
+        Container c = run("sh", "-c", "echo $GREETING from $(hostname); echo oops >&2; exit 3");
+        assertThat(exitCode(c)).isEqualTo(3);
+        Container done = engine.get(c.id());
+        assertThat(done.state().status()).isEqualTo(ContainerState.Status.EXITED);
+        assertThat(done.state().exitCode()).isEqualTo(3);
+        assertThat(done.state().pid()).isZero();
+        assertThat(logs(c)).isEqualTo("hello from " + c.id().substring(0, 12) + "\noops\n");
+        assertThat(Rootfs.isMounted(c.rootfs())).isFalse();
+        assertThat(Files.exists(Path.of("/run/netns", TemporaryNetworking.nsName(c.id())))).isFalse();
+
+        engine.remove(c.id(), false);
+        assertThat(Files.exists(c.dir())).isFalse();
+        assertThat(engine.list()).isEmpty();
+        assertThat(events).extracting(ContainerEvent::action).containsSubsequence("create", "start", "die", "destroy");
+    }
+
+    @Test
+    void stopSendsSigtermThenSigkillAfterTheTimeout() throws Exception {
+        // busybox sleep as PID 1 has no SIGTERM handler, so the kernel ignores SIGTERM: SIGKILL must follow
+        Container c = run("sleep", "600");
+        assertThat(engine.get(c.id()).state().status()).isEqualTo(ContainerState.Status.RUNNING);
+        assertThat(engine.start(c.id())).isFalse();
+        assertThatThrownBy(() -> engine.remove(c.id(), false)).isInstanceOf(ContainerException.Conflict.class)
+                .hasMessage("You cannot remove a running container " + c.id() + ". Stop the container before attempting removal or force remove");
+        long t0 = System.nanoTime();
+        assertThat(engine.stop(c.id(), OptionalInt.of(1))).isTrue();
+        assertThat(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0)).isBetween(900L, 8000L);
+        assertThat(engine.get(c.id()).state().exitCode()).isEqualTo(137);
+        assertThat(engine.stop(c.id(), OptionalInt.empty())).isFalse();
+    }
+
+    @Test
+    void aProcessThatHandlesSigtermStopsAtOnce() throws Exception {
+        Container c = run("sh", "-c", "trap 'exit 0' TERM; while true; do sleep 0.1; done");
+        long t0 = System.nanoTime();
+        engine.stop(c.id(), OptionalInt.of(20));
+        assertThat(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0)).isLessThan(5000L);
+        assertThat(engine.get(c.id()).state().exitCode()).isZero();
+    }
+
+    @Test
+    void aMissingCommandFailsLikeDockerAndLeavesNothingBehind() {
+        Container c = engine.create(Optional.of("missing-cmd"), ContainerConfig.of(BusyboxImage.TAG, List.of("nope")), HostConfig.defaults());
+        assertThatThrownBy(() -> engine.start(c.id()))
+                .isInstanceOfSatisfying(ContainerException.StartFailed.class, e -> assertThat(e.exitCode()).isEqualTo(127))
+                .hasMessageContaining("OCI runtime create failed")
+                .hasMessageContaining("exec: \"nope\": executable file not found in $PATH");
+        Container after = engine.get("missing-cmd");
+        assertThat(after.state().status()).isEqualTo(ContainerState.Status.CREATED);
+        assertThat(after.state().exitCode()).isEqualTo(127);
+        assertThat(Rootfs.isMounted(c.rootfs())).isFalse();
+        assertThat(Files.exists(Path.of("/run/netns", TemporaryNetworking.nsName(c.id())))).isFalse();
+
+        Container notExecutable = engine.create(Optional.empty(), ContainerConfig.of(BusyboxImage.TAG, List.of("/bin/not-executable")), HostConfig.defaults());
+        assertThatThrownBy(() -> engine.start(notExecutable.id()))
+                .isInstanceOfSatisfying(ContainerException.StartFailed.class, e -> assertThat(e.exitCode()).isEqualTo(126));
+    }
+
+    @Test
+    void namesAndPrefixesResolveAsInDocker() {
+        assertThatThrownBy(() -> engine.create(Optional.empty(), ContainerConfig.of("no-such-image-here", List.of("true")), HostConfig.defaults()))
+                .isInstanceOf(ImageNotFoundException.class).hasMessageStartingWith("No such image: no-such-image-here");
+        Container a = engine.create(Optional.of("web"), ContainerConfig.of(BusyboxImage.TAG, List.of("true")), HostConfig.defaults());
+        assertThat(a.name()).isEqualTo("/web");
+        assertThatThrownBy(() -> engine.create(Optional.of("web"), ContainerConfig.of(BusyboxImage.TAG, List.of("true")), HostConfig.defaults()))
+                .isInstanceOf(ContainerException.Conflict.class)
+                .hasMessage("Conflict. The container name \"/web\" is already in use by container \"" + a.id()
+                        + "\". You have to remove (or rename) that container to be able to reuse that name.");
+        assertThat(engine.get("web").id()).isEqualTo(a.id());
+        assertThat(engine.get("/web").id()).isEqualTo(a.id());
+        assertThat(engine.get(a.id().substring(0, 5)).id()).isEqualTo(a.id());
+        assertThatThrownBy(() -> engine.get("zzz")).isInstanceOf(ContainerException.NotFound.class).hasMessage("No such container: zzz");
+        Container b = engine.create(Optional.empty(), ContainerConfig.of(BusyboxImage.TAG, List.of("true")), HostConfig.defaults());
+        assertThat(b.name()).matches("/[a-z]+_[a-z]+\\d?");
+        engine.rename("web", "site");
+        assertThat(engine.get("site").id()).isEqualTo(a.id());
+        assertThatThrownBy(() -> engine.get("web")).isInstanceOf(ContainerException.NotFound.class);
+    }
+
+    @Test
+    void theContainerIsIsolatedFromTheHost() throws Exception {
+        Container c = run("sh", "-c", String.join("; ",
+                "echo procs=$(ls /proc | grep -c '^[0-9]')",
+                "echo kcore=$(cat /proc/kcore | wc -c)",
+                "mount -t tmpfs none /mnt 2>/dev/null && echo mounted || echo mount-refused",
+                "echo sysrq > /proc/sysrq-trigger 2>/dev/null && echo sysrq-written || echo sysrq-refused",
+                "echo uid=$(id -u)"));
+        assertThat(exitCode(c)).isZero();
+        String out = logs(c);
+        assertThat(out).contains("kcore=0", "mount-refused", "sysrq-refused", "uid=0");
+        int procs = Integer.parseInt(out.lines().filter(l -> l.startsWith("procs=")).findFirst().orElseThrow().substring(6));
+        assertThat(procs).as("processes the container sees").isBetween(1, 4);
+    }
+
+    @Test
+    void userAndEnvironmentFollowDockersRules() throws Exception {
+        ContainerConfig cfg = ContainerConfig.of(BusyboxImage.TAG, List.of("sh", "-c", "echo $(id -u):$(id -g):$(id -G) $GREETING $EXTRA; env | grep -c ^PATH="))
+                .withUser("nobody").withEnv(List.of("EXTRA=x", "GREETING=hi"));
+        Container c = engine.create(Optional.empty(), cfg, HostConfig.defaults());
+        engine.start(c.id());
+        assertThat(exitCode(c)).isZero();
+        assertThat(logs(c)).isEqualTo("65534:65534:65534 50 hi x\n1\n");
+    }
+
+    @Test
+    void autoRemoveRemovesTheContainerWhenItExits() throws Exception {
+        Container c = engine.create(Optional.empty(), ContainerConfig.of(BusyboxImage.TAG, List.of("true")), HostConfig.defaults().withAutoRemove(true));
+        var removed = engine.wait(c.id(), WaitCondition.REMOVED);
+        engine.start(c.id());
+        assertThat(removed.get(20, TimeUnit.SECONDS)).isZero();
+        assertThat(engine.list()).isEmpty();
+        assertThat(Files.exists(c.dir())).isFalse();
+    }
+
+    @Test
+    void containersOutliveTheEngineAndExitsWhileItWasClosedAreFound() throws Exception {
+        Container sleeper = run("sleep", "600");
+        Container quitter = run("sh", "-c", "sleep 1; exit 7");
+        engine.close();
+        Thread.sleep(2000);
+        engine = open();
+        Container s = engine.get(sleeper.id());
+        assertThat(s.state().status()).isEqualTo(ContainerState.Status.RUNNING);
+        assertThat(s.state().pid()).isPositive();
+        assertThat(Files.exists(Path.of("/proc", Integer.toString(s.state().pid())))).isTrue();
+        assertThat(engine.get(quitter.id()).state().status()).isEqualTo(ContainerState.Status.EXITED);
+        assertThat(engine.get(quitter.id()).state().exitCode()).isEqualTo(7);
+        engine.stop(sleeper.id(), OptionalInt.of(1));
+        assertThat(engine.get(sleeper.id()).state().exitCode()).isEqualTo(137);
+    }
+
+    @Test
+    void logsSelectStreamsAndTail() throws Exception {
+        Container c = run("sh", "-c", "echo one; echo two >&2; echo three; printf partial");
+        exitCode(c);
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        engine.logs(c.id(), new LogOptions(true, false, false, 2, Optional.empty(), Optional.empty(), false), () -> true,
+                (s, b) -> out.writeBytes(b));
+        assertThat(out.toString(StandardCharsets.UTF_8)).isEqualTo("three\npartial");
+        List<String> stamped = new ArrayList<>();
+        engine.logs(c.id(), new LogOptions(false, true, false, -1, Optional.empty(), Optional.empty(), true), () -> true,
+                (s, b) -> stamped.add(new String(b, StandardCharsets.UTF_8)));
+        assertThat(stamped).singleElement().asString().matches("\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d\\.\\d{9}Z two\n");
+    }
+}

@@ -1,0 +1,192 @@
+package dev.skiff.it.daemon;
+
+import dev.skiff.it.support.CommandResult;
+import dev.skiff.it.support.ExternalCommand;
+import dev.skiff.it.support.Layer;
+import dev.skiff.it.support.RequiredTool;
+import dev.skiff.it.support.ServerProcess;
+import dev.skiff.it.support.Tar;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.ThreadLocalRandom;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * Containers through the Engine API, driven by the real docker CLI against a real {@code skiff daemon}:
+ * runc under conmon, overlayfs, as root. Attached runs wait for the integrator's attach route, so
+ * runs here are detached and read back with {@code wait} and {@code logs}.
+ */
+class ContainersTest {
+    private static final String IMAGE = "skiff-it-busybox:latest";
+
+    @TempDir
+    Path tmp;
+
+    private Path socket;
+    private ServerProcess daemon;
+    private final String suffix = Long.toHexString(ThreadLocalRandom.current().nextLong() & 0xffffffL);
+
+    @BeforeEach
+    void setUp() throws Exception {
+        socket = tmp.resolve("skiff.sock");
+        daemon = DaemonHarness.start(tmp, socket);
+        Path tar = tmp.resolve("busybox.tar");
+        Tar rootfs = new Tar().directory("bin").directory("etc").directory("tmp").directory("mnt")
+                .file("bin/busybox", Files.readAllBytes(RequiredTool.BUSYBOX.path().toRealPath()), 0755)
+                .file("etc/passwd", "root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/:/bin/false\n".getBytes(), 0644);
+        for (String applet : List.of("sh", "sleep", "echo", "cat", "ls", "id", "true", "hostname", "grep", "wc")) {
+            rootfs.symlink("bin/" + applet, "busybox");
+        }
+        Files.write(tar, Layer.of(rootfs).tar());
+        docker("import", tar.toString(), IMAGE).assertSuccess();
+    }
+
+    @AfterEach
+    void tearDown() {
+        try {
+            if (daemon.isAlive()) {
+                for (String id : docker("ps", "-aq", "--no-trunc").stdout().lines().filter(l -> !l.isBlank()).toList()) {
+                    docker("rm", "-f", id);
+                }
+            }
+        } finally {
+            daemon.close();
+            // whatever a failed test left: runc's containers, then mounts under tmp
+            Path runcRoot = tmp.resolve("exec/runc");
+            if (Files.isDirectory(runcRoot)) {
+                for (String line : ExternalCommand.of("runc", "--root", runcRoot.toString(), "list", "-q").run().stdout().lines().toList()) {
+                    ExternalCommand.of("runc", "--root", runcRoot.toString(), "delete", "-f", line.strip()).run();
+                }
+            }
+            ExternalCommand.of("sh", "-c", "grep -o ' " + tmp + "[^ ]*' /proc/self/mountinfo | sort -r | xargs -r -n1 umount -l").run();
+        }
+    }
+
+    private CommandResult docker(String... args) {
+        return DaemonHarness.docker(tmp, socket, args);
+    }
+
+    @Test
+    void createStartPsLogsStopRm() {
+        String name = "sleeper-" + suffix;
+        String id = docker("create", "--name", name, IMAGE, "sh", "-c", "echo started; exec sleep 600").assertSuccess().stdout().strip();
+        assertThat(id).matches("[0-9a-f]{64}");
+        assertThat(docker("ps", "-a", "--format", "{{.Names}} {{.Status}}").assertSuccess().stdout()).isEqualTo(name + " Created\n");
+        docker("start", name).assertSuccess();
+
+        String ps = docker("ps", "--format", "{{.ID}} {{.Image}} {{.Command}} {{.Status}} {{.Names}}").assertSuccess().stdout();
+        assertThat(ps).matches(id.substring(0, 12) + " " + IMAGE + " \"sh -c echo started;…\" Up (Less than a second|\\d+ seconds?) " + name + "\n");
+        assertThat(docker("inspect", "-f", "{{.State.Status}} {{.State.Running}} {{.Name}} {{.Config.Hostname}}", id.substring(0, 6))
+                .assertSuccess().stdout()).isEqualTo("running true /" + name + " " + id.substring(0, 12) + "\n");
+        awaitOutput(() -> docker("logs", name).stdout(), "started\n");
+
+        CommandResult refused = docker("rm", name);
+        assertThat(refused.exitCode()).isNotZero();
+        assertThat(refused.stderr()).contains("You cannot remove a running container " + id
+                + ". Stop the container before attempting removal or force remove");
+
+        long t0 = System.nanoTime();
+        docker("stop", "-t", "1", name).assertSuccess();
+        assertThat(Duration.ofNanos(System.nanoTime() - t0)).isLessThan(Duration.ofSeconds(8));
+        assertThat(docker("ps", "-q").assertSuccess().stdout()).isEmpty();
+        assertThat(docker("ps", "-a", "--format", "{{.Status}}").assertSuccess().stdout()).startsWith("Exited (137)");
+        assertThat(docker("ps", "-a", "-q", "--filter", "exited=137").assertSuccess().stdout()).isEqualTo(id.substring(0, 12) + "\n");
+
+        docker("rm", name).assertSuccess();
+        assertThat(docker("ps", "-aq").assertSuccess().stdout()).isEmpty();
+        assertThat(Files.exists(tmp.resolve("data/containers/" + id))).isFalse();
+        assertThat(docker("info", "--format", "{{.Containers}}").assertSuccess().stdout()).isEqualTo("0\n");
+    }
+
+    @Test
+    void detachedRunWaitAndLogsGiveTheExitCodeAndBothStreams() {
+        String id = docker("run", "-d", IMAGE, "sh", "-c", "echo out; echo err >&2; exit 3").assertSuccess().stdout().strip();
+        assertThat(docker("wait", id).assertSuccess().stdout()).isEqualTo("3\n");
+        CommandResult logs = docker("logs", id).assertSuccess();
+        assertThat(logs.stdout()).isEqualTo("out\n");
+        assertThat(logs.stderr()).isEqualTo("err\n");
+        assertThat(docker("logs", "--tail", "1", "-t", id).assertSuccess().output())
+                .matches("\\d{4}-\\d\\d-\\d\\dT[0-9:.]+Z err\n");
+        assertThat(docker("inspect", "-f", "{{.State.Status}} {{.State.ExitCode}} {{.State.Pid}}", id).assertSuccess().stdout())
+                .isEqualTo("exited 3 0\n");
+    }
+
+    @Test
+    void runRmRemovesTheContainerWhenItExits() throws Exception {
+        String id = docker("run", "--rm", "-d", IMAGE, "true").assertSuccess().stdout().strip();
+        long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+        while (!docker("ps", "-aq").stdout().isBlank() && System.nanoTime() < deadline) {
+            Thread.sleep(100);
+        }
+        assertThat(docker("ps", "-aq").assertSuccess().stdout()).isEmpty();
+        assertThat(Files.exists(tmp.resolve("data/containers/" + id))).isFalse();
+    }
+
+    @Test
+    void mistakesGetDockersErrorsAndExitCodesAndLeaveNothingBehind() {
+        CommandResult unknown = docker("run", "--pull", "never", "-d", "no-such-image-" + suffix);
+        assertThat(unknown.exitCode()).as(unknown.describe()).isEqualTo(125);
+        assertThat(unknown.stderr()).contains("No such image: no-such-image-" + suffix);
+
+        String name = "taken-" + suffix;
+        String first = docker("create", "--name", name, IMAGE, "true").assertSuccess().stdout().strip();
+        CommandResult conflict = docker("run", "-d", "--name", name, IMAGE, "true");
+        assertThat(conflict.exitCode()).as(conflict.describe()).isEqualTo(125);
+        assertThat(conflict.stderr()).contains("Conflict. The container name \"/" + name + "\" is already in use by container \""
+                + first + "\". You have to remove (or rename) that container to be able to reuse that name.");
+
+        CommandResult notFound = docker("run", "-d", "--name", "nope-" + suffix, IMAGE, "nope");
+        assertThat(notFound.exitCode()).isEqualTo(127);
+        assertThat(notFound.stderr()).contains("exec: \"nope\": executable file not found in $PATH");
+        assertThat(docker("inspect", "-f", "{{.State.Status}} {{.State.ExitCode}}", "nope-" + suffix).assertSuccess().stdout())
+                .isEqualTo("created 127\n");
+        assertThat(ExternalCommand.of("sh", "-c", "grep -c ' " + tmp + "' /proc/self/mountinfo || true").run().stdout().strip()).isEqualTo("0");
+        assertThat(ExternalCommand.of("ip", "netns").run().stdout()).doesNotContain("skiff-" + first.substring(0, 12));
+
+        CommandResult missing = docker("stop", "no-such-container-" + suffix);
+        assertThat(missing.exitCode()).isNotZero();
+        assertThat(missing.stderr()).contains("No such container: no-such-container-" + suffix);
+    }
+
+    @Test
+    void containersSurviveADaemonKilledWithSigkillAndTheNextDaemonFindsThem() throws Exception {
+        String sleeper = docker("run", "-d", "--name", "survivor-" + suffix, IMAGE, "sleep", "600").assertSuccess().stdout().strip();
+        String quitter = docker("run", "-d", IMAGE, "sh", "-c", "sleep 2; echo bye; exit 5").assertSuccess().stdout().strip();
+        ProcessHandle.of(daemon.pid()).ifPresent(ProcessHandle::destroyForcibly);
+        assertThat(daemon.awaitExit(Duration.ofSeconds(20))).isTrue();
+        daemon.close();
+        Thread.sleep(3000); // the quitter exits while no daemon runs
+
+        daemon = DaemonHarness.start(tmp, socket);
+        assertThat(docker("ps", "--format", "{{.ID}} {{.Names}}").assertSuccess().stdout())
+                .isEqualTo(sleeper.substring(0, 12) + " survivor-" + suffix + "\n");
+        assertThat(docker("inspect", "-f", "{{.State.Status}} {{.State.ExitCode}}", quitter).assertSuccess().stdout()).isEqualTo("exited 5\n");
+        assertThat(docker("logs", quitter).assertSuccess().stdout()).isEqualTo("bye\n");
+        docker("stop", "-t", "1", sleeper).assertSuccess();
+        docker("rm", sleeper).assertSuccess();
+        assertThat(docker("ps", "-aq").assertSuccess().stdout().lines().toList()).containsExactly(quitter.substring(0, 12));
+    }
+
+    private static void awaitOutput(java.util.function.Supplier<String> probe, String expected) {
+        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        String last = probe.get();
+        while (!last.equals(expected) && System.nanoTime() < deadline) {
+            try {
+                Thread.sleep(100);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+            last = probe.get();
+        }
+        assertThat(last).isEqualTo(expected);
+    }
+}
