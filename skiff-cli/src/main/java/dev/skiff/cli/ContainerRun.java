@@ -17,7 +17,6 @@ import java.io.FileDescriptor;
 import java.io.FileOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
-import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -452,25 +451,7 @@ final class ContainerRun {
             envOnly.envFiles = envFiles;
             List<String> environment = envOnly.environment(EnvFile.hostEnvironment());
             int[] consoleSize = tty && Terminal.isTerminal(1) ? Terminal.size() : null;
-            ObjectNode config = ImageCommands.JSON.createObjectNode();
-            config.put("User", user);
-            config.put("Privileged", privileged);
-            config.put("Tty", tty);
-            if (consoleSize != null) {
-                config.putArray("ConsoleSize").add(consoleSize[0]).add(consoleSize[1]);
-            }
-            config.put("AttachStdin", interactive && !detach);
-            config.put("AttachStderr", !detach);
-            config.put("AttachStdout", !detach);
-            config.put("Detach", detach);
-            config.put("DetachKeys", detachKeys == null ? "" : detachKeys);
-            if (environment.isEmpty()) {
-                config.putNull("Env");
-            } else {
-                environment.forEach(config.putArray("Env")::add);
-            }
-            config.put("WorkingDir", workdir);
-            command.forEach(config.putArray("Cmd")::add);
+            ObjectNode config = execConfig(user, privileged, tty, consoleSize, interactive, detach, detachKeys, environment, workdir, command);
             String execId;
             try (EngineClient.Response r = client.send("POST", "/containers/" + container + "/exec", Map.of("Content-Type", "application/json"),
                     (ImageCommands.JSON.writeValueAsString(config) + "\n").getBytes(StandardCharsets.UTF_8))) {
@@ -518,7 +499,28 @@ final class ContainerRun {
         }
     }
 
-    static PrintStream stderr() {
-        return System.err;
+    /** The body of {@code POST /containers/{id}/exec}, field for field as docker CLI 28 sends it (engine-exec.md). */
+    static ObjectNode execConfig(String user, boolean privileged, boolean tty, int[] consoleSize, boolean interactive, boolean detach,
+                                 String detachKeys, List<String> environment, String workdir, List<String> command) {
+        ObjectNode config = ImageCommands.JSON.createObjectNode();
+        config.put("User", user);
+        config.put("Privileged", privileged);
+        config.put("Tty", tty);
+        if (consoleSize != null) {
+            config.putArray("ConsoleSize").add(consoleSize[0]).add(consoleSize[1]);
+        }
+        config.put("AttachStdin", interactive && !detach);
+        config.put("AttachStderr", !detach);
+        config.put("AttachStdout", !detach);
+        config.put("Detach", detach);
+        config.put("DetachKeys", detachKeys == null ? "" : detachKeys);
+        if (environment.isEmpty()) {
+            config.putNull("Env");
+        } else {
+            environment.forEach(config.putArray("Env")::add);
+        }
+        config.put("WorkingDir", workdir);
+        command.forEach(config.putArray("Cmd")::add);
+        return config;
     }
 }

@@ -34,7 +34,7 @@ public final class StdCopy {
         byte[] buffer = new byte[32 * 1024];
         long total = 0;
         while (true) {
-            int got = in.readNBytes(header, 0, 8);
+            int got = readFully(in, header);
             if (got == 0) {
                 return total;
             }
@@ -49,7 +49,8 @@ public final class StdCopy {
                 default -> throw new StreamError("unrecognized stream " + header[0] + " in the multiplexed output: is this a TTY container?");
             };
             if (target == null) {
-                byte[] message = in.readNBytes((int) Math.min(size, 1 << 20));
+                byte[] message = new byte[(int) Math.min(size, 1 << 20)];
+                message = java.util.Arrays.copyOf(message, readFully(in, message));
                 throw new StreamError(new String(message, StandardCharsets.UTF_8).strip());
             }
             long remaining = size;
@@ -64,5 +65,18 @@ public final class StdCopy {
             target.flush();
             total += size;
         }
+    }
+
+    /** Reads until {@code buffer} is full or the stream ends; returns how many bytes came. */
+    private static int readFully(InputStream in, byte[] buffer) throws IOException {
+        int got = 0;
+        while (got < buffer.length) {
+            int n = in.read(buffer, got, buffer.length - got);
+            if (n < 0) {
+                break;
+            }
+            got += n;
+        }
+        return got;
     }
 }
