@@ -18,6 +18,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
  */
 final class AttachSession {
     static final String DEFAULT_DETACH_KEYS = "ctrl-p,ctrl-q";
+    private static final long DETACH_GRACE_MILLIS = 1000;
 
     /** How the session ended: the output ended (the process exited), or the user detached. */
     enum End { OUTPUT_ENDED, DETACHED }
@@ -74,7 +75,13 @@ final class AttachSession {
                     if (b == escape[matched]) {
                         matched++;
                         if (matched == escape.length) {
+                            // the keys go on to the daemon, which detaches its side cleanly (dockerd does, and keeps a
+                            // TTY container running); a daemon that does not is left by closing after a moment
                             detached.set(true);
+                            pass.writeTo(to);
+                            to.write(escape);
+                            to.flush();
+                            Thread.sleep(DETACH_GRACE_MILLIS);
                             connection.close();
                             return;
                         }
@@ -94,6 +101,8 @@ final class AttachSession {
             connection.closeWrite();
         } catch (IOException e) {
             // the connection is gone: the output side notices and ends the session
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 

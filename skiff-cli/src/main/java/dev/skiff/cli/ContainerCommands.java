@@ -85,7 +85,11 @@ final class ContainerCommands {
         }
     }
 
+    /** JSON as docker's inspect prints it: four-space indent, and {@code []} when nothing was found. */
     static String pretty(JsonNode node) throws IOException {
+        if (node.isArray() && node.isEmpty()) {
+            return "[]";
+        }
         DefaultPrettyPrinter pretty = new DefaultPrettyPrinter()
                 .withObjectIndenter(new DefaultIndenter("    ", "\n")).withArrayIndenter(new DefaultIndenter("    ", "\n"));
         return ImageCommands.JSON.writer(pretty).writeValueAsString(node).replace("\" : ", "\": ");

@@ -227,7 +227,8 @@ final class ContainerRun {
         try (EngineClient.Response r = client.send("POST", "/containers/" + id + "/start", Map.of(), null)) {
             if (r.status() / 100 != 2) {
                 String message = "Error response from daemon: " + readJson(r).path("message").asText("status " + r.status());
-                throw new Cli.StatusError(ExitCodes.forStartError(message), "skiff: " + message);
+                throw new Cli.StatusError(ExitCodes.forStartError(message), "skiff: " + message
+                        + (command.endsWith(" run") ? "\n\nRun '" + command + " --help' for more information" : ""));
             }
         }
     }
