@@ -20,6 +20,33 @@ final class Cli {
     }
 
     /**
+     * A value a flag refused, in pflag's words ({@code invalid argument "12x" for "-m, --memory" flag: ...});
+     * printed with the command's usage line, as docker does.
+     */
+    static final class FlagError extends RuntimeException {
+        FlagError(String message) {
+            super(message, null, false, false);
+        }
+    }
+
+    /**
+     * Ends the command with {@code status} after printing {@code text} (nothing when empty) on standard
+     * error as it is: for exit codes that carry meaning, as run's 125, 126 and 127 do.
+     */
+    static final class StatusError extends RuntimeException {
+        private final int status;
+
+        StatusError(int status, String text) {
+            super(text, null, false, false);
+            this.status = status;
+        }
+
+        int status() {
+            return status;
+        }
+    }
+
+    /**
      * Runs {@code action} on SIGTERM or SIGINT instead of letting the JVM die, so a server can stop
      * cleanly and exit 0 as a service manager expects.
      */

@@ -13,6 +13,13 @@ import java.io.PrintWriter;
                 ArchiveCommands.Save.class, ArchiveCommands.Load.class,
                 AuthCommands.Login.class, AuthCommands.Logout.class, HistoryCommand.class, SystemCommands.Group.class,
                 SystemCommands.Events.class, SystemCommands.Info.class,
+                ContainerRun.Run.class, ContainerRun.Create.class, ContainerRun.Start.class, ContainerRun.Attach.class, ContainerRun.Exec.class,
+                ContainerCommands.Ps.class, ContainerCommands.Stop.class, ContainerCommands.Restart.class, ContainerCommands.Kill.class,
+                ContainerCommands.Rm.class, ContainerCommands.Wait.class, ContainerCommands.Logs.class, ContainerCommands.Inspect.class,
+                ContainerCommands.Top.class, ContainerStats.Stats.class, ContainerCommands.Port.class, ContainerCommands.Rename.class,
+                ContainerCommands.Pause.class, ContainerCommands.Unpause.class, ContainerCopy.Copy.class, ContainerCommands.Export.class,
+                ContainerCommands.Commit.class, ContainerCommands.Group.class, VolumeNetworkCommands.VolumeGroup.class,
+                VolumeNetworkCommands.NetworkGroup.class,
                 CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
 
@@ -40,12 +47,43 @@ public final class Main implements Runnable {
         CommandLine cli = new CommandLine(new Main());
         cli.setErr(err);
         cli.setExecutionExceptionHandler(Main::handleFailure);
+        CommandLine.IParameterExceptionHandler standard = cli.getParameterExceptionHandler();
+        cli.setParameterExceptionHandler((e, arguments) -> ContainerCommands.exitsWith125(e.getCommandLine())
+                ? handleBadArguments(e) : standard.handleParseException(e, arguments));
+        ContainerCommands.configure(cli);
         return cli.execute(args);
+    }
+
+    // run and create say what was wrong with their flags and exit 125, as docker does; others keep picocli's way
+    private static int handleBadArguments(CommandLine.ParameterException e) {
+        CommandLine cli = e.getCommandLine();
+        String name = cli.getCommandSpec().qualifiedName();
+        cli.getErr().println(e.getMessage() + "\n\nUsage:  " + name + " [OPTIONS] IMAGE [COMMAND] [ARG...]\n\nRun '" + name
+                + " --help' for more information");
+        return 125;
     }
 
     // A user sees one sentence that says what went wrong, never a stack trace (SKIFF_DEBUG=1 shows it).
     private static int handleFailure(Exception e, CommandLine cli, CommandLine.ParseResult parsed) {
         PrintWriter err = cli.getErr();
+        if (e instanceof Cli.StatusError status) {
+            if (!status.getMessage().isEmpty()) {
+                err.println(status.getMessage());
+            }
+            return status.status();
+        }
+        if (ContainerCommands.exitsWith125(cli) && (e instanceof Cli.UserError || e instanceof Cli.FlagError
+                || e instanceof dev.skiff.cli.client.ClientException)) {
+            String name = cli.getCommandSpec().qualifiedName();
+            err.println(e instanceof Cli.FlagError
+                    ? e.getMessage() + "\n\nUsage:  " + name + " [OPTIONS] IMAGE [COMMAND] [ARG...]\n\nRun '" + name + " --help' for more information"
+                    : "skiff: " + e.getMessage() + "\n\nRun '" + name + " --help' for more information");
+            return 125;
+        }
+        if (e instanceof Cli.FlagError) {
+            err.println(e.getMessage());
+            return 1;
+        }
         if (e instanceof Cli.UserError || e instanceof dev.skiff.cli.client.ClientException) {
             err.println("skiff: " + e.getMessage());
             return 1;

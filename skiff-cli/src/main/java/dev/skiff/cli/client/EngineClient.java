@@ -19,7 +19,7 @@ import java.util.Optional;
 /**
  * A small HTTP/1.1 client for the Engine API over a unix socket or TCP. The JDK's HttpClient can't
  * speak over unix sockets, and the API needs little: one request per connection, bodies by length,
- * chunks or close (and later, hijacked streams for attach).
+ * chunks or close, and hijacked streams ({@code Upgrade: tcp}) for attach and exec.
  */
 public final class EngineClient {
     /** Where the daemon is: {@code unix:///path} or {@code tcp://host:port}. */
@@ -99,62 +99,129 @@ public final class EngineClient {
     public Response send(String method, String path, Map<String, String> headers, InputStream body, long length) throws IOException {
         SocketChannel channel = connect();
         try {
-            OutputStream out = Channels.newOutputStream(channel);
-            StringBuilder head = new StringBuilder();
-            head.append(method).append(' ').append(path.startsWith("/_ping") ? path : apiPrefix + path).append(" HTTP/1.1\r\n");
-            head.append("Host: api.skiff.localhost\r\n");
-            head.append("User-Agent: Skiff-Client/0.1 (linux)\r\n");
-            head.append("Connection: close\r\n");
-            headers.forEach((k, v) -> head.append(k).append(": ").append(v).append("\r\n"));
-            if (body != null) {
-                head.append(length >= 0 ? "Content-Length: " + length : "Transfer-Encoding: chunked").append("\r\n");
-            }
-            head.append("\r\n");
-            out = new java.io.BufferedOutputStream(out, 1 << 16);
-            out.write(head.toString().getBytes(StandardCharsets.ISO_8859_1));
-            if (body != null && length >= 0) {
-                body.transferTo(out);
-            } else if (body != null) {
-                byte[] buffer = new byte[1 << 16];
-                int n;
-                while ((n = body.read(buffer)) > 0) {
-                    out.write((Integer.toHexString(n) + "\r\n").getBytes(StandardCharsets.ISO_8859_1));
-                    out.write(buffer, 0, n);
-                    out.write("\r\n".getBytes(StandardCharsets.ISO_8859_1));
-                }
-                out.write("0\r\n\r\n".getBytes(StandardCharsets.ISO_8859_1));
-            }
-            out.flush();
+            writeRequest(channel, method, path, "close", headers, body, length);
             InputStream in = new java.io.BufferedInputStream(Channels.newInputStream(channel), 65536);
-            String statusLine = readLine(in);
-            if (statusLine == null || !statusLine.startsWith("HTTP/1.")) {
-                throw new ClientException("the daemon at " + host + " did not answer with HTTP; is it a skiff (or docker) daemon?");
-            }
-            int status = Integer.parseInt(statusLine.split(" ", 3)[1]);
-            Map<String, String> responseHeaders = new LinkedHashMap<>();
-            String line;
-            while ((line = readLine(in)) != null && !line.isEmpty()) {
-                int colon = line.indexOf(':');
-                if (colon > 0) {
-                    responseHeaders.put(line.substring(0, colon).strip().toLowerCase(Locale.ROOT), line.substring(colon + 1).strip());
-                }
-            }
+            int status = readStatus(in);
+            Map<String, String> responseHeaders = readHeaders(in);
             InputStream bodyStream;
             if (method.equals("HEAD") || status == 204 || status == 304) {
                 bodyStream = InputStream.nullInputStream();
                 channel.close();
-            } else if ("chunked".equalsIgnoreCase(responseHeaders.get("transfer-encoding"))) {
-                bodyStream = new ChunkedInputStream(in, channel);
-            } else if (responseHeaders.containsKey("content-length")) {
-                bodyStream = new BoundedInputStream(in, Long.parseLong(responseHeaders.get("content-length")), channel);
             } else {
-                bodyStream = new ClosingInputStream(in, channel);
+                bodyStream = bodyOf(in, responseHeaders, channel);
             }
             return new Response(status, responseHeaders, bodyStream);
         } catch (IOException | RuntimeException e) {
             channel.close();
             throw e;
         }
+    }
+
+    /**
+     * Sends a request with {@code Connection: Upgrade} and {@code Upgrade: tcp} (attach, exec start) and, on
+     * {@code 101}, hands over the connection as a raw byte stream both ways. Any other answer is an
+     * {@link UpgradeRefusedException} holding the daemon's body.
+     */
+    public HijackedStream hijack(String method, String path, Map<String, String> headers, byte[] body) throws IOException {
+        SocketChannel channel = connect();
+        try {
+            Map<String, String> all = new LinkedHashMap<>(headers);
+            all.put("Upgrade", "tcp");
+            writeRequest(channel, method, path, "Upgrade", all, new java.io.ByteArrayInputStream(body == null ? new byte[0] : body),
+                    body == null ? 0 : body.length);
+            InputStream in = new java.io.BufferedInputStream(Channels.newInputStream(channel), 65536);
+            int status = readStatus(in);
+            Map<String, String> responseHeaders = readHeaders(in);
+            if (status == 101) {
+                return new HijackedStream(channel, in, Channels.newOutputStream(channel));
+            }
+            byte[] answer;
+            try (InputStream bodyStream = bodyOf(in, responseHeaders, channel)) {
+                answer = bodyStream.readAllBytes();
+            }
+            throw new UpgradeRefusedException(status, new String(answer, StandardCharsets.UTF_8));
+        } catch (IOException | RuntimeException e) {
+            channel.close();
+            throw e;
+        }
+    }
+
+    /** The daemon answered an upgrade request with something other than 101; its body says why. */
+    public static final class UpgradeRefusedException extends ClientException {
+        private final int status;
+        private final String body;
+
+        UpgradeRefusedException(int status, String body) {
+            super("the daemon refused to attach (status " + status + "): " + body.strip());
+            this.status = status;
+            this.body = body;
+        }
+
+        public int status() {
+            return status;
+        }
+
+        public String body() {
+            return body;
+        }
+    }
+
+    private void writeRequest(SocketChannel channel, String method, String path, String connection, Map<String, String> headers,
+                              InputStream body, long length) throws IOException {
+        StringBuilder head = new StringBuilder();
+        head.append(method).append(' ').append(path.startsWith("/_ping") ? path : apiPrefix + path).append(" HTTP/1.1\r\n");
+        head.append("Host: api.skiff.localhost\r\n");
+        head.append("User-Agent: Skiff-Client/0.1 (linux)\r\n");
+        head.append("Connection: ").append(connection).append("\r\n");
+        headers.forEach((k, v) -> head.append(k).append(": ").append(v).append("\r\n"));
+        if (body != null) {
+            head.append(length >= 0 ? "Content-Length: " + length : "Transfer-Encoding: chunked").append("\r\n");
+        }
+        head.append("\r\n");
+        OutputStream out = new java.io.BufferedOutputStream(Channels.newOutputStream(channel), 1 << 16);
+        out.write(head.toString().getBytes(StandardCharsets.ISO_8859_1));
+        if (body != null && length >= 0) {
+            body.transferTo(out);
+        } else if (body != null) {
+            byte[] buffer = new byte[1 << 16];
+            int n;
+            while ((n = body.read(buffer)) > 0) {
+                out.write((Integer.toHexString(n) + "\r\n").getBytes(StandardCharsets.ISO_8859_1));
+                out.write(buffer, 0, n);
+                out.write("\r\n".getBytes(StandardCharsets.ISO_8859_1));
+            }
+            out.write("0\r\n\r\n".getBytes(StandardCharsets.ISO_8859_1));
+        }
+        out.flush();
+    }
+
+    private int readStatus(InputStream in) throws IOException {
+        String statusLine = readLine(in);
+        if (statusLine == null || !statusLine.startsWith("HTTP/1.")) {
+            throw new ClientException("the daemon at " + host + " did not answer with HTTP; is it a skiff (or docker) daemon?");
+        }
+        return Integer.parseInt(statusLine.split(" ", 3)[1]);
+    }
+
+    private static Map<String, String> readHeaders(InputStream in) throws IOException {
+        Map<String, String> responseHeaders = new LinkedHashMap<>();
+        String line;
+        while ((line = readLine(in)) != null && !line.isEmpty()) {
+            int colon = line.indexOf(':');
+            if (colon > 0) {
+                responseHeaders.put(line.substring(0, colon).strip().toLowerCase(Locale.ROOT), line.substring(colon + 1).strip());
+            }
+        }
+        return responseHeaders;
+    }
+
+    private static InputStream bodyOf(InputStream in, Map<String, String> responseHeaders, SocketChannel channel) {
+        if ("chunked".equalsIgnoreCase(responseHeaders.get("transfer-encoding"))) {
+            return new ChunkedInputStream(in, channel);
+        } else if (responseHeaders.containsKey("content-length")) {
+            return new BoundedInputStream(in, Long.parseLong(responseHeaders.get("content-length")), channel);
+        }
+        return new ClosingInputStream(in, channel);
     }
 
     private SocketChannel connect() throws IOException {

@@ -4,8 +4,13 @@ import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
 
 /** Go's literal syntax (strconv.Unquote, number constants) and the string functions docker's formats use. */
-final class GoStrings {
+public final class GoStrings {
     private GoStrings() {
+    }
+
+    /** Go's strconv.Quote, for the CLI's own fields that docker quotes (ps's COMMAND). */
+    public static String quote(String s) {
+        return GoFormat.quote(s);
     }
 
     /** Go's strconv.Unquote for "...", `...` and '...' literals; throws with Go's "invalid syntax". */
