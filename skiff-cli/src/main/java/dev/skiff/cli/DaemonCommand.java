@@ -3,6 +3,8 @@ package dev.skiff.cli;
 import dev.skiff.daemon.Daemon;
 import dev.skiff.daemon.DaemonException;
 import dev.skiff.daemon.DaemonOptions;
+import dev.skiff.engine.network.CniNetworking;
+import dev.skiff.engine.network.DefaultBridge;
 import dev.skiff.http.HttpServer;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -47,6 +49,14 @@ final class DaemonCommand implements Callable<Integer> {
     @Option(names = "--debug-requests", description = "Log each API request.")
     boolean logRequests;
 
+    @Option(names = {"-b", "--bridge"}, paramLabel = "NAME",
+            description = "The default network's bridge interface (made if missing). Default: skiff0")
+    String bridge = DefaultBridge.STANDARD.interfaceName();
+
+    @Option(names = "--bip", paramLabel = "CIDR",
+            description = "The default bridge's address and subnet, like dockerd's --bip (e.g. 10.86.0.1/16). Default: 10.86.0.0/16")
+    String bip;
+
     @Override
     public Integer call() throws Exception {
         if ((tlsCert == null) != (tlsKey == null)) {
@@ -66,13 +76,20 @@ final class DaemonCommand implements Callable<Integer> {
                 throw new Cli.UserError("invalid --insecure-registry " + r + ": give HOST or HOST:PORT, without a scheme or path");
             }
         }
+        DefaultBridge defaultBridge = defaultBridge();
         CountDownLatch stop = new CountDownLatch(1);
         Cli.onTerminationSignal(stop::countDown);
         Daemon daemon;
+        java.util.concurrent.atomic.AtomicReference<CniNetworking> networking = new java.util.concurrent.atomic.AtomicReference<>();
         try {
             daemon = Daemon.start(new DaemonOptions(dataRoot.toAbsolutePath(), execRoot.toAbsolutePath(), listeners, insecureRegistries),
-                    logRequests ? Optional.of(System.out) : Optional.empty());
-        } catch (DaemonException e) {
+                    logRequests ? Optional.of(System.out) : Optional.empty(),
+                    options -> {
+                        networking.set(CniNetworking.open(options.dataRoot(), options.execRoot(), defaultBridge));
+                        return networking.get();
+                    });
+        } catch (DaemonException | dev.skiff.engine.EngineException e) {
+            closeQuietly(networking.get());
             throw new Cli.UserError(e.getMessage());
         } catch (java.io.IOException e) {
             if (e instanceof BindException || String.valueOf(e.getMessage()).contains("Address already in use")) {
@@ -86,9 +103,46 @@ final class DaemonCommand implements Callable<Integer> {
         System.out.flush();
         stop.await();
         daemon.close();
+        closeQuietly(networking.get());
         System.out.println("skiff daemon stopped");
         System.out.flush();
         return 0;
+    }
+
+    /** --bip as dockerd reads it: an address with its prefix; the subnet is what the prefix covers. */
+    private DefaultBridge defaultBridge() {
+        if (bip == null) {
+            return new DefaultBridge(bridge, DefaultBridge.STANDARD.subnetCidr());
+        }
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("(\\d{1,3})\\.(\\d{1,3})\\.(\\d{1,3})\\.(\\d{1,3})/(\\d{1,2})").matcher(bip);
+        if (!m.matches()) {
+            throw new Cli.UserError("invalid --bip " + bip + ": give an IPv4 address with its prefix length, for example 10.86.0.1/16");
+        }
+        long address = 0;
+        for (int i = 1; i <= 4; i++) {
+            int octet = Integer.parseInt(m.group(i));
+            if (octet > 255) {
+                throw new Cli.UserError("invalid --bip " + bip + ": " + octet + " is not an address byte (0-255)");
+            }
+            address = address << 8 | octet;
+        }
+        int prefix = Integer.parseInt(m.group(5));
+        if (prefix < 8 || prefix > 30) {
+            throw new Cli.UserError("invalid --bip " + bip + ": the prefix length must be from 8 to 30");
+        }
+        long network = address & (0xffffffffL << (32 - prefix)) & 0xffffffffL;
+        String subnet = (network >>> 24) + "." + (network >>> 16 & 255) + "." + (network >>> 8 & 255) + "." + (network & 255) + "/" + prefix;
+        try {
+            return new DefaultBridge(bridge, subnet);
+        } catch (RuntimeException e) {
+            throw new Cli.UserError("invalid --bridge or --bip: " + e.getMessage());
+        }
+    }
+
+    private static void closeQuietly(CniNetworking networking) {
+        if (networking != null) {
+            networking.close();
+        }
     }
 
     private static String resolvedHost(String host, Daemon daemon) {

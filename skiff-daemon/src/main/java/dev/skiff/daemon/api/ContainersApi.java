@@ -40,8 +40,7 @@ import java.util.concurrent.TimeoutException;
 /**
  * The Engine API's container routes: create, start, stop, kill, restart, remove, list, inspect, logs,
  * wait, rename, pause and unpause, with docker's field names, status codes and error messages.
- * Attach and exec are not here yet; {@link Container#attachSocket()} and {@link Container#logPath()}
- * are what they will need.
+ * Attach ({@link ContainerAttach}) joins the client to conmon's attach socket.
  */
 final class ContainersApi {
     static final Set<String> LIST_FILTERS = Set.of("id", "name", "status", "label", "ancestor", "exited", "before", "since");
@@ -49,10 +48,12 @@ final class ContainersApi {
 
     private final ContainerEngine containers;
     private final ImageStore images;
+    private final ContainerAttach attach;
 
     ContainersApi(ContainerEngine containers, ImageStore images) {
         this.containers = containers;
         this.images = images;
+        this.attach = new ContainerAttach(containers);
     }
 
     /** Handles {@code path} if it is a container route; false otherwise. */
@@ -130,6 +131,14 @@ final class ContainersApi {
                 case "logs" -> {
                     EngineApi.allow(m, HttpMethod.GET);
                     logs(ex, ref);
+                }
+                case "attach" -> {
+                    EngineApi.allow(m, HttpMethod.POST);
+                    attach.attach(ex, ref);
+                }
+                case "resize" -> {
+                    EngineApi.allow(m, HttpMethod.POST);
+                    attach.resize(ex, ref);
                 }
                 default -> {
                     return false;

@@ -230,6 +230,7 @@ public final class ContainerEngine implements AutoCloseable {
                     JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(OciSpec.build(c, net.netns(), user, binds, JSON)));
             created = true; // from here on conmon may exist
             int pid = conmon.create(c, runtime);
+            runBeforeStart(c);
             runtime.start(c.id());
             Container running = c.withNetwork(Optional.of(net)).withState(c.state().started(pid, Instant.now()));
             store.update(running);
@@ -254,6 +255,39 @@ public final class ContainerEngine implements AutoCloseable {
                 throw re;
             }
             throw new ContainerException.HostFailure("cannot start " + c.shortId() + ": " + e.getMessage(), e);
+        }
+    }
+
+    private final Map<String, List<java.util.function.Consumer<Container>>> beforeStart = new ConcurrentHashMap<>();
+
+    /**
+     * Runs {@code hook} at the container's next start, once conmon holds its stdio and before its
+     * process runs: how an attach made before the start (docker's run) misses no output.
+     *
+     * @return cancels the hook if it has not run
+     */
+    public Runnable beforeNextStart(String ref, java.util.function.Consumer<Container> hook) {
+        String id = store.resolve(ref).id();
+        beforeStart.computeIfAbsent(id, k -> new java.util.concurrent.CopyOnWriteArrayList<>()).add(hook);
+        return () -> {
+            List<java.util.function.Consumer<Container>> hooks = beforeStart.get(id);
+            if (hooks != null) {
+                hooks.remove(hook);
+            }
+        };
+    }
+
+    private void runBeforeStart(Container c) {
+        List<java.util.function.Consumer<Container>> hooks = beforeStart.remove(c.id());
+        if (hooks != null) {
+            for (var hook : hooks) {
+                try {
+                    hook.accept(c);
+                } catch (RuntimeException e) {
+                    System.getLogger(ContainerEngine.class.getName()).log(System.Logger.Level.WARNING,
+                            "a hook before the start of " + c.shortId() + " failed", e);
+                }
+            }
         }
     }
 
