@@ -309,7 +309,7 @@ final class VolumeNetworkCommands {
             body.put("Internal", internal);
             body.put("Attachable", attachable);
             body.put("Ingress", false);
-            body.putObject("ConfigOnly");
+            body.put("ConfigOnly", false);
             ObjectNode o = body.putObject("Options");
             keyValues(opts).forEach(o::put);
             ObjectNode l = body.putObject("Labels");

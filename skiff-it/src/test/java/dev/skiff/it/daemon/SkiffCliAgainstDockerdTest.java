@@ -1,0 +1,162 @@
+package dev.skiff.it.daemon;
+
+import dev.skiff.it.support.CommandResult;
+import dev.skiff.it.support.ExternalCommand;
+import dev.skiff.it.support.RequiredTool;
+import dev.skiff.it.support.ServerProcess;
+import dev.skiff.it.support.SkiffCli;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The {@code skiff} CLI's container commands against a real, private dockerd (no bridge, no iptables:
+ * containers run with {@code --network none}), side by side with the docker CLI: proof that the client
+ * speaks the Engine API as docker's does (create body, hijacked attach with 8-byte frames, wait before
+ * start, exec start and inspect), with the same output and exit codes.
+ */
+class SkiffCliAgainstDockerdTest {
+    @TempDir
+    Path tmp;
+
+    private ServerProcess dockerd;
+    private Path dockerSocket;
+
+    @BeforeEach
+    void startDockerd() throws Exception {
+        Path dir = tmp.resolve("dockerd");
+        Files.createDirectories(dir);
+        dockerSocket = dir.resolve("docker.sock");
+        String ns = "skiff-it-cli-" + ProcessHandle.current().pid();
+        dockerd = ServerProcess.start("dockerd", List.of(RequiredTool.DOCKERD.command(),
+                "--data-root", dir.resolve("data").toString(), "--exec-root", dir.resolve("exec").toString(),
+                "-H", "unix://" + dockerSocket, "--pidfile", dir.resolve("dockerd.pid").toString(),
+                "--bridge=none", "--iptables=false", "--ip-masq=false",
+                "--containerd-namespace", ns, "--containerd-plugins-namespace", ns + "-plugins"), null);
+        Instant deadline = Instant.now().plusSeconds(60);
+        while (!docker("version").succeeded()) {
+            if (Instant.now().isAfter(deadline) || !dockerd.isAlive()) {
+                throw new AssertionError("dockerd did not start\n" + dockerd.describe());
+            }
+            Thread.sleep(250);
+        }
+        Path root = tmp.resolve("rootfs");
+        Path bin = root.resolve("bin");
+        Files.createDirectories(bin);
+        Files.copy(RequiredTool.BUSYBOX.path(), bin.resolve("busybox"));
+        for (String applet : List.of("sh", "echo", "sleep", "cat", "true")) {
+            Files.createSymbolicLink(bin.resolve(applet), Path.of("busybox"));
+        }
+        Path tar = tmp.resolve("rootfs.tar");
+        ExternalCommand.of("tar", "-C", root.toString(), "-cf", tar.toString(), ".").run().assertSuccess();
+        docker("import", "-c", "ENV PATH=/bin", tar.toString(), "box:1").assertSuccess();
+    }
+
+    @AfterEach
+    void stopDockerd() {
+        if (dockerd != null) {
+            List<String> ids = docker("ps", "-aq").stdout().lines().toList();
+            if (!ids.isEmpty()) {
+                List<String> rm = new ArrayList<>(List.of("rm", "-f"));
+                rm.addAll(ids);
+                docker(rm.toArray(String[]::new));
+            }
+            dockerd.close();
+        }
+    }
+
+    CommandResult docker(String... args) {
+        List<String> command = new ArrayList<>(List.of(RequiredTool.DOCKER.command(), "-H", "unix://" + dockerSocket));
+        command.addAll(List.of(args));
+        return ExternalCommand.of(command).env("DOCKER_CONFIG", tmp.resolve("docker-config").toString()).timeout(Duration.ofSeconds(60)).run();
+    }
+
+    CommandResult skiff(String... args) {
+        List<String> all = new ArrayList<>(List.of("-H", "unix://" + dockerSocket));
+        all.addAll(List.of(args));
+        return SkiffCli.run(Duration.ofSeconds(60), all.toArray(String[]::new));
+    }
+
+    CommandResult skiffWithStdin(String stdin, String... args) {
+        List<String> all = new ArrayList<>(List.of("-H", "unix://" + dockerSocket));
+        all.addAll(List.of(args));
+        return SkiffCli.runWithStdin(stdin, all.toArray(String[]::new));
+    }
+
+    @Test
+    void attachedRunsPrintAndExitAsDockersDo() {
+        CommandResult hi = skiff("run", "--rm", "--network", "none", "box:1", "echo", "hi");
+        assertThat(hi.exitCode()).as(hi.describe() + dockerd.describe()).isZero();
+        assertThat(hi.stdout()).isEqualTo("hi\n");
+
+        CommandResult three = skiff("run", "--rm", "--network", "none", "box:1", "sh", "-c", "echo out; echo err >&2; exit 3");
+        assertThat(three.exitCode()).as(three.describe()).isEqualTo(3);
+        assertThat(three.stdout()).isEqualTo("out\n");
+        assertThat(three.stderr()).isEqualTo("err\n");
+
+        CommandResult stdin = skiffWithStdin("echo from-stdin\nexit 5\n", "run", "-i", "--rm", "--network", "none", "box:1", "sh");
+        assertThat(stdin.exitCode()).as(stdin.describe()).isEqualTo(5);
+        assertThat(stdin.stdout()).isEqualTo("from-stdin\n");
+
+        CommandResult missing = skiff("run", "--network", "none", "box:1", "no-such-command");
+        CommandResult missingByDocker = docker("run", "--network", "none", "box:1", "no-such-command");
+        assertThat(missing.exitCode()).as(missing.describe()).isEqualTo(127).isEqualTo(missingByDocker.exitCode());
+        assertThat(missing.stderr()).isEqualTo(missingByDocker.stderr().replace("docker", "skiff"));
+
+        assertThat(docker("ps", "-aq", "--filter", "status=exited").stdout()).as("--rm removed its containers").isEmpty();
+    }
+
+    @Test
+    void detachedLifecycleMatchesTheDockerCli() {
+        CommandResult run = skiff("run", "-d", "--network", "none", "--name", "sk-life", "-e", "GREETING=hej", "box:1",
+                "sh", "-c", "echo $GREETING; echo warn >&2; exec sleep 300");
+        run.assertSuccess();
+        String id = run.stdout().strip();
+        assertThat(id).matches("[0-9a-f]{64}");
+        assertThat(docker("inspect", "-f", "{{.State.Running}} {{.Config.Env}}", "sk-life").assertSuccess().stdout())
+                .isEqualTo("true [GREETING=hej PATH=/bin]\n");
+
+        String format = "{{.ID}}|{{.Image}}|{{.Command}}|{{.Names}}|{{.Ports}}|{{.State}}";
+        assertThat(skiff("ps", "--format", format).assertSuccess().stdout()).isEqualTo(docker("ps", "--format", format).assertSuccess().stdout());
+        assertThat(skiff("ps", "-a", "--no-trunc", "--format", format).assertSuccess().stdout())
+                .isEqualTo(docker("ps", "-a", "--no-trunc", "--format", format).assertSuccess().stdout());
+
+        Instant deadline = Instant.now().plusSeconds(10);
+        CommandResult logs;
+        do {
+            logs = skiff("logs", "sk-life");
+        } while (!logs.stdout().contains("hej") && Instant.now().isBefore(deadline));
+        assertThat(logs.stdout()).isEqualTo("hej\n");
+        assertThat(logs.stderr()).isEqualTo("warn\n");
+
+        CommandResult exec = skiff("exec", "-e", "X=1", "-w", "/bin", "sk-life", "sh", "-c", "echo $X $(pwd); exit 4");
+        assertThat(exec.exitCode()).as(exec.describe()).isEqualTo(4);
+        assertThat(exec.stdout()).isEqualTo("1 /bin\n");
+
+        assertThat(skiff("inspect", "-f", "{{.Name}} {{.State.Status}}", id.substring(0, 12)).assertSuccess().stdout()).isEqualTo("/sk-life running\n");
+
+        CommandResult conflict = skiff("run", "-d", "--network", "none", "--name", "sk-life", "box:1", "true");
+        assertThat(conflict.exitCode()).isEqualTo(125);
+        assertThat(conflict.stderr()).startsWith("skiff: Error response from daemon: Conflict. The container name \"/sk-life\" is already in use")
+                .endsWith("\n\nRun 'skiff run --help' for more information\n");
+
+        CommandResult stop = skiff("stop", "-t", "1", "sk-life", "no-such-container");
+        assertThat(stop.exitCode()).isEqualTo(1);
+        assertThat(stop.stdout()).isEqualTo("sk-life\n");
+        assertThat(stop.stderr()).isEqualTo("Error response from daemon: No such container: no-such-container\n");
+        assertThat(skiff("wait", "sk-life").assertSuccess().stdout()).isEqualTo("137\n");
+        assertThat(skiff("ps", "-a", "--format", "{{.Status}}").assertSuccess().stdout()).startsWith("Exited (137)");
+        assertThat(skiff("rm", "sk-life").assertSuccess().stdout()).isEqualTo("sk-life\n");
+        assertThat(docker("ps", "-aq").assertSuccess().stdout()).isEmpty();
+    }
+}
