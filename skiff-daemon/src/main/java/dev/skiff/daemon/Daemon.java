@@ -77,10 +77,14 @@ public final class Daemon implements AutoCloseable {
             imageEvents.attach(images);
             // layers a pull unpacked before it died, or whose image went while the daemon was down
             snapshots.retainOnly(chainIds(images));
+            ContainerNetworking net = networking.apply(options);
             containers = ContainerEngine.open(options.dataRoot(), options.execRoot(), images, snapshots,
-                    networking.apply(options), e -> events.publish("container", e.action(), e.id(), e.attributes()));
+                    net, e -> events.publish("container", e.action(), e.id(), e.attributes()));
             EngineApi api = new EngineApi(new EngineInfo(options.dataRoot(), Instant.now()), images, content,
                     new RegistryHosts(java.util.Set.copyOf(options.insecureRegistries())), events, imageEvents, containers);
+            if (net instanceof dev.skiff.engine.network.CniNetworking cni) {
+                api.serveNetworks(cni);
+            }
             IdleCollector idleCollector = new IdleCollector(QUIET_BEFORE_COLLECTING);
             HttpServer.Site site = new HttpServer.Site(idleCollector.counting(api), EngineApi.DEFAULT_HEADERS, requestLog.map(RequestLog::lines));
             HttpServer server = HttpServer.start(site, options.listeners());

@@ -29,6 +29,8 @@ import java.util.Optional;
 public final class EngineApi implements ExchangeHandler {
     static final String NAME = "skiff";
     static final String VERSION = Optional.ofNullable(EngineApi.class.getPackage().getImplementationVersion()).orElse("0.1.0-dev");
+    /** The Docker Engine release whose API (1.41) skiff implements. */
+    static final String DOCKER_COMPATIBLE = "20.10.24";
     static final ObjectMapper JSON = new ObjectMapper();
     static final String JSON_TYPE = "application/json";
 
@@ -51,6 +53,7 @@ public final class EngineApi implements ExchangeHandler {
     private final RegistryHosts registries;
     private final ContainerEngine containers;
     private final ContainersApi containersApi;
+    private final NetworksApi networksApi;
 
     /** @param registries which registries pull and push reach over plain HTTP ({@code --insecure-registry}) */
     public EngineApi(Daemon.EngineInfo engine, ImageStore images, ContentStore content, RegistryHosts registries,
@@ -67,6 +70,7 @@ public final class EngineApi implements ExchangeHandler {
         this.registries = registries;
         this.containers = containers;
         this.containersApi = new ContainersApi(containers, images);
+        this.networksApi = new NetworksApi(containers);
     }
 
     @Override
@@ -109,11 +113,16 @@ public final class EngineApi implements ExchangeHandler {
                 eventsApi.stream(ex);
             }
             default -> {
-                if (!containersApi.route(ex, path) && !archiveApi.route(ex, path) && !usageApi.route(ex, path) && !imagesApi.route(ex, path)) {
+                if (!containersApi.route(ex, path) && !networksApi.route(ex, path) && !archiveApi.route(ex, path) && !usageApi.route(ex, path) && !imagesApi.route(ex, path)) {
                     throw ApiException.notFound("page not found");
                 }
             }
         }
+    }
+
+    /** Serves {@code /networks} from CNI networking (without it, only the predefined networks are listed). */
+    public void serveNetworks(dev.skiff.engine.network.CniNetworking networking) {
+        networksApi.use(networking);
     }
 
     private ObjectNode version() {
@@ -133,7 +142,9 @@ public final class EngineApi implements ExchangeHandler {
         details.put("KernelVersion", host.kernelVersion());
         details.put("MinAPIVersion", ApiVersion.MINIMUM.toString());
         details.put("Os", "linux");
-        v.put("Version", VERSION);
+        // Clients compare this with Docker's release numbers (Testcontainers wants at least 1.6.0): it
+        // names the Docker release whose API skiff speaks, then skiff's own version.
+        v.put("Version", DOCKER_COMPATIBLE + "+skiff." + VERSION);
         v.put("ApiVersion", ApiVersion.CURRENT.toString());
         v.put("MinAPIVersion", ApiVersion.MINIMUM.toString());
         v.put("GitCommit", "");

@@ -186,6 +186,7 @@ public final class ContainerEngine implements AutoCloseable {
      */
     public boolean start(String ref) {
         String id = store.resolve(ref).id();
+        boolean removeAfter = false;
         ReentrantLock lock = lock(id);
         lock.lock();
         try {
@@ -193,10 +194,18 @@ public final class ContainerEngine implements AutoCloseable {
             if (c.state().running()) {
                 return false;
             }
-            startLocked(c);
+            try {
+                startLocked(c);
+            } catch (ContainerException.StartFailed e) {
+                removeAfter = c.hostConfig().autoRemove(); // as dockerd: a --rm container that cannot start goes
+                throw e;
+            }
             return true;
         } finally {
             lock.unlock();
+            if (removeAfter) {
+                quietly(() -> removeStopped(id));
+            }
         }
     }
 

@@ -65,6 +65,11 @@ final class LogReader {
                 }
             }
             if (!running || !options.follow()) {
+                if (carry.length > 0) { // conmon's last record, its newline not (yet) written
+                    byte[] last = carry;
+                    LogEntry.parse(last, 0, last.length).ifPresent(e -> collect(e, partial, batch));
+                    carry = new byte[0];
+                }
                 flushPartials(partial, batch); // a last line without its newline, as the process left it
             }
             for (Message m : batch) {

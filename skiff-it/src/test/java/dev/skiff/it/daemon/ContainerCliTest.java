@@ -5,7 +5,6 @@ import dev.skiff.it.support.ExternalCommand;
 import dev.skiff.it.support.RequiredTool;
 import dev.skiff.it.support.ServerProcess;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -29,7 +28,6 @@ import static org.assertj.core.api.Assertions.assertThat;
  * overlayfs, CNI): the issue's own flows, {@code run -dp}, {@code ps}, {@code stop}, {@code rm},
  * {@code run --rm}, exit codes, {@code logs} and a name conflict.
  */
-@Disabled("enabled at integration: needs the daemon's container routes")
 class ContainerCliTest {
     @TempDir
     Path tmp;
@@ -147,7 +145,7 @@ class ContainerCliTest {
         try (ServerProcess daemon = DaemonHarness.start(tmp, socket)) {
             importBusybox();
             String name = name("logs");
-            skiff("run", "-d", "--name", name, "busybox:local", "sh", "-c", "echo one; echo two >&2; echo three").assertSuccess();
+            skiff("run", "-d", "--name", name, "busybox:local", "sh", "-c", "echo one; echo two >&2; sleep 0.2; echo three").assertSuccess(); // conmon reads stdout before stderr when both are ready: the pause keeps the order
             assertThat(skiff("wait", name).assertSuccess().stdout()).isEqualTo("0\n");
             CommandResult logs = skiff("logs", name);
             logs.assertSuccess();
