@@ -253,6 +253,7 @@ public final class CniNetworking implements ContainerNetworking, AutoCloseable {
             JsonNode cniResult = result.orElseThrow();
             Address address = Address.of(cniResult);
             Iptables.allowPublished(id, address.ip(), endpoint.portBindings());
+            Iptables.blockLocalnet(id, network.bridge().orElseThrow());
             List<String> nameservers = HostResolvConf.read(resolvConf).forContainer();
             if (!network.name().equals(Network.DEFAULT)) {
                 Optional<EmbeddedDns> dns = dns(network, address.gateway());

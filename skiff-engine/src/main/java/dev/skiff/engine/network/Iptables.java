@@ -38,6 +38,19 @@ final class Iptables {
         }
     }
 
+    /**
+     * Drops packets from the container's bridge to 127.0.0.0/8 that are not replies. portmap sets
+     * {@code route_localnet} on the bridge so that 127.0.0.1 can be DNATed to a container; that also
+     * stops the host treating 127/8 arriving on the bridge as martian, so a container could otherwise
+     * reach services the host binds to localhost only (Kubernetes' CVE-2020-8558, mitigated the same way).
+     * Replies to the host's own DNATed connections are ESTABLISHED and pass.
+     */
+    static void blockLocalnet(String containerId, String bridge) {
+        Commands.check(List.of("iptables", "-w", "-t", "filter", "-I", "INPUT", "1", "-i", bridge, "-d", "127.0.0.0/8",
+                "-m", "conntrack", "!", "--ctstate", "RELATED,ESTABLISHED,DNAT",
+                "-m", "comment", "--comment", "skiff localnet id: \"" + containerId + "\"", "-j", "DROP"));
+    }
+
     /** Removes every rule whose comment names the container, and the container's own chains. */
     static void removeContainerRules(String containerId) {
         String script = removalScript(Commands.check(List.of("iptables-save")).stdout(), containerId);
