@@ -413,6 +413,27 @@ class CniNetworkingTest {
     }
 
     @Test
+    void attachAndDetachTakeAFractionOfASecond() {
+        List<Long> attach = new ArrayList<>();
+        List<Long> detach = new ArrayList<>();
+        for (int i = 0; i < 7; i++) {
+            String id = newContainer();
+            long t0 = System.nanoTime();
+            networking.attach(request(id, "default", new PortBinding("tcp", 80, "", 0)));
+            long t1 = System.nanoTime();
+            networking.detach(id);
+            long t2 = System.nanoTime();
+            attach.add((t1 - t0) / 1_000_000);
+            detach.add((t2 - t1) / 1_000_000);
+        }
+        attach.sort(null);
+        detach.sort(null);
+        System.out.printf("attach with one port: median %d ms; detach: median %d ms%n", attach.get(3), detach.get(3));
+        assertThat(attach.get(3)).isLessThan(1500);
+        assertThat(detach.get(3)).isLessThan(1500);
+    }
+
+    @Test
     void manyContainersAttachAndDetachAtOnce() throws Exception {
         int n = 12;
         List<String> ids = new ArrayList<>();
