@@ -30,12 +30,51 @@ final class Iptables {
      * only traffic from the container and replies to it; a new connection from another host to a
      * published port is forwarded too, and a FORWARD policy of DROP (what dockerd sets) would drop it.
      */
-    static void allowPublished(String containerId, String ip, List<PortBinding> ports) {
+    static void allowPublished(String containerId, String network, String ip, List<PortBinding> ports) {
         for (PortBinding p : ports) {
             Commands.check(List.of("iptables", "-w", "-t", "filter", "-A", ADMIN_CHAIN,
                     "-d", ip + "/32", "-p", p.protocol(), "-m", p.protocol(), "--dport", Integer.toString(p.containerPort()),
-                    "-m", "comment", "--comment", "skiff published id: \"" + containerId + "\"", "-j", "ACCEPT"));
+                    "-m", "comment", "--comment", comment("skiff published", network, containerId), "-j", "ACCEPT"));
         }
+    }
+
+    /**
+     * Keeps the container's network apart from the daemon's other networks, as docker isolates its
+     * bridge networks: forwarded traffic from its bridge to another Skiff bridge (the user networks'
+     * {@code skbr-*} and the default bridge) is dropped; traffic within the bridge returns to the
+     * firewall plugin's rules. The rules go first in CNI-ADMIN, which CNI-FORWARD consults first.
+     */
+    static void isolate(String containerId, String network, String bridge, String defaultBridge) {
+        String comment = comment("skiff isolation", network, containerId);
+        List<List<String>> rules = new java.util.ArrayList<>();
+        rules.add(List.of("-i", bridge, "-o", bridge, "-j", "RETURN"));
+        rules.add(List.of("-i", bridge, "-o", Networks.BRIDGE_PREFIX + "+", "-j", "DROP"));
+        if (!bridge.equals(defaultBridge)) {
+            rules.add(List.of("-i", bridge, "-o", defaultBridge, "-j", "DROP"));
+        }
+        // Inserted in reverse, each at the top, so they read in the order above.
+        for (List<String> rule : rules.reversed()) {
+            List<String> command = new java.util.ArrayList<>(List.of("iptables", "-w", "-t", "filter", "-I", ADMIN_CHAIN, "1"));
+            command.addAll(rule.subList(0, 4));
+            command.addAll(List.of("-m", "comment", "--comment", comment));
+            command.addAll(rule.subList(4, 6));
+            Commands.check(command);
+        }
+    }
+
+    /** The plugins' own comment shape ({@code name: "<network>" id: "<containerId>"}), so one sweep finds all. */
+    private static String comment(String what, String network, String containerId) {
+        return what + " name: \"" + network + "\" id: \"" + containerId + "\"";
+    }
+
+    /** What every rule of the container carries in iptables-save's text (which escapes the quotes). */
+    static String containerMarker(String containerId) {
+        return "id: \\\"" + containerId + "\\\"";
+    }
+
+    /** What the rules of the container's endpoint on one network carry in iptables-save's text. */
+    static String endpointMarker(String network, String containerId) {
+        return "name: \\\"" + network + "\\\" " + containerMarker(containerId);
     }
 
     /**
@@ -45,15 +84,18 @@ final class Iptables {
      * reach services the host binds to localhost only (Kubernetes' CVE-2020-8558, mitigated the same way).
      * Replies to the host's own DNATed connections are ESTABLISHED and pass.
      */
-    static void blockLocalnet(String containerId, String bridge) {
+    static void blockLocalnet(String containerId, String network, String bridge) {
         Commands.check(List.of("iptables", "-w", "-t", "filter", "-I", "INPUT", "1", "-i", bridge, "-d", "127.0.0.0/8",
                 "-m", "conntrack", "!", "--ctstate", "RELATED,ESTABLISHED,DNAT",
-                "-m", "comment", "--comment", "skiff localnet id: \"" + containerId + "\"", "-j", "DROP"));
+                "-m", "comment", "--comment", comment("skiff localnet", network, containerId), "-j", "DROP"));
     }
 
-    /** Removes every rule whose comment names the container, and the container's own chains. */
-    static void removeContainerRules(String containerId) {
-        String script = removalScript(Commands.check(List.of("iptables-save")).stdout(), containerId);
+    /**
+     * Removes every rule whose comment holds {@code marker} ({@link #containerMarker} or
+     * {@link #endpointMarker}), and the per-container chains they jump to.
+     */
+    static void removeRules(String containerId, String marker) {
+        String script = removalScript(Commands.check(List.of("iptables-save")).stdout(), marker);
         if (script.isEmpty()) {
             return;
         }
@@ -70,8 +112,7 @@ final class Iptables {
      * deleted by their exact saved text, the per-container chains flushed and removed after the rules
      * that jump to them. Empty when there is nothing to remove.
      */
-    static String removalScript(String saved, String containerId) {
-        String marker = "id: \\\"" + containerId + "\\\"";
+    static String removalScript(String saved, String marker) {
         Map<String, List<String>> rulesByTable = new LinkedHashMap<>();
         Map<String, Set<String>> chainsByTable = new LinkedHashMap<>();
         String table = null;
