@@ -2,7 +2,6 @@ package dev.skiff.engine.network;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.skiff.engine.AtomicFiles;
 import dev.skiff.engine.network.NetworkFiles.AttachmentFile;
@@ -56,6 +55,7 @@ public final class CniNetworking implements ContainerNetworking, AutoCloseable {
     private final Path ipamDir;
     private final NetNamespaces namespaces;
     private final CniPlugins plugins;
+    private final CniChains chains;
     private final PortReservations ports = new PortReservations();
     private final Map<String, EndpointFile> endpoints = new ConcurrentHashMap<>();
     private final Map<String, EmbeddedDns> dnsByNetwork = new ConcurrentHashMap<>();
@@ -75,6 +75,7 @@ public final class CniNetworking implements ContainerNetworking, AutoCloseable {
         }
         this.namespaces = new NetNamespaces(execRoot);
         this.plugins = new CniPlugins(PLUGIN_DIR, json);
+        this.chains = new CniChains(json, ipamDir);
         this.networks = Networks.open(root.resolve("networks"), json, bridge, pool, new Networks.Use() {
             @Override
             public boolean hasEndpoints(String networkId) {
@@ -184,7 +185,7 @@ public final class CniNetworking implements ContainerNetworking, AutoCloseable {
             }
             endpoint = new EndpointFile(NetworkFiles.SCHEMA, containerId, EndpointFile.ATTACHING, target.id(),
                     target.name(), newId(), primary.netns(), "eth" + n, primary.hostname(), List.copyOf(aliases),
-                    List.of(), chain(target, List.of(), false), null, null);
+                    List.of(), chains.forNetwork(target, List.of(), false), null, null);
             saveEndpoint(endpoint);
         }
         try {
@@ -308,7 +309,7 @@ public final class CniNetworking implements ContainerNetworking, AutoCloseable {
         saveEndpoint(endpoint);
         try {
             Path netns = namespaces.create(id);
-            plugins.add(loopbackConfig(), Optional.empty(), new CniPlugins.Target(id, netns, "lo"));
+            plugins.add(chains.loopback(), Optional.empty(), new CniPlugins.Target(id, netns, "lo"));
             endpoint = endpoint.attached(null, done);
             saveEndpoint(endpoint);
             return toAttachment(endpoint);
@@ -329,7 +330,7 @@ public final class CniNetworking implements ContainerNetworking, AutoCloseable {
             List<PortBinding> published = ports.reserve(id, requested);
             endpoint = new EndpointFile(NetworkFiles.SCHEMA, id, EndpointFile.ATTACHING, network.id(), network.name(),
                     newId(), namespaces.pathOf(id).toString(), IFNAME, request.hostname(), request.aliases(),
-                    published.stream().map(PortFile::of).toList(), chain(network, published, true), null, null);
+                    published.stream().map(PortFile::of).toList(), chains.forNetwork(network, published, true), null, null);
             try {
                 saveEndpoint(endpoint);
             } catch (RuntimeException e) {
@@ -339,7 +340,7 @@ public final class CniNetworking implements ContainerNetworking, AutoCloseable {
         }
         try {
             Path netns = namespaces.create(id);
-            plugins.add(loopbackConfig(), Optional.empty(), new CniPlugins.Target(id, netns, "lo"));
+            plugins.add(chains.loopback(), Optional.empty(), new CniPlugins.Target(id, netns, "lo"));
             return join(endpoint, network, netns);
         } catch (RuntimeException e) {
             undo(endpoint, e);
@@ -361,7 +362,7 @@ public final class CniNetworking implements ContainerNetworking, AutoCloseable {
             }
         }
         JsonNode cniResult = result.orElseThrow();
-        Address address = Address.of(cniResult);
+        CniChains.Address address = CniChains.Address.of(cniResult);
         Iptables.allowPublished(id, network.name(), address.ip(), endpoint.portBindings());
         Iptables.blockLocalnet(id, network.name(), network.bridge().orElseThrow());
         Iptables.isolate(id, network.name(), network.bridge().orElseThrow(),
@@ -379,80 +380,6 @@ public final class CniNetworking implements ContainerNetworking, AutoCloseable {
         endpoint = endpoint.attached(cniResult, done);
         saveEndpoint(endpoint);
         return toAttachment(endpoint);
-    }
-
-    // ---- CNI configuration
-
-    /** The network's plugin chain, each a complete CNI network configuration (cniVersion, name, type). */
-    private List<ObjectNode> chain(Network network, List<PortBinding> published, boolean defaultRoute) {
-        List<ObjectNode> chain = new ArrayList<>();
-        ObjectNode bridge = plugin(network, "bridge");
-        bridge.put("bridge", network.bridge().orElseThrow());
-        bridge.put("isGateway", true);
-        bridge.put("ipMasq", !network.internal());
-        bridge.put("hairpinMode", true);
-        ObjectNode ipam = bridge.putObject("ipam");
-        ipam.put("type", "host-local");
-        ipam.put("dataDir", ipamDir.toString());
-        ObjectNode range = ipam.putArray("ranges").addArray().addObject();
-        range.put("subnet", network.subnet().orElseThrow());
-        range.put("gateway", network.gateway().orElseThrow());
-        if (defaultRoute && !network.internal()) {
-            ipam.putArray("routes").addObject().put("dst", "0.0.0.0/0");
-        }
-        chain.add(bridge);
-        if (!published.isEmpty()) {
-            ObjectNode portmap = plugin(network, "portmap");
-            portmap.put("snat", true);
-            portmap.putObject("capabilities").put("portMappings", true);
-            ArrayNode mappings = portmap.putObject("runtimeConfig").putArray("portMappings");
-            for (PortBinding p : published) {
-                ObjectNode m = mappings.addObject();
-                m.put("hostPort", p.hostPort());
-                m.put("containerPort", p.containerPort());
-                m.put("protocol", p.protocol());
-                m.put("hostIP", p.hostIp());
-            }
-            chain.add(portmap);
-        }
-        ObjectNode firewall = plugin(network, "firewall");
-        // Pinned: left to itself the plugin would use firewalld's zones whenever firewalld runs.
-        firewall.put("backend", "iptables");
-        chain.add(firewall);
-        return chain;
-    }
-
-    private ObjectNode plugin(Network network, String type) {
-        ObjectNode o = json.createObjectNode();
-        o.put("cniVersion", CniPlugins.CNI_VERSION);
-        o.put("name", network.name());
-        o.put("type", type);
-        return o;
-    }
-
-    private ObjectNode loopbackConfig() {
-        ObjectNode o = json.createObjectNode();
-        o.put("cniVersion", CniPlugins.CNI_VERSION);
-        o.put("name", "loopback");
-        o.put("type", "loopback");
-        return o;
-    }
-
-    /** The container's address, gateway and MAC from a CNI result (the first IPv4 of the sandbox interface). */
-    private record Address(String ip, int prefixLength, String gateway, String mac) {
-        static Address of(JsonNode result) {
-            for (JsonNode ip : result.path("ips")) {
-                String[] cidr = ip.path("address").asText().split("/");
-                if (cidr.length == 2 && Ipv4Cidr.isAddress(cidr[0])) {
-                    String mac = "";
-                    if (ip.has("interface")) {
-                        mac = result.path("interfaces").path(ip.get("interface").asInt()).path("mac").asText("");
-                    }
-                    return new Address(cidr[0], Integer.parseInt(cidr[1]), ip.path("gateway").asText(""), mac);
-                }
-            }
-            throw new NetworkException("the CNI bridge plugin gave the container no IPv4 address: " + result);
-        }
     }
 
     // ---- undo
