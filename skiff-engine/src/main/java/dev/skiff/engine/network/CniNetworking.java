@@ -48,6 +48,8 @@ public final class CniNetworking implements ContainerNetworking, AutoCloseable {
     private static final Path PLUGIN_DIR = Path.of("/usr/lib/cni");
     private static final Path RESOLV_CONF = Path.of("/etc/resolv.conf");
     private static final String IFNAME = "eth0";
+    /** docker's {@code --network container:<id>}: share another container's namespace. */
+    private static final String CONTAINER_MODE = "container:";
     private static final SecureRandom RANDOM = new SecureRandom();
 
     private final ObjectMapper json = new ObjectMapper();
@@ -118,6 +120,9 @@ public final class CniNetworking implements ContainerNetworking, AutoCloseable {
             throw new NetworkException("container " + id + " is already attached to a network: detach it first");
         }
         List<PortBinding> requested = request.ports().stream().map(CniNetworking::validated).toList();
+        if (request.networkMode().startsWith(CONTAINER_MODE)) {
+            return joinContainer(request.networkMode().substring(CONTAINER_MODE.length()));
+        }
         Network network = switch (request.networkMode()) {
             case "default", "", Network.DEFAULT -> networks.defaultNetwork();
             default -> networks.get(request.networkMode());
@@ -297,6 +302,20 @@ public final class CniNetworking implements ContainerNetworking, AutoCloseable {
         HostResolvConf host = HostResolvConf.read(resolvConf);
         return new Attachment(Optional.empty(), network.name(), network.id(), "", "", 0, "", "", List.of(),
                 host.nameservers().isEmpty() ? HostResolvConf.FALLBACK : host.nameservers(), host.searchDomains());
+    }
+
+    /**
+     * {@code --network container:<id>}: the other container's namespace, shared; nothing of its own to
+     * set up or, on detach, to remove (no record is written, so detach finds nothing of this container).
+     * The daemon resolves a name or short ID to the full ID first.
+     */
+    private Attachment joinContainer(String otherId) {
+        Names.requireContainerId(otherId);
+        EndpointFile other = endpoints.get(otherId);
+        if (other == null || !EndpointFile.ATTACHED.equals(other.state())) {
+            throw new NetworkException("cannot join network namespace of a non running container: " + otherId);
+        }
+        return toAttachment(other);
     }
 
     private Attachment attachNone(AttachRequest request, Network network) {

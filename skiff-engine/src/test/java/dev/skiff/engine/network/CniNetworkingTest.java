@@ -518,6 +518,21 @@ class CniNetworkingTest {
         }
     }
 
+    @Test
+    void containerModeSharesAnotherContainersNamespace() {
+        String first = newContainer();
+        Attachment a = networking.attach(request(first, "default"));
+        String second = newContainer();
+        Attachment b = networking.attach(request(second, "container:" + first));
+        assertThat(b.netns()).isEqualTo(a.netns());
+        assertThat(b.ipAddress()).isEqualTo(a.ipAddress());
+        networking.detach(second);
+        assertThat(a.netns().orElseThrow()).exists();
+        assertThat(iptablesSave()).contains(first);
+        assertThatThrownBy(() -> networking.attach(request(newContainer(), "container:" + second)))
+                .hasMessage("cannot join network namespace of a non running container: " + second);
+    }
+
     private void assertNothingLeft(String id, String ip) {
         assertThat(execRoot.resolve("netns").resolve(id)).doesNotExist();
         assertThat(dataRoot.resolve("network/endpoints").resolve(id + ".json")).doesNotExist();
