@@ -382,10 +382,8 @@ public final class CniNetworking implements ContainerNetworking, AutoCloseable {
         }
         JsonNode cniResult = result.orElseThrow();
         CniChains.Address address = CniChains.Address.of(cniResult);
-        Iptables.allowPublished(id, network.name(), address.ip(), endpoint.portBindings());
-        Iptables.blockLocalnet(id, network.name(), network.bridge().orElseThrow());
-        Iptables.isolate(id, network.name(), network.bridge().orElseThrow(),
-                networks.defaultNetwork().bridge().orElseThrow());
+        Iptables.install(id, Iptables.endpointScript(id, network.name(), address.ip(), network.bridge().orElseThrow(),
+                networks.defaultNetwork().bridge().orElseThrow(), endpoint.portBindings()));
         List<String> nameservers = HostResolvConf.read(resolvConf).forContainer();
         if (!network.name().equals(Network.DEFAULT)) {
             Optional<EmbeddedDns> dns = dns(network, address.gateway());

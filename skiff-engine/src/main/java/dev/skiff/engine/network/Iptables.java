@@ -26,40 +26,62 @@ final class Iptables {
     static final String ADMIN_CHAIN = "CNI-ADMIN";
 
     /**
-     * Accepts forwarded connections to the container's published ports. The firewall plugin accepts
-     * only traffic from the container and replies to it; a new connection from another host to a
-     * published port is forwarded too, and a FORWARD policy of DROP (what dockerd sets) would drop it.
+     * Skiff's own rules for one endpoint, as one iptables-restore script, so they go in together or not
+     * at all, in one process instead of one per rule. All in the filter table:
+     *
+     * <ul>
+     * <li>Isolation, first in CNI-ADMIN (which CNI-FORWARD consults before the firewall plugin's
+     * per-address accepts): forwarded traffic from the container's bridge to another Skiff bridge (the
+     * user networks' {@code skbr-*} and the default bridge) is dropped, as docker isolates its bridge
+     * networks; traffic within the bridge returns to the firewall plugin's rules.</li>
+     * <li>Published ports, accepted in CNI-ADMIN: the firewall plugin accepts only traffic from the
+     * container and replies to it, but a new connection from another host to a published port is
+     * forwarded too, and a FORWARD policy of DROP (what dockerd sets) would drop it.</li>
+     * <li>Localnet, first in INPUT: portmap sets {@code route_localnet} on the bridge so that 127.0.0.1
+     * can be DNATed to a container; that also stops the host treating 127/8 arriving on the bridge as
+     * martian, so a container could reach services the host binds to localhost only (Kubernetes'
+     * CVE-2020-8558, mitigated the same way). Replies to the host's DNATed connections pass.</li>
+     * </ul>
      */
-    static void allowPublished(String containerId, String network, String ip, List<PortBinding> ports) {
-        for (PortBinding p : ports) {
-            Commands.check(List.of("iptables", "-w", "-t", "filter", "-A", ADMIN_CHAIN,
-                    "-d", ip + "/32", "-p", p.protocol(), "-m", p.protocol(), "--dport", Integer.toString(p.containerPort()),
-                    "-m", "comment", "--comment", comment("skiff published", network, containerId), "-j", "ACCEPT"));
+    static String endpointScript(String containerId, String network, String ip, String bridge, String defaultBridge,
+                                 List<PortBinding> published) {
+        List<String> isolation = new ArrayList<>();
+        isolation.add("-i " + bridge + " -o " + bridge + " -m comment --comment %s -j RETURN");
+        isolation.add("-i " + bridge + " -o " + Networks.BRIDGE_PREFIX + "+ -m comment --comment %s -j DROP");
+        if (!bridge.equals(defaultBridge)) {
+            isolation.add("-i " + bridge + " -o " + defaultBridge + " -m comment --comment %s -j DROP");
+        }
+        StringBuilder script = new StringBuilder("*filter\n");
+        // Each inserted at the top, so inserted in reverse they read in the order above.
+        for (String rule : isolation.reversed()) {
+            script.append("-I ").append(ADMIN_CHAIN).append(" 1 ")
+                    .append(rule.formatted(quoted(comment("skiff isolation", network, containerId)))).append('\n');
+        }
+        for (PortBinding p : published) {
+            script.append("-A ").append(ADMIN_CHAIN).append(" -d ").append(ip).append("/32 -p ").append(p.protocol())
+                    .append(" -m ").append(p.protocol()).append(" --dport ").append(p.containerPort())
+                    .append(" -m comment --comment ").append(quoted(comment("skiff published", network, containerId)))
+                    .append(" -j ACCEPT\n");
+        }
+        script.append("-I INPUT 1 -i ").append(bridge).append(" -d 127.0.0.0/8 -m conntrack ! --ctstate RELATED,ESTABLISHED,DNAT")
+                .append(" -m comment --comment ").append(quoted(comment("skiff localnet", network, containerId)))
+                .append(" -j DROP\n");
+        script.append("COMMIT\n");
+        return script.toString();
+    }
+
+    /** Installs an {@link #endpointScript}. CNI-ADMIN exists by then: the firewall plugin made it. */
+    static void install(String containerId, String script) {
+        Commands.Outcome o = Commands.run(List.of("iptables-restore", "-w", "--noflush"), Map.of(),
+                script.getBytes(StandardCharsets.UTF_8));
+        if (!o.ok()) {
+            throw new NetworkException("cannot add the iptables rules of container " + containerId + ": " + o.complaint());
         }
     }
 
-    /**
-     * Keeps the container's network apart from the daemon's other networks, as docker isolates its
-     * bridge networks: forwarded traffic from its bridge to another Skiff bridge (the user networks'
-     * {@code skbr-*} and the default bridge) is dropped; traffic within the bridge returns to the
-     * firewall plugin's rules. The rules go first in CNI-ADMIN, which CNI-FORWARD consults first.
-     */
-    static void isolate(String containerId, String network, String bridge, String defaultBridge) {
-        String comment = comment("skiff isolation", network, containerId);
-        List<List<String>> rules = new java.util.ArrayList<>();
-        rules.add(List.of("-i", bridge, "-o", bridge, "-j", "RETURN"));
-        rules.add(List.of("-i", bridge, "-o", Networks.BRIDGE_PREFIX + "+", "-j", "DROP"));
-        if (!bridge.equals(defaultBridge)) {
-            rules.add(List.of("-i", bridge, "-o", defaultBridge, "-j", "DROP"));
-        }
-        // Inserted in reverse, each at the top, so they read in the order above.
-        for (List<String> rule : rules.reversed()) {
-            List<String> command = new java.util.ArrayList<>(List.of("iptables", "-w", "-t", "filter", "-I", ADMIN_CHAIN, "1"));
-            command.addAll(rule.subList(0, 4));
-            command.addAll(List.of("-m", "comment", "--comment", comment));
-            command.addAll(rule.subList(4, 6));
-            Commands.check(command);
-        }
+    /** A comment as iptables-save writes it and iptables-restore reads it: in quotes, inner quotes escaped. */
+    private static String quoted(String comment) {
+        return "\"" + comment.replace("\"", "\\\"") + "\"";
     }
 
     /** The plugins' own comment shape ({@code name: "<network>" id: "<containerId>"}), so one sweep finds all. */
@@ -75,19 +97,6 @@ final class Iptables {
     /** What the rules of the container's endpoint on one network carry in iptables-save's text. */
     static String endpointMarker(String network, String containerId) {
         return "name: \\\"" + network + "\\\" " + containerMarker(containerId);
-    }
-
-    /**
-     * Drops packets from the container's bridge to 127.0.0.0/8 that are not replies. portmap sets
-     * {@code route_localnet} on the bridge so that 127.0.0.1 can be DNATed to a container; that also
-     * stops the host treating 127/8 arriving on the bridge as martian, so a container could otherwise
-     * reach services the host binds to localhost only (Kubernetes' CVE-2020-8558, mitigated the same way).
-     * Replies to the host's own DNATed connections are ESTABLISHED and pass.
-     */
-    static void blockLocalnet(String containerId, String network, String bridge) {
-        Commands.check(List.of("iptables", "-w", "-t", "filter", "-I", "INPUT", "1", "-i", bridge, "-d", "127.0.0.0/8",
-                "-m", "conntrack", "!", "--ctstate", "RELATED,ESTABLISHED,DNAT",
-                "-m", "comment", "--comment", comment("skiff localnet", network, containerId), "-j", "DROP"));
     }
 
     /**
