@@ -22,6 +22,12 @@ final class Iptables {
     private static final Set<String> SHARED_CHAINS = Set.of("CNI-HOSTPORT-DNAT", "CNI-HOSTPORT-SETMARK",
             "CNI-HOSTPORT-MASQ", "CNI-HOSTPORT-SNAT", "CNI-FORWARD", "CNI-ADMIN");
 
+    /**
+     * Isolation spares connections to published ports (DNATed, and their replies): a container reaches
+     * another network's container through the host's address and published port, as in docker.
+     */
+    private static final String NOT_PUBLISHED = " -m conntrack ! --ctstate RELATED,ESTABLISHED,DNAT";
+
     /** The firewall plugin's chain for administrators' rules, consulted before its own per-IP rules. */
     static final String ADMIN_CHAIN = "CNI-ADMIN";
 
@@ -33,7 +39,8 @@ final class Iptables {
      * <li>Isolation, first in CNI-ADMIN (which CNI-FORWARD consults before the firewall plugin's
      * per-address accepts): forwarded traffic from the container's bridge to another Skiff bridge (the
      * user networks' {@code skbr-*} and the default bridge) is dropped, as docker isolates its bridge
-     * networks; traffic within the bridge returns to the firewall plugin's rules.</li>
+     * networks; traffic within the bridge returns to the firewall plugin's rules. Connections to
+     * published ports (through the host's address) still cross, as they do in docker.</li>
      * <li>Published ports, accepted in CNI-ADMIN: the firewall plugin accepts only traffic from the
      * container and replies to it, but a new connection from another host to a published port is
      * forwarded too, and a FORWARD policy of DROP (what dockerd sets) would drop it.</li>
@@ -47,9 +54,9 @@ final class Iptables {
                                  List<PortBinding> published) {
         List<String> isolation = new ArrayList<>();
         isolation.add("-i " + bridge + " -o " + bridge + " -m comment --comment %s -j RETURN");
-        isolation.add("-i " + bridge + " -o " + Networks.BRIDGE_PREFIX + "+ -m comment --comment %s -j DROP");
+        isolation.add("-i " + bridge + " -o " + Networks.BRIDGE_PREFIX + "+" + NOT_PUBLISHED + " -m comment --comment %s -j DROP");
         if (!bridge.equals(defaultBridge)) {
-            isolation.add("-i " + bridge + " -o " + defaultBridge + " -m comment --comment %s -j DROP");
+            isolation.add("-i " + bridge + " -o " + defaultBridge + NOT_PUBLISHED + " -m comment --comment %s -j DROP");
         }
         StringBuilder script = new StringBuilder("*filter\n");
         // Each inserted at the top, so inserted in reverse they read in the order above.

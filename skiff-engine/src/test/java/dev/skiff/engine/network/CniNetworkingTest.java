@@ -519,6 +519,21 @@ class CniNetworkingTest {
     }
 
     @Test
+    void networksAreIsolatedButPublishedPortsCrossThem() throws IOException {
+        Network other = networking.networks().create(new NetworkSpec(lab.name("iso"), java.util.Optional.of(lab.freeSubnet()),
+                java.util.Optional.empty(), java.util.Map.of(), false));
+        lab.removeLinkAtEnd(other.bridge().orElseThrow());
+        int port = randomPort();
+        Attachment server = networking.attach(request(newContainer(), other.name(), new PortBinding("tcp", 80, "", port)));
+        lab.httpd(server.netns().orElseThrow(), 80, dataRoot.resolve("www"), "published");
+        Attachment client = networking.attach(request(newContainer(), "default"));
+        Path ns = client.netns().orElseThrow();
+
+        assertThat(HostLab.curl(ns, "http://" + server.ipAddress() + "/").out()).isEmpty();
+        assertThat(HostLab.curl(ns, "http://" + client.gateway() + ":" + port + "/").out()).isEqualTo("published");
+    }
+
+    @Test
     void containerModeSharesAnotherContainersNamespace() {
         String first = newContainer();
         Attachment a = networking.attach(request(first, "default"));

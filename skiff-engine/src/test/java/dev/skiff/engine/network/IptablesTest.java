@@ -55,8 +55,8 @@ class IptablesTest {
         assertThat(Iptables.endpointScript("cafe01", "web", "10.87.3.2", "skbr-abababab", "skiff0",
                 java.util.List.of(new PortBinding("tcp", 80, "", 8080)))).isEqualTo("""
                 *filter
-                -I CNI-ADMIN 1 -i skbr-abababab -o skiff0 -m comment --comment "skiff isolation name: \\"web\\" id: \\"cafe01\\"" -j DROP
-                -I CNI-ADMIN 1 -i skbr-abababab -o skbr-+ -m comment --comment "skiff isolation name: \\"web\\" id: \\"cafe01\\"" -j DROP
+                -I CNI-ADMIN 1 -i skbr-abababab -o skiff0 -m conntrack ! --ctstate RELATED,ESTABLISHED,DNAT -m comment --comment "skiff isolation name: \\"web\\" id: \\"cafe01\\"" -j DROP
+                -I CNI-ADMIN 1 -i skbr-abababab -o skbr-+ -m conntrack ! --ctstate RELATED,ESTABLISHED,DNAT -m comment --comment "skiff isolation name: \\"web\\" id: \\"cafe01\\"" -j DROP
                 -I CNI-ADMIN 1 -i skbr-abababab -o skbr-abababab -m comment --comment "skiff isolation name: \\"web\\" id: \\"cafe01\\"" -j RETURN
                 -A CNI-ADMIN -d 10.87.3.2/32 -p tcp -m tcp --dport 80 -m comment --comment "skiff published name: \\"web\\" id: \\"cafe01\\"" -j ACCEPT
                 -I INPUT 1 -i skbr-abababab -d 127.0.0.0/8 -m conntrack ! --ctstate RELATED,ESTABLISHED,DNAT -m comment --comment "skiff localnet name: \\"web\\" id: \\"cafe01\\"" -j DROP
