@@ -2,7 +2,6 @@ package dev.skiff.engine.network;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.skiff.engine.AtomicFiles;
 import dev.skiff.engine.network.NetworkFiles.AttachmentFile;
@@ -49,6 +48,8 @@ public final class CniNetworking implements ContainerNetworking, AutoCloseable {
     private static final Path PLUGIN_DIR = Path.of("/usr/lib/cni");
     private static final Path RESOLV_CONF = Path.of("/etc/resolv.conf");
     private static final String IFNAME = "eth0";
+    /** docker's {@code --network container:<id>}: share another container's namespace. */
+    private static final String CONTAINER_MODE = "container:";
     private static final SecureRandom RANDOM = new SecureRandom();
 
     private final ObjectMapper json = new ObjectMapper();
@@ -56,6 +57,7 @@ public final class CniNetworking implements ContainerNetworking, AutoCloseable {
     private final Path ipamDir;
     private final NetNamespaces namespaces;
     private final CniPlugins plugins;
+    private final CniChains chains;
     private final PortReservations ports = new PortReservations();
     private final Map<String, EndpointFile> endpoints = new ConcurrentHashMap<>();
     private final Map<String, EmbeddedDns> dnsByNetwork = new ConcurrentHashMap<>();
@@ -75,6 +77,7 @@ public final class CniNetworking implements ContainerNetworking, AutoCloseable {
         }
         this.namespaces = new NetNamespaces(execRoot);
         this.plugins = new CniPlugins(PLUGIN_DIR, json);
+        this.chains = new CniChains(json, ipamDir);
         this.networks = Networks.open(root.resolve("networks"), json, bridge, pool, new Networks.Use() {
             @Override
             public boolean hasEndpoints(String networkId) {
@@ -117,6 +120,9 @@ public final class CniNetworking implements ContainerNetworking, AutoCloseable {
             throw new NetworkException("container " + id + " is already attached to a network: detach it first");
         }
         List<PortBinding> requested = request.ports().stream().map(CniNetworking::validated).toList();
+        if (request.networkMode().startsWith(CONTAINER_MODE)) {
+            return joinContainer(request.networkMode().substring(CONTAINER_MODE.length()));
+        }
         Network network = switch (request.networkMode()) {
             case "default", "", Network.DEFAULT -> networks.defaultNetwork();
             default -> networks.get(request.networkMode());
@@ -131,16 +137,116 @@ public final class CniNetworking implements ContainerNetworking, AutoCloseable {
     @Override
     public void detach(String containerId) {
         Names.requireContainerId(containerId);
+        for (EndpointFile extra : extraEndpoints(containerId)) {
+            tearDown(extra);
+        }
         EndpointFile endpoint = endpoints.get(containerId);
         if (endpoint == null) {
             endpoint = readEndpoint(endpointFile(containerId)).orElse(null);
         }
         if (endpoint == null) {
             namespaces.delete(containerId);
-            Iptables.removeContainerRules(containerId);
+            Iptables.removeRules(containerId, Iptables.containerMarker(containerId));
             return;
         }
         tearDown(endpoint);
+    }
+
+    /**
+     * {@code docker network connect}: a further interface ({@code eth1}, ...) in the container's
+     * namespace, on another bridge network. It brings no default route (the first network keeps it,
+     * as in docker) and no published ports; the container's names resolve on that network too.
+     */
+    public Attachment connect(String containerId, String network, List<String> aliases) {
+        Names.requireContainerId(containerId);
+        EndpointFile primary = endpoints.get(containerId);
+        if (primary == null || !EndpointFile.ATTACHED.equals(primary.state())) {
+            throw new NetworkException("container " + containerId + " has no network namespace of its own to connect"
+                    + " (host network, or not created yet)");
+        }
+        Network target = networks.get(network);
+        if (primary.plugins() == null || primary.plugins().isEmpty() || !target.driver().equals("bridge")) {
+            throw new NetworkException("container cannot be connected to multiple networks with one of the networks"
+                    + " in private (none) or host mode");
+        }
+        List<EndpointFile> mine = new ArrayList<>(extraEndpoints(containerId));
+        mine.add(primary);
+        if (mine.stream().anyMatch(e -> e.networkId().equals(target.id()))) {
+            throw new NetworkException("endpoint with name " + primary.hostname() + " already exists in network "
+                    + target.name());
+        }
+        int n = 1;
+        while (true) {
+            String candidate = "eth" + n;
+            if (mine.stream().noneMatch(e -> e.ifName().equals(candidate))) {
+                break;
+            }
+            n++;
+        }
+        EndpointFile endpoint;
+        synchronized (networks) {
+            if (networks.find(target.id()).isEmpty()) {
+                throw new NetworkException("network " + target.name() + " not found");
+            }
+            endpoint = new EndpointFile(NetworkFiles.SCHEMA, containerId, EndpointFile.ATTACHING, target.id(),
+                    target.name(), newId(), primary.netns(), "eth" + n, primary.hostname(), List.copyOf(aliases),
+                    List.of(), chains.forNetwork(target, List.of(), false), null, null);
+            saveEndpoint(endpoint);
+        }
+        try {
+            return join(endpoint, target, Path.of(primary.netns()));
+        } catch (RuntimeException e) {
+            undo(endpoint, e);
+            throw e;
+        }
+    }
+
+    /**
+     * {@code docker network disconnect} of a network joined with {@link #connect}. The first network
+     * stays until {@link #detach}: taking it away would leave the container without its default route.
+     */
+    public void disconnect(String containerId, String network) {
+        Names.requireContainerId(containerId);
+        Network target = networks.get(network);
+        Optional<EndpointFile> extra = extraEndpoints(containerId).stream()
+                .filter(e -> e.networkId().equals(target.id())).findFirst();
+        if (extra.isPresent()) {
+            tearDown(extra.get());
+            return;
+        }
+        EndpointFile primary = endpoints.get(containerId);
+        if (primary != null && primary.networkId().equals(target.id())) {
+            throw new NetworkException("cannot disconnect container " + containerId + " from network " + target.name()
+                    + ": it is the network the container was started on; skiff cannot take that one away yet");
+        }
+        throw new NetworkException("container " + containerId + " is not connected to network " + target.name());
+    }
+
+    /** Every network the container is on: the one it was attached to first, then those it was connected to. */
+    public List<Attachment> attachments(String containerId) {
+        Names.requireContainerId(containerId);
+        List<Attachment> out = new ArrayList<>();
+        attachment(containerId).ifPresent(out::add);
+        extraEndpoints(containerId).stream().filter(e -> EndpointFile.ATTACHED.equals(e.state()))
+                .map(this::toAttachment).forEach(out::add);
+        return out;
+    }
+
+    private List<EndpointFile> extraEndpoints(String containerId) {
+        return endpoints.values().stream()
+                .filter(e -> e.containerId().equals(containerId) && !isPrimary(e))
+                .sorted(java.util.Comparator.comparing(EndpointFile::ifName).reversed())
+                .toList();
+    }
+
+    /** The endpoint attach made (eth0, or the loopback-only one of "none") owns the namespace and the ports. */
+    private static boolean isPrimary(EndpointFile e) {
+        return IFNAME.equals(e.ifName());
+    }
+
+    /** The key of an endpoint in the map and its file's name: the container ID, plus the network for extras. */
+    private static String key(EndpointFile e) {
+        return isPrimary(e) ? e.containerId() : e.containerId() + "+" + e.networkId();
     }
 
     /** The attachment a container got, for a daemon that restarted and rebuilds its view. */
@@ -198,6 +304,20 @@ public final class CniNetworking implements ContainerNetworking, AutoCloseable {
                 host.nameservers().isEmpty() ? HostResolvConf.FALLBACK : host.nameservers(), host.searchDomains());
     }
 
+    /**
+     * {@code --network container:<id>}: the other container's namespace, shared; nothing of its own to
+     * set up or, on detach, to remove (no record is written, so detach finds nothing of this container).
+     * The daemon resolves a name or short ID to the full ID first.
+     */
+    private Attachment joinContainer(String otherId) {
+        Names.requireContainerId(otherId);
+        EndpointFile other = endpoints.get(otherId);
+        if (other == null || !EndpointFile.ATTACHED.equals(other.state())) {
+            throw new NetworkException("cannot join network namespace of a non running container: " + otherId);
+        }
+        return toAttachment(other);
+    }
+
     private Attachment attachNone(AttachRequest request, Network network) {
         String id = request.containerId();
         HostResolvConf host = HostResolvConf.read(resolvConf);
@@ -208,7 +328,7 @@ public final class CniNetworking implements ContainerNetworking, AutoCloseable {
         saveEndpoint(endpoint);
         try {
             Path netns = namespaces.create(id);
-            plugins.add(loopbackConfig(), Optional.empty(), new CniPlugins.Target(id, netns, "lo"));
+            plugins.add(chains.loopback(), Optional.empty(), new CniPlugins.Target(id, netns, "lo"));
             endpoint = endpoint.attached(null, done);
             saveEndpoint(endpoint);
             return toAttachment(endpoint);
@@ -229,7 +349,7 @@ public final class CniNetworking implements ContainerNetworking, AutoCloseable {
             List<PortBinding> published = ports.reserve(id, requested);
             endpoint = new EndpointFile(NetworkFiles.SCHEMA, id, EndpointFile.ATTACHING, network.id(), network.name(),
                     newId(), namespaces.pathOf(id).toString(), IFNAME, request.hostname(), request.aliases(),
-                    published.stream().map(PortFile::of).toList(), chain(network, published), null, null);
+                    published.stream().map(PortFile::of).toList(), chains.forNetwork(network, published, true), null, null);
             try {
                 saveEndpoint(endpoint);
             } catch (RuntimeException e) {
@@ -239,111 +359,44 @@ public final class CniNetworking implements ContainerNetworking, AutoCloseable {
         }
         try {
             Path netns = namespaces.create(id);
-            plugins.add(loopbackConfig(), Optional.empty(), new CniPlugins.Target(id, netns, "lo"));
-            Optional<JsonNode> result = Optional.empty();
-            for (ObjectNode plugin : endpoint.plugins()) {
-                result = Optional.of(plugins.add(plugin, result, new CniPlugins.Target(id, netns, IFNAME)));
-                if (endpoint.result() == null) {
-                    // The bridge plugin's result names the leased address; the firewall plugin's DEL needs
-                    // it to find its rules should a crash interrupt the rest of this attach.
-                    endpoint = endpoint.withResult(result.get());
-                    saveEndpoint(endpoint);
-                }
-            }
-            JsonNode cniResult = result.orElseThrow();
-            Address address = Address.of(cniResult);
-            Iptables.allowPublished(id, address.ip(), endpoint.portBindings());
-            List<String> nameservers = HostResolvConf.read(resolvConf).forContainer();
-            if (!network.name().equals(Network.DEFAULT)) {
-                Optional<EmbeddedDns> dns = dns(network, address.gateway());
-                if (dns.isPresent()) {
-                    dns.get().register(id, endpoint.names(), address.ip());
-                    nameservers = List.of(address.gateway());
-                }
-            }
-            AttachmentFile done = new AttachmentFile(address.ip(), address.prefixLength(), address.gateway(),
-                    address.mac(), nameservers, HostResolvConf.read(resolvConf).searchDomains());
-            endpoint = endpoint.attached(cniResult, done);
-            saveEndpoint(endpoint);
-            return toAttachment(endpoint);
+            plugins.add(chains.loopback(), Optional.empty(), new CniPlugins.Target(id, netns, "lo"));
+            return join(endpoint, network, netns);
         } catch (RuntimeException e) {
             undo(endpoint, e);
             throw e;
         }
     }
 
-    // ---- CNI configuration
-
-    /** The network's plugin chain, each a complete CNI network configuration (cniVersion, name, type). */
-    private List<ObjectNode> chain(Network network, List<PortBinding> published) {
-        List<ObjectNode> chain = new ArrayList<>();
-        ObjectNode bridge = plugin(network, "bridge");
-        bridge.put("bridge", network.bridge().orElseThrow());
-        bridge.put("isGateway", true);
-        bridge.put("ipMasq", !network.internal());
-        bridge.put("hairpinMode", true);
-        ObjectNode ipam = bridge.putObject("ipam");
-        ipam.put("type", "host-local");
-        ipam.put("dataDir", ipamDir.toString());
-        ObjectNode range = ipam.putArray("ranges").addArray().addObject();
-        range.put("subnet", network.subnet().orElseThrow());
-        range.put("gateway", network.gateway().orElseThrow());
-        if (!network.internal()) {
-            ipam.putArray("routes").addObject().put("dst", "0.0.0.0/0");
-        }
-        chain.add(bridge);
-        if (!published.isEmpty()) {
-            ObjectNode portmap = plugin(network, "portmap");
-            portmap.put("snat", true);
-            portmap.putObject("capabilities").put("portMappings", true);
-            ArrayNode mappings = portmap.putObject("runtimeConfig").putArray("portMappings");
-            for (PortBinding p : published) {
-                ObjectNode m = mappings.addObject();
-                m.put("hostPort", p.hostPort());
-                m.put("containerPort", p.containerPort());
-                m.put("protocol", p.protocol());
-                m.put("hostIP", p.hostIp());
+    /** Runs the endpoint's plugin chain in the namespace, then Skiff's own rules and DNS names; saves the result. */
+    private Attachment join(EndpointFile endpoint, Network network, Path netns) {
+        String id = endpoint.containerId();
+        Optional<JsonNode> result = Optional.empty();
+        for (ObjectNode plugin : endpoint.plugins()) {
+            result = Optional.of(plugins.add(plugin, result, new CniPlugins.Target(id, netns, endpoint.ifName())));
+            if (endpoint.result() == null) {
+                // The bridge plugin's result names the leased address; the firewall plugin's DEL needs
+                // it to find its rules should a crash interrupt the rest of this attach.
+                endpoint = endpoint.withResult(result.get());
+                saveEndpoint(endpoint);
             }
-            chain.add(portmap);
         }
-        ObjectNode firewall = plugin(network, "firewall");
-        // Pinned: left to itself the plugin would use firewalld's zones whenever firewalld runs.
-        firewall.put("backend", "iptables");
-        chain.add(firewall);
-        return chain;
-    }
-
-    private ObjectNode plugin(Network network, String type) {
-        ObjectNode o = json.createObjectNode();
-        o.put("cniVersion", CniPlugins.CNI_VERSION);
-        o.put("name", network.name());
-        o.put("type", type);
-        return o;
-    }
-
-    private ObjectNode loopbackConfig() {
-        ObjectNode o = json.createObjectNode();
-        o.put("cniVersion", CniPlugins.CNI_VERSION);
-        o.put("name", "loopback");
-        o.put("type", "loopback");
-        return o;
-    }
-
-    /** The container's address, gateway and MAC from a CNI result (the first IPv4 of the sandbox interface). */
-    private record Address(String ip, int prefixLength, String gateway, String mac) {
-        static Address of(JsonNode result) {
-            for (JsonNode ip : result.path("ips")) {
-                String[] cidr = ip.path("address").asText().split("/");
-                if (cidr.length == 2 && Ipv4Cidr.isAddress(cidr[0])) {
-                    String mac = "";
-                    if (ip.has("interface")) {
-                        mac = result.path("interfaces").path(ip.get("interface").asInt()).path("mac").asText("");
-                    }
-                    return new Address(cidr[0], Integer.parseInt(cidr[1]), ip.path("gateway").asText(""), mac);
-                }
+        JsonNode cniResult = result.orElseThrow();
+        CniChains.Address address = CniChains.Address.of(cniResult);
+        Iptables.install(id, Iptables.endpointScript(id, network.name(), address.ip(), network.bridge().orElseThrow(),
+                networks.defaultNetwork().bridge().orElseThrow(), endpoint.portBindings()));
+        List<String> nameservers = HostResolvConf.read(resolvConf).forContainer();
+        if (!network.name().equals(Network.DEFAULT)) {
+            Optional<EmbeddedDns> dns = dns(network, address.gateway());
+            if (dns.isPresent()) {
+                dns.get().register(id, endpoint.names(), address.ip());
+                nameservers = List.of(address.gateway());
             }
-            throw new NetworkException("the CNI bridge plugin gave the container no IPv4 address: " + result);
         }
+        AttachmentFile done = new AttachmentFile(address.ip(), address.prefixLength(), address.gateway(),
+                address.mac(), nameservers, HostResolvConf.read(resolvConf).searchDomains());
+        endpoint = endpoint.attached(cniResult, done);
+        saveEndpoint(endpoint);
+        return toAttachment(endpoint);
     }
 
     // ---- undo
@@ -351,7 +404,8 @@ public final class CniNetworking implements ContainerNetworking, AutoCloseable {
     /** Undoes a failed attach, keeping the original failure as what the user sees. */
     private void undo(EndpointFile endpoint, RuntimeException failure) {
         try {
-            tearDown(endpoint);
+            // The latest saved state: it has the CNI result once the bridge plugin gave one.
+            tearDown(endpoints.getOrDefault(key(endpoint), endpoint));
         } catch (RuntimeException e) {
             failure.addSuppressed(e);
             LOG.log(System.Logger.Level.WARNING, "could not undo the failed network attach of " + endpoint.containerId(), e);
@@ -366,6 +420,7 @@ public final class CniNetworking implements ContainerNetworking, AutoCloseable {
      */
     private void tearDown(EndpointFile endpoint) {
         String id = endpoint.containerId();
+        boolean primary = isPrimary(endpoint);
         List<RuntimeException> failures = new ArrayList<>();
         Optional<JsonNode> prev = Optional.ofNullable(endpoint.result()).filter(r -> !r.isNull());
         Path netns = namespaces.pathOf(id);
@@ -378,7 +433,7 @@ public final class CniNetworking implements ContainerNetworking, AutoCloseable {
             }
         }
         try {
-            Iptables.removeContainerRules(id);
+            Iptables.removeRules(id, primary ? Iptables.containerMarker(id) : Iptables.endpointMarker(endpoint.networkName(), id));
         } catch (RuntimeException e) {
             failures.add(e);
         }
@@ -386,11 +441,13 @@ public final class CniNetworking implements ContainerNetworking, AutoCloseable {
         if (dns != null) {
             dns.unregister(id);
         }
-        ports.release(id);
-        try {
-            namespaces.delete(id);
-        } catch (RuntimeException e) {
-            failures.add(e);
+        if (primary) {
+            ports.release(id);
+            try {
+                namespaces.delete(id);
+            } catch (RuntimeException e) {
+                failures.add(e);
+            }
         }
         if (!failures.isEmpty()) {
             NetworkException e = new NetworkException("could not remove the network of container " + id + ": "
@@ -398,7 +455,7 @@ public final class CniNetworking implements ContainerNetworking, AutoCloseable {
             failures.forEach(e::addSuppressed);
             throw e;
         }
-        deleteEndpoint(id);
+        deleteEndpoint(endpoint);
     }
 
     /** A removed network's bridge, leases and DNS responder go with it. */
@@ -425,8 +482,10 @@ public final class CniNetworking implements ContainerNetworking, AutoCloseable {
         }
         for (EndpointFile e : saved) {
             if (EndpointFile.ATTACHED.equals(e.state())) {
-                endpoints.put(e.containerId(), e);
-                ports.restore(e.containerId(), e.portBindings());
+                endpoints.put(key(e), e);
+                if (isPrimary(e)) {
+                    ports.restore(e.containerId(), e.portBindings());
+                }
                 networks.find(e.networkId()).ifPresent(n -> {
                     if (e.attachment() != null && !n.name().equals(Network.DEFAULT) && n.driver().equals("bridge")) {
                         dns(n, e.attachment().gateway()).ifPresent(
@@ -478,29 +537,30 @@ public final class CniNetworking implements ContainerNetworking, AutoCloseable {
                 a.nameservers(), a.searchDomains());
     }
 
-    private Path endpointFile(String containerId) {
-        return endpointDir.resolve(containerId + ".json");
+    private Path endpointFile(String key) {
+        return endpointDir.resolve(key + ".json");
     }
 
     private void saveEndpoint(EndpointFile e) {
         try {
-            AtomicFiles.write(endpointFile(e.containerId()), json.writerWithDefaultPrettyPrinter().writeValueAsBytes(e));
+            AtomicFiles.write(endpointFile(key(e)), json.writerWithDefaultPrettyPrinter().writeValueAsBytes(e));
         } catch (IOException ex) {
             throw new NetworkException("cannot save the network state of container " + e.containerId() + ": "
                     + ex.getMessage(), ex);
         }
-        endpoints.put(e.containerId(), e);
+        endpoints.put(key(e), e);
     }
 
-    private void deleteEndpoint(String containerId) {
+    private void deleteEndpoint(EndpointFile e) {
+        String containerId = e.containerId();
         try {
-            Files.deleteIfExists(endpointFile(containerId));
+            Files.deleteIfExists(endpointFile(key(e)));
             AtomicFiles.syncDirectory(endpointDir);
         } catch (IOException ex) {
             throw new NetworkException("cannot remove the network state of container " + containerId + ": "
                     + ex.getMessage(), ex);
         }
-        endpoints.remove(containerId);
+        endpoints.remove(key(e));
     }
 
     private Optional<EndpointFile> readEndpoint(Path file) {

@@ -33,7 +33,8 @@ public final class Networks {
     }
 
     private static final SecureRandom RANDOM = new SecureRandom();
-    private static final String BRIDGE_PREFIX = "skbr-";
+    /** User networks' bridges are named this and the first 10 characters of the network's ID. */
+    static final String BRIDGE_PREFIX = "skbr-";
 
     private final Path dir;
     private final ObjectMapper json;

@@ -249,6 +249,55 @@ class CniNetworkingTest {
     }
 
     @Test
+    void aContainerConnectedToASecondNetworkReachesItAndLeavesIt() throws IOException {
+        Network front = networking.networks().create(new NetworkSpec(lab.name("fr"), java.util.Optional.of(lab.freeSubnet()),
+                java.util.Optional.empty(), java.util.Map.of(), false));
+        Network back = networking.networks().create(new NetworkSpec(lab.name("bk"), java.util.Optional.of(lab.freeSubnet()),
+                java.util.Optional.empty(), java.util.Map.of(), false));
+        lab.removeLinkAtEnd(front.bridge().orElseThrow());
+        lab.removeLinkAtEnd(back.bridge().orElseThrow());
+        String app = newContainer();
+        String db = newContainer();
+        Attachment appFront = networking.attach(new AttachRequest(app, front.name(), "app", List.of(), List.of()));
+        Attachment dbBack = networking.attach(new AttachRequest(db, back.name(), "db", List.of(), List.of()));
+        lab.httpd(dbBack.netns().orElseThrow(), 80, dataRoot.resolve("db"), "db page");
+        Path appNs = appFront.netns().orElseThrow();
+        assertThat(HostLab.curl(appNs, "http://" + dbBack.ipAddress() + "/").out()).isNotEqualTo("db page");
+
+        Attachment appBack = networking.connect(app, back.name(), List.of("app-on-back"));
+        assertThat(appBack.networkId()).isEqualTo(back.id());
+        assertThat(appBack.netns()).contains(appNs);
+        assertThat(Ipv4Cidr.parse(back.subnet().orElseThrow()).contains(Ipv4Cidr.parseAddress(appBack.ipAddress()))).isTrue();
+        assertThat(HostLab.ok("nsenter", "--net=" + appNs, "ip", "-br", "addr", "show", "eth1")).contains(appBack.ipAddress());
+        assertThat(HostLab.ok("nsenter", "--net=" + appNs, "ip", "route")).contains("default via " + appFront.gateway());
+        assertThat(HostLab.curl(appNs, "http://" + dbBack.ipAddress() + "/").out()).isEqualTo("db page");
+        assertThat(HostLab.run("nsenter", "--net=" + dbBack.netns().orElseThrow(), "busybox", "nslookup", "app-on-back",
+                dbBack.nameservers().getFirst()).out()).contains(appBack.ipAddress());
+        assertThat(networking.attachments(app)).containsExactly(appFront, appBack);
+        assertThat(networking.attachmentsOn(back.id())).containsOnlyKeys(app, db);
+
+        assertThatThrownBy(() -> networking.connect(app, back.name(), List.of()))
+                .hasMessage("endpoint with name app already exists in network " + back.name());
+        assertThatThrownBy(() -> networking.disconnect(app, front.name())).hasMessageContaining("cannot disconnect");
+        assertThatThrownBy(() -> networking.disconnect(db, front.name()))
+                .hasMessage("container " + db + " is not connected to network " + front.name());
+
+        networking.disconnect(app, back.name());
+        assertThat(HostLab.run("nsenter", "--net=" + appNs, "ip", "link", "show", "eth1").exitCode()).isNotZero();
+        assertThat(iptablesSave()).contains(app).doesNotContain(appBack.ipAddress() + "/32");
+        assertThat(dataRoot.resolve("network/ipam").resolve(back.name()).resolve(appBack.ipAddress())).doesNotExist();
+        assertThat(networking.attachments(app)).containsExactly(appFront);
+        assertThat(HostLab.run("busybox", "ping", "-c", "1", "-W", "3", appFront.ipAddress()).exitCode()).isZero();
+
+        // Connected again, then detached: both endpoints go.
+        Attachment again = networking.connect(app, back.name(), List.of());
+        networking.detach(app);
+        assertNothingLeft(app, null);
+        assertThat(iptablesSave()).doesNotContain(again.ipAddress() + "/32").doesNotContain(appFront.ipAddress() + "/32");
+        assertThat(networking.attachmentsOn(back.id())).containsOnlyKeys(db);
+    }
+
+    @Test
     void namesStillResolveAfterARestart() {
         Network net = networking.networks().create(new NetworkSpec(lab.name("dns"), java.util.Optional.of(lab.freeSubnet()),
                 java.util.Optional.empty(), java.util.Map.of(), false));
@@ -413,6 +462,27 @@ class CniNetworkingTest {
     }
 
     @Test
+    void attachAndDetachTakeAFractionOfASecond() {
+        List<Long> attach = new ArrayList<>();
+        List<Long> detach = new ArrayList<>();
+        for (int i = 0; i < 7; i++) {
+            String id = newContainer();
+            long t0 = System.nanoTime();
+            networking.attach(request(id, "default", new PortBinding("tcp", 80, "", 0)));
+            long t1 = System.nanoTime();
+            networking.detach(id);
+            long t2 = System.nanoTime();
+            attach.add((t1 - t0) / 1_000_000);
+            detach.add((t2 - t1) / 1_000_000);
+        }
+        attach.sort(null);
+        detach.sort(null);
+        System.out.printf("attach with one port: median %d ms; detach: median %d ms%n", attach.get(3), detach.get(3));
+        assertThat(attach.get(3)).isLessThan(1500);
+        assertThat(detach.get(3)).isLessThan(1500);
+    }
+
+    @Test
     void manyContainersAttachAndDetachAtOnce() throws Exception {
         int n = 12;
         List<String> ids = new ArrayList<>();
@@ -446,6 +516,36 @@ class CniNetworkingTest {
         for (int i = 0; i < n; i++) {
             assertNothingLeft(ids.get(i), attached.get(i).ipAddress());
         }
+    }
+
+    @Test
+    void networksAreIsolatedButPublishedPortsCrossThem() throws IOException {
+        Network other = networking.networks().create(new NetworkSpec(lab.name("iso"), java.util.Optional.of(lab.freeSubnet()),
+                java.util.Optional.empty(), java.util.Map.of(), false));
+        lab.removeLinkAtEnd(other.bridge().orElseThrow());
+        int port = randomPort();
+        Attachment server = networking.attach(request(newContainer(), other.name(), new PortBinding("tcp", 80, "", port)));
+        lab.httpd(server.netns().orElseThrow(), 80, dataRoot.resolve("www"), "published");
+        Attachment client = networking.attach(request(newContainer(), "default"));
+        Path ns = client.netns().orElseThrow();
+
+        assertThat(HostLab.curl(ns, "http://" + server.ipAddress() + "/").out()).isEmpty();
+        assertThat(HostLab.curl(ns, "http://" + client.gateway() + ":" + port + "/").out()).isEqualTo("published");
+    }
+
+    @Test
+    void containerModeSharesAnotherContainersNamespace() {
+        String first = newContainer();
+        Attachment a = networking.attach(request(first, "default"));
+        String second = newContainer();
+        Attachment b = networking.attach(request(second, "container:" + first));
+        assertThat(b.netns()).isEqualTo(a.netns());
+        assertThat(b.ipAddress()).isEqualTo(a.ipAddress());
+        networking.detach(second);
+        assertThat(a.netns().orElseThrow()).exists();
+        assertThat(iptablesSave()).contains(first);
+        assertThatThrownBy(() -> networking.attach(request(newContainer(), "container:" + second)))
+                .hasMessage("cannot join network namespace of a non running container: " + second);
     }
 
     private void assertNothingLeft(String id, String ip) {

@@ -11,8 +11,8 @@ class IptablesTest {
             *filter
             :INPUT ACCEPT [0:0]
             :CNI-ADMIN - [0:0]
-            -A CNI-ADMIN -d 10.249.0.2/32 -p tcp -m tcp --dport 80 -m comment --comment "skiff published id: \\"cafe01\\"" -j ACCEPT
-            -A CNI-ADMIN -d 10.249.0.3/32 -p tcp -m tcp --dport 80 -m comment --comment "skiff published id: \\"beef02\\"" -j ACCEPT
+            -A CNI-ADMIN -d 10.249.0.2/32 -p tcp -m tcp --dport 80 -m comment --comment "skiff published name: \\"bridge\\" id: \\"cafe01\\"" -j ACCEPT
+            -A CNI-ADMIN -d 10.249.0.3/32 -p tcp -m tcp --dport 80 -m comment --comment "skiff published name: \\"bridge\\" id: \\"beef02\\"" -j ACCEPT
             COMMIT
             *nat
             :CNI-DN-b3358525675c8a3aced0e - [0:0]
@@ -28,9 +28,9 @@ class IptablesTest {
 
     @Test
     void deletesTheContainersRulesThenItsChains() {
-        assertThat(Iptables.removalScript(SAVED, "cafe01")).isEqualTo("""
+        assertThat(Iptables.removalScript(SAVED, Iptables.containerMarker("cafe01"))).isEqualTo("""
                 *filter
-                -D CNI-ADMIN -d 10.249.0.2/32 -p tcp -m tcp --dport 80 -m comment --comment "skiff published id: \\"cafe01\\"" -j ACCEPT
+                -D CNI-ADMIN -d 10.249.0.2/32 -p tcp -m tcp --dport 80 -m comment --comment "skiff published name: \\"bridge\\" id: \\"cafe01\\"" -j ACCEPT
                 COMMIT
                 *nat
                 -D POSTROUTING -s 10.249.0.2/32 -m comment --comment "name: \\"bridge\\" id: \\"cafe01\\"" -j CNI-b3358525675c8a3aced0e8e3
@@ -44,8 +44,29 @@ class IptablesTest {
     }
 
     @Test
+    void anEndpointSweepKeepsTheContainersRulesOnOtherNetworks() {
+        assertThat(Iptables.removalScript(SAVED, Iptables.endpointMarker("other", "cafe01"))).isEmpty();
+        assertThat(Iptables.removalScript(SAVED, Iptables.endpointMarker("bridge", "cafe01")))
+                .isEqualTo(Iptables.removalScript(SAVED, Iptables.containerMarker("cafe01")));
+    }
+
+    @Test
+    void anEndpointsOwnRulesInOneScript() {
+        assertThat(Iptables.endpointScript("cafe01", "web", "10.87.3.2", "skbr-abababab", "skiff0",
+                java.util.List.of(new PortBinding("tcp", 80, "", 8080)))).isEqualTo("""
+                *filter
+                -I CNI-ADMIN 1 -i skbr-abababab -o skiff0 -m conntrack ! --ctstate RELATED,ESTABLISHED,DNAT -m comment --comment "skiff isolation name: \\"web\\" id: \\"cafe01\\"" -j DROP
+                -I CNI-ADMIN 1 -i skbr-abababab -o skbr-+ -m conntrack ! --ctstate RELATED,ESTABLISHED,DNAT -m comment --comment "skiff isolation name: \\"web\\" id: \\"cafe01\\"" -j DROP
+                -I CNI-ADMIN 1 -i skbr-abababab -o skbr-abababab -m comment --comment "skiff isolation name: \\"web\\" id: \\"cafe01\\"" -j RETURN
+                -A CNI-ADMIN -d 10.87.3.2/32 -p tcp -m tcp --dport 80 -m comment --comment "skiff published name: \\"web\\" id: \\"cafe01\\"" -j ACCEPT
+                -I INPUT 1 -i skbr-abababab -d 127.0.0.0/8 -m conntrack ! --ctstate RELATED,ESTABLISHED,DNAT -m comment --comment "skiff localnet name: \\"web\\" id: \\"cafe01\\"" -j DROP
+                COMMIT
+                """);
+    }
+
+    @Test
     void nothingForAContainerWithoutRulesNorForAPrefixOfAnotherId() {
-        assertThat(Iptables.removalScript(SAVED, "dead99")).isEmpty();
-        assertThat(Iptables.removalScript(SAVED, "cafe0")).isEmpty();
+        assertThat(Iptables.removalScript(SAVED, Iptables.containerMarker("dead99"))).isEmpty();
+        assertThat(Iptables.removalScript(SAVED, Iptables.containerMarker("cafe0"))).isEmpty();
     }
 }
