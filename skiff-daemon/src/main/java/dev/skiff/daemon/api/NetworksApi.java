@@ -15,6 +15,7 @@ import io.netty.handler.codec.http.HttpMethod;
 import java.io.IOException;
 import java.time.format.DateTimeFormatter;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -22,8 +23,8 @@ import java.util.Set;
 /**
  * The Engine API's {@code /networks} routes (list, inspect, create, remove, prune) with docker's
  * fields, as {@code docker network} and Testcontainers (which inspects "bridge" to find the host's
- * address) read them. Connecting a running container to a second network is not supported yet: each
- * container has one network, chosen at create time with {@code --network}.
+ * address) read them. Connect and disconnect work on running containers; the network a container
+ * was started on stays until it stops, as its default route lives there.
  */
 final class NetworksApi {
     private static final Set<String> FILTERS = Set.of("name", "id", "driver", "label", "type", "scope");
@@ -99,8 +100,20 @@ final class NetworksApi {
                         }
                         case "connect", "disconnect" -> {
                             EngineApi.allow(m, HttpMethod.POST);
-                            throw ApiException.badRequest("network " + action + " is not supported yet: a container joins one network, "
-                                    + "chosen when it is created (--network " + n.name() + ")");
+                            JsonNode body = readJson(ex);
+                            dev.skiff.engine.containers.Container c = containers.get(body.path("Container").asText(""));
+                            if (!c.state().running()) {
+                                throw ApiException.conflict("container " + c.shortId() + " is not running: skiff connects and "
+                                        + "disconnects running containers only; start it first, or create it with --network " + n.name());
+                            }
+                            if (action.equals("connect")) {
+                                List<String> aliases = new java.util.ArrayList<>();
+                                body.path("EndpointConfig").path("Aliases").forEach(a -> aliases.add(a.asText()));
+                                net.connect(c.id(), n.id(), aliases);
+                            } else {
+                                net.disconnect(c.id(), n.id());
+                            }
+                            ex.send(200, Map.of(), new byte[0], "text/plain; charset=utf-8");
                         }
                         default -> {
                             return false;
