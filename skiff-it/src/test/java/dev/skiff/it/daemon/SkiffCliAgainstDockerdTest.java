@@ -144,6 +144,11 @@ class SkiffCliAgainstDockerdTest {
         assertThat(exec.stdout()).isEqualTo("1 /bin\n");
 
         assertThat(skiff("inspect", "-f", "{{.Name}} {{.State.Status}}", id.substring(0, 12)).assertSuccess().stdout()).isEqualTo("/sk-life running\n");
+        assertThat(skiff("inspect", "sk-life").assertSuccess().stdout()).isEqualTo(docker("inspect", "sk-life").assertSuccess().stdout());
+        assertThat(skiff("inspect", "box:1").assertSuccess().stdout()).isEqualTo(docker("inspect", "box:1").assertSuccess().stdout());
+        CommandResult noSuch = skiff("container", "inspect", "no-such-container");
+        assertThat(noSuch.exitCode()).isEqualTo(1);
+        assertThat(noSuch.stdout() + noSuch.stderr()).isEqualTo("[]\nError response from daemon: No such container: no-such-container\n");
 
         CommandResult conflict = skiff("run", "-d", "--network", "none", "--name", "sk-life", "box:1", "true");
         assertThat(conflict.exitCode()).isEqualTo(125);
