@@ -1,7 +1,5 @@
 package dev.skiff.cli;
 
-import com.fasterxml.jackson.core.util.DefaultIndenter;
-import com.fasterxml.jackson.core.util.DefaultPrettyPrinter;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import dev.skiff.cli.client.EngineClient;
@@ -85,14 +83,9 @@ final class ContainerCommands {
         }
     }
 
-    /** JSON as docker's inspect prints it: four-space indent, and {@code []} when nothing was found. */
+    /** JSON as docker's inspect prints it (Go's json.Indent with four spaces). */
     static String pretty(JsonNode node) throws IOException {
-        if (node.isArray() && node.isEmpty()) {
-            return "[]";
-        }
-        DefaultPrettyPrinter pretty = new DefaultPrettyPrinter()
-                .withObjectIndenter(new DefaultIndenter("    ", "\n")).withArrayIndenter(new DefaultIndenter("    ", "\n"));
-        return ImageCommands.JSON.writer(pretty).writeValueAsString(node).replace("\" : ", "\": ");
+        return GoJsonIndent.format(node);
     }
 
     /** {@code skiff ps}. */
@@ -394,9 +387,10 @@ final class ContainerCommands {
      */
     static String timestamp(String value, Instant now) {
         try {
-            long nanos = Units.goDurationNanos(value);
-            Instant at = now.minusNanos(nanos);
-            return at.getEpochSecond() + "." + String.format("%09d", at.getNano());
+            if (!value.equals("0")) {
+                // whole seconds, as docker's GetTimestamp gives for a relative time
+                return Long.toString(now.minusNanos(Units.goDurationNanos(value)).getEpochSecond());
+            }
         } catch (Units.InvalidValue e) {
             // not a duration
         }
@@ -464,7 +458,7 @@ final class ContainerCommands {
                 if (found != null) {
                     all.add(found);
                 } else {
-                    errors.add(kind == null ? "Error: No such object: " + name : "Error: " + lastError);
+                    errors.add(kind == null ? "Error: No such object: " + name : "Error response from daemon: " + lastError);
                 }
             }
             if (format != null) {
@@ -553,7 +547,7 @@ final class ContainerCommands {
                 String key = privatePort.contains("/") ? privatePort : privatePort + "/tcp";
                 JsonNode bindings = ports.path(key);
                 if (!bindings.isArray() || bindings.isEmpty()) {
-                    throw new Cli.UserError("Error: No public port '" + key + "' published for " + container);
+                    throw new Cli.StatusError(1, "Error: No public port '" + privatePort + "' published for " + container);
                 }
                 bindings.forEach(b -> out.append(hostPort(b)).append('\n'));
                 return out.toString();
@@ -592,7 +586,11 @@ final class ContainerCommands {
             if (newName.strip().isEmpty()) {
                 throw new Cli.UserError("Error: Neither old nor new names may be empty");
             }
-            post(ImageCommands.client(spec), "/containers/" + container + "/rename?name=" + ImageCommands.encode(newName.strip()));
+            try {
+                post(ImageCommands.client(spec), "/containers/" + container + "/rename?name=" + ImageCommands.encode(newName.strip()));
+            } catch (Cli.UserError e) {
+                throw new Cli.StatusError(1, e.getMessage() + "\nError: failed to rename container named " + container);
+            }
             return 0;
         }
     }

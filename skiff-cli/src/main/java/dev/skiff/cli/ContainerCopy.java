@@ -101,8 +101,31 @@ final class ContainerCopy {
                     into = target.getParent();
                     rename = target.getFileName().toString();
                 }
-                long bytes = extract(r.body(), into, rootName, rename);
-                if (!quiet) {
+                long[] counted = {0};
+                InputStream counting = new java.io.FilterInputStream(r.body()) {
+                    @Override
+                    public int read() throws IOException {
+                        int c = super.read();
+                        if (c >= 0) {
+                            counted[0]++;
+                        }
+                        return c;
+                    }
+
+                    @Override
+                    public int read(byte[] b, int off, int len) throws IOException {
+                        int n = super.read(b, off, len);
+                        if (n > 0) {
+                            counted[0] += n;
+                        }
+                        return n;
+                    }
+                };
+                extract(counting, into, rootName, rename);
+                counting.transferTo(java.io.OutputStream.nullOutputStream());
+                // docker counts the archive's bytes, not the files'
+                long bytes = counted[0];
+                if (!quiet && Terminal.isTerminal(2)) {
                     System.err.println("Successfully copied " + Humanize.size(bytes, 3) + " to " + dest);
                 }
             }
@@ -129,8 +152,9 @@ final class ContainerCopy {
                         name = p.getFileName() == null ? name : p.getFileName().toString();
                         putPath = p.getParent() == null ? "/" : p.getParent().toString();
                     }
-                    bytes = pack(from, name, tar, followLink);
+                    pack(from, name, tar, followLink);
                 }
+                bytes = Files.size(tar); // docker counts the archive's bytes, not the files'
                 String q = "?noOverwriteDirNonDir=true" + (archive ? "&copyUIDGID=true" : "") + "&path=" + ImageCommands.encode(putPath);
                 try (InputStream in = Files.newInputStream(tar);
                      EngineClient.Response r = client.send("PUT", "/containers/" + container + "/archive" + q,
@@ -140,7 +164,7 @@ final class ContainerCopy {
                     }
                     r.readAll();
                 }
-                if (!quiet && !src.equals("-")) {
+                if (!quiet && !src.equals("-") && Terminal.isTerminal(2)) { // docker reports only to a terminal
                     System.err.println("Successfully copied " + Humanize.size(bytes, 3) + " to " + container + ":" + path);
                 }
             } finally {

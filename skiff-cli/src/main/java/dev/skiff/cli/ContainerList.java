@@ -29,6 +29,11 @@ final class ContainerList {
             Map.entry("Status", "STATUS"), Map.entry("Ports", "PORTS"), Map.entry("Names", "NAMES"), Map.entry("Size", "SIZE"),
             Map.entry("Labels", "LABELS"), Map.entry("Mounts", "MOUNTS"), Map.entry("Networks", "NETWORKS"),
             Map.entry("State", "STATE"), Map.entry("LocalVolumes", "LOCAL VOLUMES"), Map.entry("Platform", "PLATFORM"));
+    /** docker heads a {@code .Label "com.example.some-key"} column with the key's last part, - and _ as spaces: "some key". */
+    private static final Fields.Method LABEL_HEADER = args -> {
+        String name = args.isEmpty() ? "" : String.valueOf(args.get(0));
+        return name.substring(name.lastIndexOf('.') + 1).replace('-', ' ').replace('_', ' ');
+    };
     private static final DateTimeFormatter GO_TIME = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss Z z");
 
     private ContainerList() {
@@ -48,7 +53,9 @@ final class ContainerList {
         for (JsonNode c : containers) {
             rows.add(row(c, !noTrunc, now));
         }
-        return OutputFormat.parse(f).render(HEADERS, rows);
+        Map<String, Object> headers = new LinkedHashMap<>(HEADERS);
+        headers.put("Label", LABEL_HEADER);
+        return OutputFormat.parse(f).render(headers, rows);
     }
 
     static Fields row(JsonNode c, boolean trunc, Instant now) {
@@ -70,6 +77,12 @@ final class ContainerList {
         List<String> pairs = new ArrayList<>();
         labels.forEach((k, v) -> pairs.add(k + "=" + v));
         row.put("Labels", String.join(",", pairs));
+        row.put("Label", (Fields.Method) args -> {
+            if (args.size() != 1) {
+                throw new IllegalArgumentException("wrong number of args for Label: want 1 got " + args.size());
+            }
+            return labels.getOrDefault(String.valueOf(args.get(0)), "");
+        });
         List<String> mounts = new ArrayList<>();
         int localVolumes = 0;
         for (JsonNode m : c.path("Mounts")) {

@@ -352,10 +352,20 @@ final class ContainerRun {
                     throw new Cli.UserError(e.getMessage().replaceFirst("^skiff: ", ""));
                 }
             }
-            return ContainerCommands.eachTarget(containers, c -> {
-                ContainerCommands.post(client, "/containers/" + c + "/start");
+            List<String> failed = new ArrayList<>();
+            ContainerCommands.eachTarget(containers, c -> {
+                try {
+                    ContainerCommands.post(client, "/containers/" + c + "/start");
+                } catch (Cli.UserError e) {
+                    failed.add(c);
+                    throw e;
+                }
                 System.out.println(c);
             });
+            if (!failed.isEmpty()) {
+                throw new Cli.StatusError(1, "Error: failed to start containers: " + String.join(", ", failed));
+            }
+            return 0;
         }
     }
 

@@ -1,7 +1,5 @@
 package dev.skiff.cli;
 
-import com.fasterxml.jackson.core.util.DefaultIndenter;
-import com.fasterxml.jackson.core.util.DefaultPrettyPrinter;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
@@ -314,7 +312,7 @@ final class ImageCommands {
                 try {
                     all.add(request(client, "GET", "/images/" + image + "/json"));
                 } catch (Cli.UserError e) {
-                    errors.add(e.getMessage().replace("Error response from daemon: ", "Error: "));
+                    errors.add(e.getMessage());
                 }
             }
             if (format != null) {
@@ -328,9 +326,7 @@ final class ImageCommands {
                     System.out.println(template.execute(node));
                 }
             } else {
-                DefaultPrettyPrinter pretty = new DefaultPrettyPrinter()
-                        .withObjectIndenter(new DefaultIndenter("    ", "\n")).withArrayIndenter(new DefaultIndenter("    ", "\n"));
-                System.out.println(JSON.writer(pretty).writeValueAsString(all).replace("\" : ", "\": "));
+                System.out.println(GoJsonIndent.format(all));
             }
             errors.forEach(System.err::println);
             return errors.isEmpty() ? 0 : 1;

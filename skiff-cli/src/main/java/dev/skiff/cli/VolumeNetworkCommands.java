@@ -63,7 +63,7 @@ final class VolumeNetworkCommands {
             try {
                 all.add(ImageCommands.request(client, "GET", pathPrefix + n));
             } catch (Cli.UserError e) {
-                errors.add(e.getMessage().replace("Error response from daemon: ", "Error: "));
+                errors.add(e.getMessage());
             }
         }
         if (format != null) {

@@ -46,6 +46,19 @@ class ContainerListTest {
     }
 
     @Test
+    void labelTakesAKeyAndJsonLeavesTheMethodOut() throws Exception {
+        JsonNode list = json("[{\"Id\":\"abc\",\"Names\":[\"/web\"],\"Labels\":{\"tier\":\"front\",\"a\":\"1\"},\"Created\":0}]");
+        assertThat(ContainerList.render(list, "{{.Label \"tier\"}}|{{.Label \"none\"}}|{{.Labels}}", false, false, false, Instant.EPOCH))
+                .isEqualTo("front||a=1,tier=front\n");
+        assertThat(ContainerList.render(list, "{{json .}}", false, false, false, Instant.EPOCH)).doesNotContain("\"Label\":").contains("\"Labels\":\"a=1,tier=front\"");
+        // docker 28 heads the column with the key's last part, - and _ as spaces (checked with its CLI)
+        assertThat(ContainerList.render(list, "table {{.Label \"tier\"}}\t{{.Names}}", false, false, false, Instant.EPOCH))
+                .isEqualTo("tier      NAMES\nfront     web\n");
+        assertThat(ContainerList.render(list, "table {{.Label \"com.example-a.b_c\"}}\t{{.Names}}", false, false, false, Instant.EPOCH))
+                .isEqualTo("b c       NAMES\n          web\n");
+    }
+
+    @Test
     void portsAreGroupedAsDockerDoes() throws Exception {
         assertThat(ContainerList.ports(json("[]"))).isEmpty();
         assertThat(ContainerList.ports(json("[{\"PrivatePort\":80,\"Type\":\"tcp\"}]"))).isEqualTo("80/tcp");

@@ -34,6 +34,8 @@ import java.util.Map;
 final class Execution {
     /** Marks "no value piped in from the previous command", as distinct from a piped-in null. */
     private static final Object NO_FINAL = new Object();
+    /** The dot where a field chain started: a method's arguments are evaluated with it. */
+    private Object methodDot;
 
     private static final class Break extends RuntimeException {
         Break() {
@@ -240,7 +242,13 @@ final class Execution {
 
     private Object evalFieldNode(Object dot, FieldNode field, List<Expr> args, Object fin) {
         at = field;
-        return evalFieldChain(dot, field.ident(), args, fin);
+        Object saved = methodDot;
+        methodDot = dot;
+        try {
+            return evalFieldChain(dot, field.ident(), args, fin);
+        } finally {
+            methodDot = saved;
+        }
     }
 
     private Object evalChainNode(Object dot, ChainNode chain, List<Expr> args, Object fin) {
@@ -275,6 +283,9 @@ final class Execution {
         boolean hasArgs = args.size() > 1 || fin != NO_FINAL;
         switch (Values.kind(receiver)) {
             case MAP -> {
+                if (Values.containsKey(receiver, name) && Values.get(receiver, name) instanceof Fields.Method) {
+                    return callMethod((Fields.Method) Values.get(receiver, name), args, fin);
+                }
                 if (hasArgs) {
                     throw error(name + " is not a method but has arguments");
                 }
@@ -290,6 +301,9 @@ final class Execution {
                 if (!Values.containsKey(receiver, name)) {
                     throw error("can't evaluate field " + name + " in type " + Values.typeName(receiver));
                 }
+                if (Values.get(receiver, name) instanceof Fields.Method method) {
+                    return callMethod(method, args, fin);
+                }
                 if (hasArgs) {
                     throw error(name + " has arguments but cannot be invoked as function");
                 }
@@ -303,6 +317,21 @@ final class Execution {
             }
             case NIL -> throw error("nil pointer evaluating interface {}." + name);
             default -> throw error("can't evaluate field " + name + " in type " + Values.typeName(receiver));
+        }
+    }
+
+    private Object callMethod(Fields.Method method, List<Expr> args, Object fin) {
+        List<Object> argv = new ArrayList<>();
+        for (Expr arg : args.subList(Math.min(1, args.size()), args.size())) {
+            argv.add(evalArg(methodDot, Param.ANY, arg));
+        }
+        if (fin != NO_FINAL) {
+            argv.add(fin);
+        }
+        try {
+            return Values.normalize(method.call(argv));
+        } catch (IllegalArgumentException e) {
+            throw error(e.getMessage());
         }
     }
 

@@ -15,6 +15,17 @@ import java.util.Objects;
  * null value prints {@code <nil>}.
  */
 public record Fields(String typeName, Map<String, ?> values) {
+    /**
+     * A method of the context that takes arguments, as {@code {{.Label "com.example.x"}}} on docker's
+     * container context: called with the template's evaluated arguments. JSON output leaves methods out,
+     * as Go's encoder does.
+     */
+    @FunctionalInterface
+    public interface Method {
+        /** @throws IllegalArgumentException with Go's words when the arguments are wrong */
+        Object call(java.util.List<Object> args);
+    }
+
     public Fields {
         Objects.requireNonNull(typeName, "typeName");
         values = Collections.unmodifiableMap(new LinkedHashMap<>(values));

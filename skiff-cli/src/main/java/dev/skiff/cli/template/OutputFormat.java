@@ -69,7 +69,7 @@ public final class OutputFormat {
      * heads its column with {@code <no value>}, as docker's does. If any row fails, nothing is printed and
      * the error is thrown, as docker does.
      */
-    public String render(Map<String, String> headers, List<?> rows) {
+    public String render(Map<String, ?> headers, List<?> rows) {
         StringBuilder body = new StringBuilder();
         for (Object row : rows) {
             try {

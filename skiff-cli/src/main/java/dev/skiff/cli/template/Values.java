@@ -121,7 +121,11 @@ final class Values {
         Map<String, Object> out = new LinkedHashMap<>();
         switch (v) {
             case JsonNode n -> n.properties().forEach(e -> out.put(e.getKey(), normalize(e.getValue())));
-            case Fields f -> f.values().forEach((k, x) -> out.put(k, normalize(x)));
+            case Fields f -> f.values().forEach((k, x) -> {
+                if (!(x instanceof Fields.Method)) {
+                    out.put(k, normalize(x));
+                }
+            });
             default -> ((Map<?, ?>) v).forEach((k, x) -> out.put(String.valueOf(k), normalize(x)));
         }
         return out;

@@ -144,6 +144,11 @@ class SkiffCliAgainstDockerdTest {
         assertThat(exec.stdout()).isEqualTo("1 /bin\n");
 
         assertThat(skiff("inspect", "-f", "{{.Name}} {{.State.Status}}", id.substring(0, 12)).assertSuccess().stdout()).isEqualTo("/sk-life running\n");
+        assertThat(skiff("inspect", "sk-life").assertSuccess().stdout()).isEqualTo(docker("inspect", "sk-life").assertSuccess().stdout());
+        assertThat(skiff("inspect", "box:1").assertSuccess().stdout()).isEqualTo(docker("inspect", "box:1").assertSuccess().stdout());
+        CommandResult noSuch = skiff("container", "inspect", "no-such-container");
+        assertThat(noSuch.exitCode()).isEqualTo(1);
+        assertThat(noSuch.stdout() + noSuch.stderr()).isEqualTo("[]\nError response from daemon: No such container: no-such-container\n");
 
         CommandResult conflict = skiff("run", "-d", "--network", "none", "--name", "sk-life", "box:1", "true");
         assertThat(conflict.exitCode()).isEqualTo(125);
@@ -158,5 +163,37 @@ class SkiffCliAgainstDockerdTest {
         assertThat(skiff("ps", "-a", "--format", "{{.Status}}").assertSuccess().stdout()).startsWith("Exited (137)");
         assertThat(skiff("rm", "sk-life").assertSuccess().stdout()).isEqualTo("sk-life\n");
         assertThat(docker("ps", "-aq").assertSuccess().stdout()).isEmpty();
+    }
+
+    @Test
+    void createWithManyFlagsStoresWhatDockersCreateStores() throws Exception {
+        Path bind = Files.createDirectories(tmp.resolve("bind"));
+        Path envFile = tmp.resolve("env");
+        Files.writeString(envFile, "# comment\nFROM_FILE=1\n");
+        List<String> flags = List.of("-e", "A=1", "-e", "PATH", "--env-file", envFile.toString(), "-w", "/tmp", "-u", "0:0",
+                "--entrypoint", "/bin/sh", "-v", bind + ":/b:ro", "-v", "/anon", "--restart", "on-failure:3", "-m", "64m",
+                "--memory-swap", "128m", "--cpus", "0.5", "--pids-limit", "50", "--network", "none", "-h", "hostx", "--read-only",
+                "--cap-add", "net_admin", "--cap-drop", "chown", "--init", "-l", "b=2", "-l", "a", "--stop-signal", "SIGINT",
+                "--stop-timeout", "7", "--dns", "9.9.9.9", "--dns-search", "example.com", "--dns-option", "ndots:2",
+                "--add-host", "db:10.231.0.5", "-P", "--expose", "8080", "--expose", "9000-9001/udp", "-p", "127.0.0.1:5000:5000",
+                "-p", "6000-6001:6000-6001", "--health-cmd", "true", "--health-interval", "5s", "--health-timeout", "2s",
+                "--health-retries", "3", "--health-start-period", "1s", "--mount", "type=volume,source=sk-mv,target=/mv",
+                "--tmpfs", "/run:size=1m", "--shm-size", "32m", "-c", "512", "-i", "-t");
+        List<String> bySkiff = new ArrayList<>(List.of("create", "--name", "sk-flags"));
+        bySkiff.addAll(flags);
+        bySkiff.addAll(List.of("box:1", "-c", "echo x"));
+        List<String> byDocker = new ArrayList<>(List.of("create", "--name", "dk-flags"));
+        byDocker.addAll(flags);
+        byDocker.addAll(List.of("box:1", "-c", "echo x"));
+        skiff(bySkiff.toArray(String[]::new)).assertSuccess();
+        docker(byDocker.toArray(String[]::new)).assertSuccess();
+        com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
+        // both read back through the docker CLI, so its own decoding shows both the same way
+        for (String part : List.of("{{json .Config}}", "{{json .HostConfig}}", "{{json .NetworkSettings.Networks}}")) {
+            assertThat(json.readTree(docker("inspect", "-f", part, "sk-flags").assertSuccess().stdout()))
+                    .as(part).isEqualTo(json.readTree(docker("inspect", "-f", part, "dk-flags").assertSuccess().stdout()));
+        }
+        docker("rm", "-v", "sk-flags", "dk-flags").assertSuccess();
+        docker("volume", "rm", "sk-mv").assertSuccess();
     }
 }
