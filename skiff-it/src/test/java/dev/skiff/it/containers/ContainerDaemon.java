@@ -2,11 +2,11 @@ package dev.skiff.it.containers;
 
 import dev.skiff.it.support.CommandResult;
 import dev.skiff.it.support.ExternalCommand;
+import dev.skiff.it.support.HostCleanup;
 import dev.skiff.it.support.RequiredTool;
 import dev.skiff.it.support.ServerProcess;
 import dev.skiff.it.support.SkiffCli;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -42,7 +42,7 @@ final class ContainerDaemon implements AutoCloseable {
 
     static ContainerDaemon start(Path tmp, Path socket, String... moreOptions) {
         ThreadLocalRandom random = ThreadLocalRandom.current();
-        String bridge = "skt" + Long.toString(random.nextLong(1L << 40), 36);
+        String bridge = "skc" + Long.toString(random.nextLong(1L << 40), 36);
         String prefix = "10." + (200 + random.nextInt(50)) + "." + random.nextInt(256);
         ContainerDaemon daemon = new ContainerDaemon(tmp, socket, bridge, prefix);
         daemon.process = daemon.launch(moreOptions);
@@ -122,59 +122,8 @@ final class ContainerDaemon implements AutoCloseable {
         }
     }
 
-    /** iptables -S's words: double quotes group, a backslash escapes the next character. */
-    static List<String> words(String line) {
-        List<String> words = new ArrayList<>();
-        StringBuilder word = new StringBuilder();
-        boolean quoted = false;
-        boolean inWord = false;
-        for (int i = 0; i < line.length(); i++) {
-            char c = line.charAt(i);
-            if (c == '\\' && i + 1 < line.length()) {
-                word.append(line.charAt(++i));
-                inWord = true;
-            } else if (c == '"') {
-                quoted = !quoted;
-                inWord = true;
-            } else if (c == ' ' && !quoted) {
-                if (inWord) {
-                    words.add(word.toString());
-                    word.setLength(0);
-                    inWord = false;
-                }
-            } else {
-                word.append(c);
-                inWord = true;
-            }
-        }
-        if (inWord) {
-            words.add(word.toString());
-        }
-        return words;
-    }
-
     /** What a container or the daemon may have left if a test failed half-way: mounts, bridge, rules. */
     private void removeLeftovers() {
-        try {
-            for (String line : Files.readAllLines(Path.of("/proc/self/mounts")).reversed()) {
-                String[] fields = line.split(" ");
-                if (fields.length > 1 && fields[1].startsWith(tmp.toString())) {
-                    ExternalCommand.of("umount", "-l", fields[1]).run();
-                }
-            }
-        } catch (java.io.IOException e) {
-            // nothing more to do
-        }
-        ExternalCommand.of("ip", "link", "del", bridge).run();
-        for (String table : List.of("filter", "nat")) {
-            CommandResult rules = ExternalCommand.of("iptables", "-t", table, "-S").run();
-            for (String rule : rules.stdout().lines().toList()) {
-                if ((rule.contains(subnetPrefix + ".") || rule.contains(bridge)) && rule.startsWith("-A ")) {
-                    List<String> delete = new ArrayList<>(List.of("iptables", "-t", table, "-D"));
-                    delete.addAll(words(rule.substring(3)));
-                    ExternalCommand.of(delete).run();
-                }
-            }
-        }
+        HostCleanup.removeLeftovers(tmp, bridge, subnetPrefix);
     }
 }

@@ -21,10 +21,26 @@ final class DaemonHarness {
 
     /** Starts {@code skiff daemon} with its data under {@code tmp}, listening on {@code socket}, with more options if given. */
     static ServerProcess start(Path tmp, Path socket, String... moreOptions) {
+        // each test's daemon its own bridge and subnet, the same again for a restart on the same roots:
+        // tests never meet Docker's 172.17/16, skiff0, or each other
+        long h = tmp.toAbsolutePath().toString().hashCode() & 0xffffffffL;
+        String bridge = "skt" + Long.toString(h, 36);
+        String subnetPrefix = "10." + (200 + h % 50) + "." + (h >>> 8) % 256;
         List<String> args = new ArrayList<>(List.of("daemon", "--data-root", tmp.resolve("data").toString(),
-                "--exec-root", tmp.resolve("exec").toString(), "-H", "unix://" + socket));
+                "--exec-root", tmp.resolve("exec").toString(), "-H", "unix://" + socket,
+                "--bridge", bridge, "--bip", subnetPrefix + ".1/24"));
         args.addAll(List.of(moreOptions));
         ServerProcess daemon = ServerProcess.start("skiff-daemon", SkiffCli.command(args.toArray(String[]::new)), null);
+        // the daemon leaves containers running when it stops (live restore): a test's go with it
+        daemon.beforeClose(() -> {
+            CommandResult ids = docker(tmp, socket, "ps", "-aq");
+            if (ids.succeeded() && !ids.stdout().isBlank()) {
+                List<String> rm = new ArrayList<>(List.of("rm", "-f"));
+                rm.addAll(List.of(ids.stdout().strip().split("\\s+")));
+                docker(tmp, socket, rm.toArray(String[]::new));
+            }
+        });
+        daemon.afterClose(() -> dev.skiff.it.support.HostCleanup.removeLeftovers(tmp, bridge, subnetPrefix));
         Optional<String> first = daemon.nextStdoutLine(Duration.ofSeconds(30));
         assertThat(first).as(daemon.describe()).hasValueSatisfying(l -> assertThat(l).startsWith("skiff daemon listening on unix://" + socket));
         return daemon;

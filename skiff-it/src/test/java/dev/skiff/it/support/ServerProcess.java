@@ -38,6 +38,8 @@ public final class ServerProcess implements AutoCloseable {
     private final Thread stdoutDrainer;
     private final Thread stderrDrainer;
     private Optional<Integer> exitCode = Optional.empty();
+    private final java.util.List<Runnable> beforeClose = new java.util.concurrent.CopyOnWriteArrayList<>();
+    private final java.util.List<Runnable> afterClose = new java.util.concurrent.CopyOnWriteArrayList<>();
 
     private ServerProcess(String label, List<String> command, Process process, Path logFile, Writer log) {
         this.label = label;
@@ -200,8 +202,35 @@ public final class ServerProcess implements AutoCloseable {
         }
     }
 
+    /** Runs {@code action} at {@link #close}, while the process still runs (e.g. to remove what it made). */
+    public ServerProcess beforeClose(Runnable action) {
+        beforeClose.add(action);
+        return this;
+    }
+
+    /** Runs {@code action} at {@link #close}, after the process has stopped (e.g. to remove what it left). */
+    public ServerProcess afterClose(Runnable action) {
+        afterClose.add(action);
+        return this;
+    }
+
     @Override
     public void close() {
-        stop(Duration.ofSeconds(15));
+        try {
+            if (process.isAlive()) {
+                beforeClose.forEach(ServerProcess::quietly);
+            }
+        } finally {
+            stop(Duration.ofSeconds(15));
+            afterClose.forEach(ServerProcess::quietly);
+        }
+    }
+
+    private static void quietly(Runnable action) {
+        try {
+            action.run();
+        } catch (RuntimeException | AssertionError e) {
+            System.err.println("cleanup step failed: " + e);
+        }
     }
 }
