@@ -35,9 +35,18 @@ final class OciRuntime {
         if (!name.equals("runc") && !name.equals("crun")) {
             throw new ContainerException.InvalidArgument("Unknown runtime specified " + name);
         }
+        if (name.equals("crun") && hybridCgroups()) {
+            throw new ContainerException.InvalidArgument("the crun runtime needs cgroup v2 alone (unified), and this host "
+                    + "mounts cgroup v1 and v2 side by side (hybrid); use runc, the default runtime");
+        }
         Path binary = findOnPath(name).orElseThrow(() -> new ContainerException.HostFailure(
                 "the OCI runtime " + name + " is not installed (not found on PATH); install it (Debian: apt-get install " + name + ")"));
         return new OciRuntime(name, binary, execRoot.resolve(name));
+    }
+
+    /** cgroup v1 controllers with a v2 hierarchy beside them, which crun refuses. */
+    static boolean hybridCgroups() {
+        return !Files.exists(Path.of("/sys/fs/cgroup/cgroup.controllers")) && Files.isDirectory(Path.of("/sys/fs/cgroup/unified"));
     }
 
     static Optional<Path> findOnPath(String program) {

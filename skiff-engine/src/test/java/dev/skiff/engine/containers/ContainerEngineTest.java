@@ -218,4 +218,57 @@ class ContainerEngineTest {
                 (s, b) -> stamped.add(new String(b, StandardCharsets.UTF_8)));
         assertThat(stamped).singleElement().asString().matches("\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d\\.\\d{9}Z two\n");
     }
+
+    @Test
+    void resourceLimitsReachTheCgroup() throws Exception {
+        HostConfig limited = HostConfig.defaults().withResources(64L << 20, 500_000_000L, 50L);
+        Container c = engine.create(Optional.empty(), ContainerConfig.of(BusyboxImage.TAG, List.of("sh", "-c", String.join("; ",
+                "cat /sys/fs/cgroup/memory/memory.limit_in_bytes",
+                "cat /sys/fs/cgroup/cpu/cpu.cfs_quota_us /sys/fs/cgroup/cpu/cpu.cfs_period_us",
+                "cat /sys/fs/cgroup/pids/pids.max"))), limited);
+        engine.start(c.id());
+        assertThat(exitCode(c)).isZero();
+        assertThat(logs(c)).isEqualTo((64L << 20) + "\n50000\n100000\n50\n");
+    }
+
+    @Test
+    void crunRunsContainersWhereCgroupsAreUnified() throws Exception {
+        if (OciRuntime.hybridCgroups()) {
+            assertThatThrownBy(() -> engine.create(Optional.empty(), ContainerConfig.of(BusyboxImage.TAG, List.of("true")),
+                    HostConfig.defaults().withRuntime("crun"))).isInstanceOf(ContainerException.InvalidArgument.class)
+                    .hasMessageContaining("use runc");
+            return;
+        }
+        Container c = engine.create(Optional.empty(), ContainerConfig.of(BusyboxImage.TAG, List.of("sh", "-c", "echo via crun; exit 4")),
+                HostConfig.defaults().withRuntime("crun"));
+        engine.start(c.id());
+        assertThat(exitCode(c)).isEqualTo(4);
+        assertThat(logs(c)).isEqualTo("via crun\n");
+        assertThatThrownBy(() -> engine.create(Optional.empty(), ContainerConfig.of(BusyboxImage.TAG, List.of("true")),
+                HostConfig.defaults().withRuntime("kata"))).isInstanceOf(ContainerException.InvalidArgument.class)
+                .hasMessage("Unknown runtime specified kata");
+    }
+
+    @Test
+    void followingLogsStreamsUntilTheContainerExits() throws Exception {
+        Container c = run("sh", "-c", "for i in 1 2 3; do echo line$i; sleep 0.3; done");
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        engine.logs(c.id(), new LogOptions(true, true, true, -1, Optional.empty(), Optional.empty(), false), () -> true,
+                (s, b) -> out.writeBytes(b));
+        assertThat(out.toString(StandardCharsets.UTF_8)).isEqualTo("line1\nline2\nline3\n");
+        assertThat(engine.get(c.id()).state().status()).isEqualTo(ContainerState.Status.EXITED);
+    }
+
+    @Test
+    void pauseFreezesAndUnpauseThaws() throws Exception {
+        Container c = run("sleep", "600");
+        engine.pause(c.id());
+        assertThat(engine.get(c.id()).state().status()).isEqualTo(ContainerState.Status.PAUSED);
+        assertThatThrownBy(() -> engine.pause(c.id())).isInstanceOf(ContainerException.Conflict.class);
+        engine.unpause(c.id());
+        assertThat(engine.get(c.id()).state().status()).isEqualTo(ContainerState.Status.RUNNING);
+        engine.pause(c.id());
+        engine.remove(c.id(), true); // a paused container can be force-removed
+        assertThat(engine.list()).isEmpty();
+    }
 }
