@@ -68,6 +68,17 @@ final class ContainersApi {
                 EngineApi.sendJson(ex, 200, list(ex));
                 return true;
             }
+            if (rest.equals("prune")) {
+                EngineApi.allow(m, HttpMethod.POST);
+                Filters filters = Filters.parse(ex.query("filters"), Set.of("label", "until"));
+                List<String> removed = containers.prune(c -> filters.matchLabels("label", c.config().labels()));
+                ObjectNode out = EngineApi.JSON.createObjectNode();
+                ArrayNode deleted = out.putArray("ContainersDeleted");
+                removed.forEach(deleted::add);
+                out.put("SpaceReclaimed", 0);
+                EngineApi.sendJson(ex, 200, out);
+                return true;
+            }
             if (rest.equals("create")) {
                 EngineApi.allow(m, HttpMethod.POST);
                 create(ex);
@@ -126,6 +137,10 @@ final class ContainersApi {
                 case "wait" -> {
                     EngineApi.allow(m, HttpMethod.POST);
                     waitFor(ex, ref);
+                }
+                case "top" -> {
+                    EngineApi.allow(m, HttpMethod.GET);
+                    EngineApi.sendJson(ex, 200, top(ref, ex.query("ps_args").filter(a -> !a.isBlank()).orElse("-ef")));
                 }
                 case "logs" -> {
                     EngineApi.allow(m, HttpMethod.GET);
@@ -472,6 +487,56 @@ final class ContainersApi {
         e.put("MacAddress", a.macAddress());
         e.putNull("DriverOpts");
         return e;
+    }
+
+    // ---- top
+
+    /** dockerd's way: the host's {@code ps} with the caller's arguments, rows kept for the container's pids. */
+    private ObjectNode top(String ref, String psArgs) {
+        Set<Integer> pids = new java.util.HashSet<>(containers.processes(ref));
+        List<String> command = new java.util.ArrayList<>(List.of("ps"));
+        command.addAll(List.of(psArgs.trim().split("\\s+")));
+        String output;
+        try {
+            Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+            output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            if (p.waitFor() != 0) {
+                throw ApiException.badRequest("ps " + psArgs + " failed: " + output.strip());
+            }
+        } catch (IOException e) {
+            throw new ApiException(500, "cannot run ps: " + e.getMessage());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new ApiException(500, "interrupted");
+        }
+        List<String> lines = output.lines().toList();
+        if (lines.isEmpty()) {
+            throw ApiException.badRequest("ps " + psArgs + " printed nothing");
+        }
+        List<String> titles = List.of(lines.getFirst().trim().split("\\s+"));
+        int pidColumn = titles.indexOf("PID");
+        if (pidColumn < 0) {
+            throw ApiException.badRequest("Couldn't find PID field in ps output");
+        }
+        ObjectNode out = EngineApi.JSON.createObjectNode();
+        ArrayNode t = out.putArray("Titles");
+        titles.forEach(t::add);
+        ArrayNode processes = out.putArray("Processes");
+        for (String line : lines.subList(1, lines.size())) {
+            // the last column (the command) may hold spaces: split into as many fields as there are titles
+            String[] fields = line.trim().split("\\s+", titles.size());
+            try {
+                if (fields.length > pidColumn && pids.contains(Integer.parseInt(fields[pidColumn]))) {
+                    ArrayNode row = processes.addArray();
+                    for (String f : fields) {
+                        row.add(f);
+                    }
+                }
+            } catch (NumberFormatException e) {
+                // not a process row
+            }
+        }
+        return out;
     }
 
     // ---- wait

@@ -67,6 +67,7 @@ public final class EngineApi implements ExchangeHandler {
         this.registries = registries;
         this.containers = containers;
         this.containersApi = new ContainersApi(containers, images);
+        this.imagesApi.containersOf(id -> containers.list().stream().filter(c -> c.imageId().equals(id)).toList());
     }
 
     @Override

@@ -119,6 +119,31 @@ public final class ContainerEngine implements AutoCloseable {
         return store.list().stream().map(Container::imageId).collect(Collectors.toSet());
     }
 
+    /** The host pids of a running container's processes ({@code docker top}). */
+    public List<Integer> processes(String ref) {
+        Container c = store.resolve(ref);
+        if (!c.state().running()) {
+            throw new ContainerException.Conflict("Container " + c.id() + " is not running");
+        }
+        return runtime(c.hostConfig().runtime()).processes(c.id());
+    }
+
+    /** Removes every container that does not run ({@code docker container prune}); returns their IDs. */
+    public List<String> prune(java.util.function.Predicate<Container> which) {
+        List<String> removed = new ArrayList<>();
+        for (Container c : store.list()) {
+            if (!c.state().running() && which.test(c)) {
+                try {
+                    removeStopped(c.id());
+                    removed.add(c.id());
+                } catch (ContainerException e) {
+                    LOG.log(System.Logger.Level.WARNING, "prune could not remove " + c.id() + ": " + e.getMessage());
+                }
+            }
+        }
+        return removed;
+    }
+
     // ---- create
 
     /**

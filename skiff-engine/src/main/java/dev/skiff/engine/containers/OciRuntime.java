@@ -109,6 +109,21 @@ final class OciRuntime {
         run("delete", "--force", id);
     }
 
+    /** {@code runc ps --format json}: the container's processes, as host pids. */
+    List<Integer> processes(String id) {
+        Result r = run("ps", "--format", "json", id);
+        if (r.code != 0) {
+            throw new ContainerException.Conflict("Container " + id + " is not running");
+        }
+        try {
+            List<Integer> pids = new ArrayList<>();
+            JSON.readTree(r.stdout).forEach(n -> pids.add(n.asInt()));
+            return pids;
+        } catch (IOException e) {
+            throw new ContainerException.HostFailure("cannot read the processes of " + id + ": " + e.getMessage(), e);
+        }
+    }
+
     /** {@code runc state}: status ({@code created}, {@code running}, {@code paused}, {@code stopped}) and pid; empty when unknown. */
     Optional<State> state(String id) {
         Result r = run("state", id);

@@ -175,6 +175,35 @@ class ContainersTest {
         assertThat(docker("ps", "-aq").assertSuccess().stdout().lines().toList()).containsExactly(quitter.substring(0, 12));
     }
 
+    @Test
+    void topPruneImageConflictsEventsAndASigtermedDaemonLeaveContainersAlone() throws Exception {
+        String since = Long.toString(System.currentTimeMillis() / 1000 - 1);
+        String sleeper = docker("run", "-d", IMAGE, "sleep", "600").assertSuccess().stdout().strip();
+        String top = docker("top", sleeper).assertSuccess().stdout();
+        assertThat(top.lines().findFirst().orElseThrow()).contains("PID", "CMD");
+        assertThat(top).contains("sleep 600");
+
+        CommandResult rmi = docker("rmi", IMAGE);
+        assertThat(rmi.exitCode()).isNotZero();
+        assertThat(rmi.stderr()).contains("image is being used by running container " + sleeper.substring(0, 12));
+
+        // a daemon stopped with SIGTERM leaves the container running for the next one
+        assertThat(daemon.stop(Duration.ofSeconds(20))).isNotEqualTo(137);
+        daemon = DaemonHarness.start(tmp, socket);
+        assertThat(docker("ps", "-q").assertSuccess().stdout()).isEqualTo(sleeper.substring(0, 12) + "\n");
+
+        String done = docker("run", "-d", IMAGE, "true").assertSuccess().stdout().strip();
+        docker("wait", done).assertSuccess();
+        assertThat(docker("container", "prune", "-f").assertSuccess().stdout()).contains(done);
+        assertThat(docker("ps", "-aq", "--no-trunc").assertSuccess().stdout()).isEqualTo(sleeper + "\n");
+
+        docker("rm", "-f", sleeper).assertSuccess();
+        String until = Long.toString(System.currentTimeMillis() / 1000 + 1);
+        String actions = docker("events", "--since", since, "--until", until, "--filter", "container=" + done,
+                "--format", "{{.Action}}").assertSuccess().stdout();
+        assertThat(actions.lines().toList()).containsSubsequence("create", "start", "die", "destroy");
+    }
+
     private static void awaitOutput(java.util.function.Supplier<String> probe, String expected) {
         long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
         String last = probe.get();
