@@ -67,6 +67,8 @@ public final class ContainerEngine implements AutoCloseable {
     private final Map<String, ReentrantLock> locks = new ConcurrentHashMap<>();
     private final Map<String, List<CompletableFuture<Integer>>> exitWaiters = new HashMap<>();
     private final Map<String, List<CompletableFuture<Integer>>> removalWaiters = new HashMap<>();
+    /** Containers a user stopped or killed: their restart policy leaves them stopped. */
+    private final Set<String> manuallyStopped = ConcurrentHashMap.newKeySet();
     private final WatchService watcher;
     private final Thread watcherThread;
 
@@ -218,6 +220,7 @@ public final class ContainerEngine implements AutoCloseable {
             if (c.state().running()) {
                 return false;
             }
+            manuallyStopped.remove(id);
             startLocked(c);
             return true;
         } finally {
@@ -332,6 +335,7 @@ public final class ContainerEngine implements AutoCloseable {
                 return false;
             }
             exit = register(exitWaiters, c.id());
+            manuallyStopped.add(c.id());
             if (c.state().status() == ContainerState.Status.PAUSED) {
                 runtime(c.hostConfig().runtime()).resume(c.id());
                 store.update(c = c.withState(c.state().unpaused()));
@@ -366,6 +370,7 @@ public final class ContainerEngine implements AutoCloseable {
         }
         String sig = signal == null || signal.isEmpty() ? "KILL" : signal;
         String normalized = Signals.normalize(sig);
+        manuallyStopped.add(c.id());
         events.accept(ContainerEvent.of("kill", c, Map.of("signal", Signals.number(sig))));
         if (!runtime(c.hostConfig().runtime()).kill(c.id(), normalized)) {
             throw new ContainerException.Conflict("Container " + c.id() + " is not running");
@@ -577,6 +582,10 @@ public final class ContainerEngine implements AutoCloseable {
             }
             finishExit(found.get(), code);
             autoRemove = found.get().hostConfig().autoRemove();
+            if (!autoRemove && RestartPolicies.shouldRestart(found.get(), code, manuallyStopped.contains(id))) {
+                int count = found.get().restartCount();
+                Thread.ofVirtual().start(() -> restartByPolicy(id, count));
+            }
         } catch (RuntimeException e) {
             LOG.log(System.Logger.Level.WARNING, "handling the exit of container " + id + " failed: " + e.getMessage(), e);
         } finally {
@@ -588,6 +597,29 @@ public final class ContainerEngine implements AutoCloseable {
             } catch (RuntimeException e) {
                 LOG.log(System.Logger.Level.WARNING, "removing container " + id + " (--rm) failed: " + e.getMessage(), e);
             }
+        }
+    }
+
+    /** The restart policy's restart, after docker's back-off (100 ms, doubling, at most a minute). */
+    private void restartByPolicy(String id, int restartsSoFar) {
+        try {
+            Thread.sleep(RestartPolicies.delay(restartsSoFar).toMillis());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return;
+        }
+        ReentrantLock lock = lock(id);
+        lock.lock();
+        try {
+            Optional<Container> found = store.byId(id);
+            if (found.isEmpty() || found.get().state().running() || manuallyStopped.contains(id)) {
+                return; // removed, started or stopped by someone meanwhile
+            }
+            startLocked(found.get().withRestartCount(restartsSoFar + 1));
+        } catch (RuntimeException e) {
+            LOG.log(System.Logger.Level.WARNING, "restarting container " + id + " by its policy failed: " + e.getMessage());
+        } finally {
+            lock.unlock();
         }
     }
 
@@ -663,11 +695,16 @@ public final class ContainerEngine implements AutoCloseable {
         }
     }
 
+    /** Whether this container's conmon still runs; a zombie waiting for init to reap it does not. */
     private static boolean conmonAlive(Container c) {
         try {
             int pid = Integer.parseInt(Files.readString(Conmon.pidFile(c)).trim());
-            return MountCalls.alive(pid) && Files.readString(Path.of("/proc", Integer.toString(pid), "comm")).trim().equals("conmon");
-        } catch (IOException | NumberFormatException e) {
+            String stat = Files.readString(Path.of("/proc", Integer.toString(pid), "stat"));
+            int end = stat.lastIndexOf(')');
+            String comm = stat.substring(stat.indexOf('(') + 1, end);
+            char state = stat.charAt(end + 2);
+            return comm.equals("conmon") && state != 'Z' && state != 'X';
+        } catch (IOException | RuntimeException e) {
             return false;
         }
     }

@@ -271,4 +271,40 @@ class ContainerEngineTest {
         engine.remove(c.id(), true); // a paused container can be force-removed
         assertThat(engine.list()).isEmpty();
     }
+
+    @Test
+    void onFailureRestartsUpToItsLimitAndStopEndsAlways() throws Exception {
+        Container flaky = engine.create(Optional.empty(), ContainerConfig.of(BusyboxImage.TAG, List.of("sh", "-c", "echo run; exit 2")),
+                HostConfig.defaults().withRestartPolicy(new HostConfig.RestartPolicy("on-failure", 2)));
+        engine.start(flaky.id());
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+        while (engine.get(flaky.id()).restartCount() < 2 && System.nanoTime() < deadline) {
+            Thread.sleep(50);
+        }
+        exitCode(flaky);
+        Thread.sleep(1000); // a third restart would have happened by now
+        assertThat(engine.get(flaky.id()).restartCount()).isEqualTo(2);
+        assertThat(engine.get(flaky.id()).state().status()).isEqualTo(ContainerState.Status.EXITED);
+        assertThat(logs(flaky)).isEqualTo("run\nrun\nrun\n");
+
+        Container always = engine.create(Optional.empty(), ContainerConfig.of(BusyboxImage.TAG, List.of("sleep", "600")),
+                HostConfig.defaults().withRestartPolicy(new HostConfig.RestartPolicy("always", 0)));
+        engine.start(always.id());
+        engine.stop(always.id(), OptionalInt.of(1));
+        Thread.sleep(500);
+        assertThat(engine.get(always.id()).state().status()).isEqualTo(ContainerState.Status.EXITED);
+    }
+
+    @Test
+    void bindMountsShareHostDirectoriesReadOnlyWhenAsked() throws Exception {
+        Path shared = Files.createDirectories(tmp.resolve("shared"));
+        Files.writeString(shared.resolve("in.txt"), "from host\n");
+        Container c = engine.create(Optional.empty(), ContainerConfig.of(BusyboxImage.TAG, List.of("sh", "-c",
+                        "cat /rw/in.txt; echo from container > /rw/out.txt; (echo x > /ro/y) 2>/dev/null || echo ro-refused")),
+                HostConfig.defaults().withBinds(List.of(shared + ":/rw", shared + ":/ro:ro")));
+        engine.start(c.id());
+        assertThat(exitCode(c)).isZero();
+        assertThat(logs(c)).isEqualTo("from host\nro-refused\n");
+        assertThat(Files.readString(shared.resolve("out.txt"))).isEqualTo("from container\n");
+    }
 }
