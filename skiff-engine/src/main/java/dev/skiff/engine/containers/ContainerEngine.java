@@ -164,7 +164,8 @@ public final class ContainerEngine implements AutoCloseable {
         String id = newId();
         ContainerConfig merged = ImageDefaults.merge(config, image.config().config());
         if (merged.hostname().isEmpty()) {
-            merged = merged.withHostname(id.substring(0, 12));
+            // dockerd: the host's name with the host's network, else the short ID
+            merged = merged.withHostname(hostConfig.networkMode().equals("host") ? hostName() : id.substring(0, 12));
         }
         if (merged.args().isEmpty()) {
             throw new ContainerException.InvalidArgument("No command specified");
@@ -186,6 +187,14 @@ public final class ContainerEngine implements AutoCloseable {
         }
         events.accept(ContainerEvent.of("create", c, Map.of()));
         return c;
+    }
+
+    private static String hostName() {
+        try {
+            return Files.readString(Path.of("/proc/sys/kernel/hostname")).trim();
+        } catch (IOException e) {
+            return "localhost";
+        }
     }
 
     private String freshName() {

@@ -204,6 +204,35 @@ class ContainersTest {
         assertThat(actions.lines().toList()).containsSubsequence("create", "start", "die", "destroy");
     }
 
+    @Test
+    void killRestartRenamePauseAndHostNetwork() {
+        String name = "worker-" + suffix;
+        String id = docker("run", "-d", "--name", name, "--network", "host", IMAGE, "sh", "-c",
+                "trap 'echo got-hup' HUP; echo up; while true; do sleep 0.2; done").assertSuccess().stdout().strip();
+        awaitOutput(() -> docker("logs", name).stdout(), "up\n");
+        assertThat(docker("inspect", "-f", "{{.Config.Hostname}} {{.HostConfig.NetworkMode}}", name).assertSuccess().stdout())
+                .isEqualTo(ExternalCommand.of("hostname").run().stdout().strip() + " host\n");
+        docker("kill", "-s", "HUP", name).assertSuccess();
+        awaitOutput(() -> docker("logs", name).stdout(), "up\ngot-hup\n");
+
+        docker("pause", name).assertSuccess();
+        assertThat(docker("ps", "--format", "{{.Status}}").assertSuccess().stdout()).endsWith("(Paused)\n");
+        docker("unpause", name).assertSuccess();
+
+        docker("rename", name, name + "-renamed").assertSuccess();
+        assertThat(docker("ps", "--format", "{{.Names}}").assertSuccess().stdout()).isEqualTo(name + "-renamed\n");
+
+        docker("restart", "-t", "0", name + "-renamed").assertSuccess();
+        awaitOutput(() -> docker("logs", name + "-renamed").stdout(), "up\ngot-hup\nup\n");
+        assertThat(docker("inspect", "-f", "{{.State.Status}}", id).assertSuccess().stdout()).isEqualTo("running\n");
+
+        docker("kill", id).assertSuccess();
+        assertThat(docker("wait", id).assertSuccess().stdout()).isEqualTo("137\n");
+        CommandResult notRunning = docker("kill", id);
+        assertThat(notRunning.exitCode()).isNotZero();
+        assertThat(notRunning.stderr()).contains("is not running");
+    }
+
     private static void awaitOutput(java.util.function.Supplier<String> probe, String expected) {
         long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
         String last = probe.get();
