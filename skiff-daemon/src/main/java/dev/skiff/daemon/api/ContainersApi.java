@@ -142,6 +142,10 @@ final class ContainersApi {
                     EngineApi.allow(m, HttpMethod.GET);
                     EngineApi.sendJson(ex, 200, top(ref, ex.query("ps_args").filter(a -> !a.isBlank()).orElse("-ef")));
                 }
+                case "stats" -> {
+                    EngineApi.allow(m, HttpMethod.GET);
+                    stats(ex, ref);
+                }
                 case "logs" -> {
                     EngineApi.allow(m, HttpMethod.GET);
                     logs(ex, ref);
@@ -487,6 +491,94 @@ final class ContainersApi {
         e.put("MacAddress", a.macAddress());
         e.putNull("DriverOpts");
         return e;
+    }
+
+    // ---- stats
+
+    /**
+     * {@code stream=false}: one JSON document; its precpu_stats come from a sample a second earlier
+     * (none with {@code one-shot}), so the client can compute a CPU percentage at once. A stream
+     * sends a document a second, each with the previous as precpu_stats.
+     */
+    private void stats(Exchange ex, String ref) throws InterruptedException {
+        Container c = containers.get(ref);
+        boolean stream = ex.query("stream").map(v -> v.equals("1") || v.equalsIgnoreCase("true")).orElse(true);
+        boolean oneShot = truthy(ex, "one-shot");
+        if (!stream) {
+            Optional<dev.skiff.engine.containers.ResourceUsage> before = oneShot ? Optional.empty() : containers.usage(c.id());
+            if (before.isPresent()) {
+                Thread.sleep(1000);
+            }
+            EngineApi.sendJson(ex, 200, statsJson(c, containers.usage(c.id()), before));
+            return;
+        }
+        try {
+            ex.sendStream(200, Map.of(), EngineApi.JSON_TYPE, out -> {
+                Optional<dev.skiff.engine.containers.ResourceUsage> previous = Optional.empty();
+                while (ex.clientConnected()) {
+                    Optional<dev.skiff.engine.containers.ResourceUsage> now = containers.usage(c.id());
+                    out.write(EngineApi.JSON.writeValueAsBytes(statsJson(c, now, previous)));
+                    out.write('\n');
+                    out.flush();
+                    if (now.isEmpty()) {
+                        return;
+                    }
+                    previous = now;
+                    try {
+                        Thread.sleep(1000);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                        return;
+                    }
+                }
+            });
+        } catch (IOException e) {
+            // the client went away
+        }
+    }
+
+    private static ObjectNode statsJson(Container c, Optional<dev.skiff.engine.containers.ResourceUsage> now,
+                                        Optional<dev.skiff.engine.containers.ResourceUsage> before) {
+        ObjectNode n = EngineApi.JSON.createObjectNode();
+        n.put("read", now.map(u -> u.read().toString()).orElse(ContainerState.ZERO.toString()));
+        n.put("preread", before.map(u -> u.read().toString()).orElse(ContainerState.ZERO.toString()));
+        n.putObject("pids_stats").put("current", now.map(dev.skiff.engine.containers.ResourceUsage::pids).orElse(0L));
+        ObjectNode blkio = n.putObject("blkio_stats");
+        for (String k : List.of("io_service_bytes_recursive", "io_serviced_recursive", "io_queue_recursive", "io_service_time_recursive",
+                "io_wait_time_recursive", "io_merged_recursive", "io_time_recursive", "sectors_recursive")) {
+            blkio.putNull(k);
+        }
+        n.put("num_procs", 0);
+        n.putObject("storage_stats");
+        n.set("cpu_stats", cpuJson(now));
+        n.set("precpu_stats", cpuJson(before));
+        ObjectNode mem = n.putObject("memory_stats");
+        now.ifPresent(u -> {
+            mem.put("usage", u.memoryUsage());
+            mem.put("max_usage", u.memoryMaxUsage());
+            ObjectNode st = mem.putObject("stats");
+            u.memoryStat().forEach(st::put);
+            mem.put("limit", u.memoryLimit());
+        });
+        n.put("name", c.name());
+        n.put("id", c.id());
+        return n;
+    }
+
+    private static ObjectNode cpuJson(Optional<dev.skiff.engine.containers.ResourceUsage> u) {
+        ObjectNode cpu = EngineApi.JSON.createObjectNode();
+        ObjectNode usage = cpu.putObject("cpu_usage");
+        usage.put("total_usage", u.map(dev.skiff.engine.containers.ResourceUsage::cpuTotalNanos).orElse(0L));
+        ArrayNode per = usage.putArray("percpu_usage");
+        u.ifPresent(x -> x.perCpuNanos().forEach(per::add));
+        usage.put("usage_in_kernelmode", u.map(dev.skiff.engine.containers.ResourceUsage::cpuKernelNanos).orElse(0L));
+        usage.put("usage_in_usermode", u.map(dev.skiff.engine.containers.ResourceUsage::cpuUserNanos).orElse(0L));
+        if (u.isPresent()) {
+            cpu.put("system_cpu_usage", u.get().systemCpuNanos());
+            cpu.put("online_cpus", u.get().onlineCpus());
+        }
+        cpu.putObject("throttling_data").put("periods", 0).put("throttled_periods", 0).put("throttled_time", 0);
+        return cpu;
     }
 
     // ---- top

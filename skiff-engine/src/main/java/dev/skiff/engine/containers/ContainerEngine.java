@@ -130,6 +130,12 @@ public final class ContainerEngine implements AutoCloseable {
         return runtime(c.hostConfig().runtime()).processes(c.id());
     }
 
+    /** A sample of a running container's counters; empty when it does not run. */
+    public Optional<ResourceUsage> usage(String ref) {
+        Container c = store.resolve(ref);
+        return c.state().running() ? Optional.of(ResourceUsage.sample(c.id())) : Optional.empty();
+    }
+
     /** Removes every container that does not run ({@code docker container prune}); returns their IDs. */
     public List<String> prune(java.util.function.Predicate<Container> which) {
         List<String> removed = new ArrayList<>();

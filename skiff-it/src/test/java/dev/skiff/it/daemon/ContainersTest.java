@@ -183,6 +183,10 @@ class ContainersTest {
         assertThat(top.lines().findFirst().orElseThrow()).contains("PID", "CMD");
         assertThat(top).contains("sleep 600");
 
+        String stats = docker("stats", "--no-stream", "--format", "{{.Name}} {{.CPUPerc}} {{.MemUsage}} {{.PIDs}}", sleeper)
+                .assertSuccess().stdout();
+        assertThat(stats).matches("\\S+ \\d+\\.\\d\\d% \\d+(\\.\\d+)?[KMG]?i?B / \\d+(\\.\\d+)?[KMGTPE]?i?B 1\n");
+
         CommandResult rmi = docker("rmi", IMAGE);
         assertThat(rmi.exitCode()).isNotZero();
         assertThat(rmi.stderr()).contains("image is being used by running container " + sleeper.substring(0, 12));
