@@ -130,6 +130,13 @@ public final class ContainerEngine implements AutoCloseable {
         return runtime(c.hostConfig().runtime()).processes(c.id());
     }
 
+    /** The runtime and conmon state of a container, for exec and attach. */
+    public RuntimeLocation runtimeLocation(String ref) {
+        Container c = store.resolve(ref);
+        OciRuntime r = runtime(c.hostConfig().runtime());
+        return new RuntimeLocation(r.name(), r.binary(), r.root(), Conmon.BINARY, conmon.exitDir(), execRoot.resolve("sockets"));
+    }
+
     /** A sample of a running container's counters; empty when it does not run. */
     public Optional<ResourceUsage> usage(String ref) {
         Container c = store.resolve(ref);
@@ -660,8 +667,16 @@ public final class ContainerEngine implements AutoCloseable {
             try {
                 Container now = current(c.id());
                 if (!now.state().running()) {
+                    OciRuntime runtime = runtime(now.hostConfig().runtime());
+                    if (runtime.state(now.id()).isPresent()) {
+                        // the daemon died in the middle of a start: undo what it did
+                        runtime.delete(now.id());
+                        awaitConmonGone(now);
+                        deleteQuietly(conmon.exitFile(now.id()));
+                        quietly(() -> networking.detach(now.id()));
+                    }
                     if (Rootfs.isMounted(now.rootfs())) {
-                        quietly(() -> Rootfs.unmount(now)); // the daemon died between mount and record
+                        quietly(() -> Rootfs.unmount(now));
                     }
                     continue;
                 }

@@ -78,4 +78,16 @@ class OciSpecTest {
         // a run's entrypoint drops the image's Cmd
         assertThat(ImageDefaults.merge(ContainerConfig.of("img", null).withEntrypoint(List.of("/other")), image).args()).containsExactly("/other");
     }
+
+    @Test
+    void wireJsonHasDockersNamesOnly() {
+        JsonNode config = JSON.valueToTree(ContainerConfig.of("img", List.of("true")));
+        assertThat(config.has("Cmd")).isTrue();
+        assertThat(config.has("Image")).isTrue();
+        assertThat(config.has("args")).isFalse();
+        assertThat(config.properties()).allSatisfy(e -> assertThat(e.getKey()).matches("[A-Z].*"));
+        JsonNode host = JSON.valueToTree(HostConfig.defaults());
+        assertThat(host.properties()).allSatisfy(e -> assertThat(e.getKey()).matches("[A-Z].*"));
+        assertThat(host.at("/RestartPolicy/Name").asText()).isEqualTo("no");
+    }
 }
