@@ -6,8 +6,9 @@ import dev.skiff.it.support.Layer;
 import dev.skiff.it.support.RequiredTool;
 import dev.skiff.it.support.ServerProcess;
 import dev.skiff.it.support.Tar;
+import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -27,15 +28,16 @@ import static org.assertj.core.api.Assertions.assertThat;
 class ContainersTest {
     private static final String IMAGE = "skiff-it-busybox:latest";
 
+    /** One daemon for the class (each test removes its containers): a daemon start and import cost seconds each. */
     @TempDir
-    Path tmp;
+    static Path tmp;
 
-    private Path socket;
-    private ServerProcess daemon;
+    private static Path socket;
+    private static ServerProcess daemon;
     private final String suffix = Long.toHexString(ThreadLocalRandom.current().nextLong() & 0xffffffL);
 
-    @BeforeEach
-    void setUp() throws Exception {
+    @BeforeAll
+    static void startDaemon() throws Exception {
         socket = tmp.resolve("skiff.sock");
         daemon = DaemonHarness.start(tmp, socket);
         Path tar = tmp.resolve("busybox.tar");
@@ -46,19 +48,25 @@ class ContainersTest {
             rootfs.symlink("bin/" + applet, "busybox");
         }
         Files.write(tar, Layer.of(rootfs).tar());
-        docker("import", tar.toString(), IMAGE).assertSuccess();
+        DaemonHarness.docker(tmp, socket, "import", tar.toString(), IMAGE).assertSuccess();
     }
 
     @AfterEach
-    void tearDown() {
-        try {
-            if (daemon.isAlive()) {
-                for (String id : docker("ps", "-aq", "--no-trunc").stdout().lines().filter(l -> !l.isBlank()).toList()) {
-                    docker("rm", "-f", id);
-                }
-            }
-        } finally {
+    void removeContainers() {
+        if (!daemon.isAlive()) {
             daemon.close();
+            daemon = DaemonHarness.start(tmp, socket);
+        }
+        for (String id : docker("ps", "-aq", "--no-trunc").stdout().lines().filter(l -> !l.isBlank()).toList()) {
+            docker("rm", "-f", id);
+        }
+    }
+
+    @AfterAll
+    static void stopDaemon() {
+        try {
+            daemon.close();
+        } finally {
             // whatever a failed test left: runc's containers, then mounts under tmp
             Path runcRoot = tmp.resolve("exec/runc");
             if (Files.isDirectory(runcRoot)) {
