@@ -307,4 +307,37 @@ class ContainerEngineTest {
         assertThat(logs(c)).isEqualTo("from host\nro-refused\n");
         assertThat(Files.readString(shared.resolve("out.txt"))).isEqualTo("from container\n");
     }
+
+    @Test
+    void twentyContainersStartedAtOnceAllRunAndExit() throws Exception {
+        List<Container> created = new ArrayList<>();
+        for (int i = 0; i < 20; i++) {
+            created.add(engine.create(Optional.empty(), ContainerConfig.of(BusyboxImage.TAG, List.of("sh", "-c", "echo " + i + "; exit " + i)),
+                    HostConfig.defaults()));
+        }
+        try (var pool = java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor()) {
+            List<java.util.concurrent.Future<Boolean>> started = new ArrayList<>();
+            for (Container c : created) {
+                started.add(pool.submit(() -> engine.start(c.id())));
+            }
+            for (var f : started) {
+                assertThat(f.get(60, TimeUnit.SECONDS)).isTrue();
+            }
+        }
+        for (int i = 0; i < 20; i++) {
+            assertThat(exitCode(created.get(i))).isEqualTo(i);
+            assertThat(logs(created.get(i))).isEqualTo(i + "\n");
+        }
+        assertThat(engine.list()).hasSize(20).allSatisfy(c -> assertThat(c.state().status()).isEqualTo(ContainerState.Status.EXITED));
+    }
+
+    @Test
+    void aReadOnlyRootfsRefusesWritesButItsEtcFilesAndShmStayWritable() throws Exception {
+        Container c = engine.create(Optional.empty(), ContainerConfig.of(BusyboxImage.TAG, List.of("sh", "-c",
+                        "(echo x > /file) 2>/dev/null || echo root-refused; echo ok > /dev/shm/f && cat /dev/shm/f; cat /etc/hostname")),
+                HostConfig.defaults().withReadonlyRootfs(true));
+        engine.start(c.id());
+        assertThat(exitCode(c)).isZero();
+        assertThat(logs(c)).isEqualTo("root-refused\nok\n" + c.id().substring(0, 12) + "\n");
+    }
 }
