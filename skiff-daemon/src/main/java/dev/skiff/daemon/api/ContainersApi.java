@@ -69,6 +69,17 @@ final class ContainersApi {
                 EngineApi.sendJson(ex, 200, list(ex));
                 return true;
             }
+            if (rest.equals("prune")) {
+                EngineApi.allow(m, HttpMethod.POST);
+                Filters filters = Filters.parse(ex.query("filters"), Set.of("label", "until"));
+                List<String> removed = containers.prune(c -> filters.matchLabels("label", c.config().labels()));
+                ObjectNode out = EngineApi.JSON.createObjectNode();
+                ArrayNode deleted = out.putArray("ContainersDeleted");
+                removed.forEach(deleted::add);
+                out.put("SpaceReclaimed", 0);
+                EngineApi.sendJson(ex, 200, out);
+                return true;
+            }
             if (rest.equals("create")) {
                 EngineApi.allow(m, HttpMethod.POST);
                 create(ex);
@@ -127,6 +138,14 @@ final class ContainersApi {
                 case "wait" -> {
                     EngineApi.allow(m, HttpMethod.POST);
                     waitFor(ex, ref);
+                }
+                case "top" -> {
+                    EngineApi.allow(m, HttpMethod.GET);
+                    EngineApi.sendJson(ex, 200, top(ref, ex.query("ps_args").filter(a -> !a.isBlank()).orElse("-ef")));
+                }
+                case "stats" -> {
+                    EngineApi.allow(m, HttpMethod.GET);
+                    stats(ex, ref);
                 }
                 case "logs" -> {
                     EngineApi.allow(m, HttpMethod.GET);
@@ -481,6 +500,144 @@ final class ContainersApi {
         e.put("MacAddress", a.macAddress());
         e.putNull("DriverOpts");
         return e;
+    }
+
+    // ---- stats
+
+    /**
+     * {@code stream=false}: one JSON document; its precpu_stats come from a sample a second earlier
+     * (none with {@code one-shot}), so the client can compute a CPU percentage at once. A stream
+     * sends a document a second, each with the previous as precpu_stats.
+     */
+    private void stats(Exchange ex, String ref) throws InterruptedException {
+        Container c = containers.get(ref);
+        boolean stream = ex.query("stream").map(v -> v.equals("1") || v.equalsIgnoreCase("true")).orElse(true);
+        boolean oneShot = truthy(ex, "one-shot");
+        if (!stream) {
+            Optional<dev.skiff.engine.containers.ResourceUsage> before = oneShot ? Optional.empty() : containers.usage(c.id());
+            if (before.isPresent()) {
+                Thread.sleep(1000);
+            }
+            EngineApi.sendJson(ex, 200, statsJson(c, containers.usage(c.id()), before));
+            return;
+        }
+        try {
+            ex.sendStream(200, Map.of(), EngineApi.JSON_TYPE, out -> {
+                Optional<dev.skiff.engine.containers.ResourceUsage> previous = Optional.empty();
+                while (ex.clientConnected()) {
+                    Optional<dev.skiff.engine.containers.ResourceUsage> now = containers.usage(c.id());
+                    out.write(EngineApi.JSON.writeValueAsBytes(statsJson(c, now, previous)));
+                    out.write('\n');
+                    out.flush();
+                    if (now.isEmpty()) {
+                        return;
+                    }
+                    previous = now;
+                    try {
+                        Thread.sleep(1000);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                        return;
+                    }
+                }
+            });
+        } catch (IOException e) {
+            // the client went away
+        }
+    }
+
+    private static ObjectNode statsJson(Container c, Optional<dev.skiff.engine.containers.ResourceUsage> now,
+                                        Optional<dev.skiff.engine.containers.ResourceUsage> before) {
+        ObjectNode n = EngineApi.JSON.createObjectNode();
+        n.put("read", now.map(u -> u.read().toString()).orElse(ContainerState.ZERO.toString()));
+        n.put("preread", before.map(u -> u.read().toString()).orElse(ContainerState.ZERO.toString()));
+        n.putObject("pids_stats").put("current", now.map(dev.skiff.engine.containers.ResourceUsage::pids).orElse(0L));
+        ObjectNode blkio = n.putObject("blkio_stats");
+        for (String k : List.of("io_service_bytes_recursive", "io_serviced_recursive", "io_queue_recursive", "io_service_time_recursive",
+                "io_wait_time_recursive", "io_merged_recursive", "io_time_recursive", "sectors_recursive")) {
+            blkio.putNull(k);
+        }
+        n.put("num_procs", 0);
+        n.putObject("storage_stats");
+        n.set("cpu_stats", cpuJson(now));
+        n.set("precpu_stats", cpuJson(before));
+        ObjectNode mem = n.putObject("memory_stats");
+        now.ifPresent(u -> {
+            mem.put("usage", u.memoryUsage());
+            mem.put("max_usage", u.memoryMaxUsage());
+            ObjectNode st = mem.putObject("stats");
+            u.memoryStat().forEach(st::put);
+            mem.put("limit", u.memoryLimit());
+        });
+        n.put("name", c.name());
+        n.put("id", c.id());
+        return n;
+    }
+
+    private static ObjectNode cpuJson(Optional<dev.skiff.engine.containers.ResourceUsage> u) {
+        ObjectNode cpu = EngineApi.JSON.createObjectNode();
+        ObjectNode usage = cpu.putObject("cpu_usage");
+        usage.put("total_usage", u.map(dev.skiff.engine.containers.ResourceUsage::cpuTotalNanos).orElse(0L));
+        ArrayNode per = usage.putArray("percpu_usage");
+        u.ifPresent(x -> x.perCpuNanos().forEach(per::add));
+        usage.put("usage_in_kernelmode", u.map(dev.skiff.engine.containers.ResourceUsage::cpuKernelNanos).orElse(0L));
+        usage.put("usage_in_usermode", u.map(dev.skiff.engine.containers.ResourceUsage::cpuUserNanos).orElse(0L));
+        if (u.isPresent()) {
+            cpu.put("system_cpu_usage", u.get().systemCpuNanos());
+            cpu.put("online_cpus", u.get().onlineCpus());
+        }
+        cpu.putObject("throttling_data").put("periods", 0).put("throttled_periods", 0).put("throttled_time", 0);
+        return cpu;
+    }
+
+    // ---- top
+
+    /** dockerd's way: the host's {@code ps} with the caller's arguments, rows kept for the container's pids. */
+    private ObjectNode top(String ref, String psArgs) {
+        Set<Integer> pids = new java.util.HashSet<>(containers.processes(ref));
+        List<String> command = new java.util.ArrayList<>(List.of("ps"));
+        command.addAll(List.of(psArgs.trim().split("\\s+")));
+        String output;
+        try {
+            Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+            output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            if (p.waitFor() != 0) {
+                throw ApiException.badRequest("ps " + psArgs + " failed: " + output.strip());
+            }
+        } catch (IOException e) {
+            throw new ApiException(500, "cannot run ps: " + e.getMessage());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new ApiException(500, "interrupted");
+        }
+        List<String> lines = output.lines().toList();
+        if (lines.isEmpty()) {
+            throw ApiException.badRequest("ps " + psArgs + " printed nothing");
+        }
+        List<String> titles = List.of(lines.getFirst().trim().split("\\s+"));
+        int pidColumn = titles.indexOf("PID");
+        if (pidColumn < 0) {
+            throw ApiException.badRequest("Couldn't find PID field in ps output");
+        }
+        ObjectNode out = EngineApi.JSON.createObjectNode();
+        ArrayNode t = out.putArray("Titles");
+        titles.forEach(t::add);
+        ArrayNode processes = out.putArray("Processes");
+        for (String line : lines.subList(1, lines.size())) {
+            // the last column (the command) may hold spaces: split into as many fields as there are titles
+            String[] fields = line.trim().split("\\s+", titles.size());
+            try {
+                if (fields.length > pidColumn && pids.contains(Integer.parseInt(fields[pidColumn]))) {
+                    ArrayNode row = processes.addArray();
+                    for (String f : fields) {
+                        row.add(f);
+                    }
+                }
+            } catch (NumberFormatException e) {
+                // not a process row
+            }
+        }
+        return out;
     }
 
     // ---- wait

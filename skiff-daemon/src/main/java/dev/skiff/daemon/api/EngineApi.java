@@ -71,6 +71,7 @@ public final class EngineApi implements ExchangeHandler {
         this.containers = containers;
         this.containersApi = new ContainersApi(containers, images);
         this.networksApi = new NetworksApi(containers);
+        this.imagesApi.containersOf(id -> containers.list().stream().filter(c -> c.imageId().equals(id)).toList());
     }
 
     @Override

@@ -92,10 +92,15 @@ final class EventsApi {
         if (f.has("event") && !f.get("event").contains(e.action())) {
             return false;
         }
-        if (f.has("image") && !(e.type().equals("image") && matchesImage(f.get("image"), e))) {
+        if (f.has("image") && !(e.type().equals("image") && matchesImage(f.get("image"), e)
+                || e.type().equals("container") && matchesContainerImage(f.get("image"), e))) {
             return false;
         }
-        for (String other : List.of("container", "network", "volume", "plugin", "daemon", "service", "node", "secret", "config")) {
+        if (f.has("container") && !(e.type().equals("container") && f.get("container").stream()
+                .anyMatch(w -> e.actorId().startsWith(w) || w.equals(e.attributes().get("name"))))) {
+            return false;
+        }
+        for (String other : List.of("network", "volume", "plugin", "daemon", "service", "node", "secret", "config")) {
             if (f.has(other)) {
                 return false; // no such objects yet
             }
@@ -112,6 +117,12 @@ final class EventsApi {
             }
         }
         return false;
+    }
+
+    /** A container event's {@code image} attribute: the name the container was created with. */
+    private static boolean matchesContainerImage(List<String> wanted, Event e) {
+        String image = e.attributes().getOrDefault("image", "");
+        return wanted.stream().anyMatch(w -> w.equals(image) || w.equals(stripTag(image)));
     }
 
     private static String stripTag(String name) {

@@ -49,6 +49,42 @@ final class ImagesApi {
         this.pushApi = new PushApi(new ImagePusher(content, images, distribution, registries));
     }
 
+    /** The containers made from an image, which its removal must respect (docker's conflicts). */
+    private java.util.function.Function<dev.skiff.formats.Digest, List<dev.skiff.engine.containers.Container>> containersOf = d -> List.of();
+
+    void containersOf(java.util.function.Function<dev.skiff.formats.Digest, List<dev.skiff.engine.containers.Container>> lookup) {
+        containersOf = lookup;
+    }
+
+    /**
+     * dockerd refuses to delete an image a container was made from: always for a running one, and
+     * without {@code force} for a stopped one, unless the name given is one of several tags (then
+     * only the tag goes).
+     */
+    private void checkNotInUse(String ref, boolean force) {
+        Image image = images.resolve(ref);
+        List<dev.skiff.engine.containers.Container> users = containersOf.apply(image.id());
+        if (users.isEmpty()) {
+            return;
+        }
+        String imageId = image.shortId();
+        boolean byId = image.id().encoded().startsWith(ref.startsWith("sha256:") ? ref.substring(7) : ref);
+        var running = users.stream().filter(c -> c.state().running()).findFirst();
+        if (running.isPresent() && (byId || image.repoTags().size() <= 1)) {
+            throw ApiException.conflict("conflict: unable to delete " + imageId + " (cannot be forced) - image is being used by running container "
+                    + running.get().shortId());
+        }
+        if (force || (!byId && image.repoTags().size() > 1)) {
+            return;
+        }
+        String container = users.getFirst().shortId();
+        if (byId) {
+            throw ApiException.conflict("conflict: unable to delete " + imageId + " (must be forced) - image is being used by stopped container " + container);
+        }
+        throw ApiException.conflict("conflict: unable to remove repository reference \"" + ref + "\" (must force) - container "
+                + container + " is using its referenced image " + imageId);
+    }
+
     /** Who hears of every finished pull (docker's {@code pull} event). */
     void onPulled(java.util.function.Consumer<String> listener) {
         pullApi.onPulled = ref -> listener.accept(ref.familiarString());
@@ -77,6 +113,7 @@ final class ImagesApi {
             } else if (path.startsWith("/images/") && path.endsWith("/tag") && m.equals(HttpMethod.POST)) {
                 tag(ex, name(path, "/tag"));
             } else if (path.startsWith("/images/") && m.equals(HttpMethod.DELETE)) {
+                checkNotInUse(name(path, ""), ex.query("force").map(ImagesApi::truthy).orElse(false));
                 RemoveResult result = images.remove(name(path, ""), ex.query("force").map(ImagesApi::truthy).orElse(false));
                 ArrayNode body = EngineApi.JSON.createArrayNode();
                 for (RemoveResult.Item item : result.items()) {

@@ -67,6 +67,8 @@ public final class ContainerEngine implements AutoCloseable {
     private final Map<String, ReentrantLock> locks = new ConcurrentHashMap<>();
     private final Map<String, List<CompletableFuture<Integer>>> exitWaiters = new HashMap<>();
     private final Map<String, List<CompletableFuture<Integer>>> removalWaiters = new HashMap<>();
+    /** Containers a user stopped or killed: their restart policy leaves them stopped. */
+    private final Set<String> manuallyStopped = ConcurrentHashMap.newKeySet();
     private final WatchService watcher;
     private final Thread watcherThread;
 
@@ -119,6 +121,44 @@ public final class ContainerEngine implements AutoCloseable {
         return store.list().stream().map(Container::imageId).collect(Collectors.toSet());
     }
 
+    /** The host pids of a running container's processes ({@code docker top}). */
+    public List<Integer> processes(String ref) {
+        Container c = store.resolve(ref);
+        if (!c.state().running()) {
+            throw new ContainerException.Conflict("Container " + c.id() + " is not running");
+        }
+        return runtime(c.hostConfig().runtime()).processes(c.id());
+    }
+
+    /** The runtime and conmon state of a container, for exec and attach. */
+    public RuntimeLocation runtimeLocation(String ref) {
+        Container c = store.resolve(ref);
+        OciRuntime r = runtime(c.hostConfig().runtime());
+        return new RuntimeLocation(r.name(), r.binary(), r.root(), Conmon.BINARY, conmon.exitDir(), execRoot.resolve("sockets"));
+    }
+
+    /** A sample of a running container's counters; empty when it does not run. */
+    public Optional<ResourceUsage> usage(String ref) {
+        Container c = store.resolve(ref);
+        return c.state().running() ? Optional.of(ResourceUsage.sample(c.id())) : Optional.empty();
+    }
+
+    /** Removes every container that does not run ({@code docker container prune}); returns their IDs. */
+    public List<String> prune(java.util.function.Predicate<Container> which) {
+        List<String> removed = new ArrayList<>();
+        for (Container c : store.list()) {
+            if (!c.state().running() && which.test(c)) {
+                try {
+                    removeStopped(c.id());
+                    removed.add(c.id());
+                } catch (ContainerException e) {
+                    LOG.log(System.Logger.Level.WARNING, "prune could not remove " + c.id() + ": " + e.getMessage());
+                }
+            }
+        }
+        return removed;
+    }
+
     // ---- create
 
     /**
@@ -137,7 +177,8 @@ public final class ContainerEngine implements AutoCloseable {
         String id = newId();
         ContainerConfig merged = ImageDefaults.merge(config, image.config().config());
         if (merged.hostname().isEmpty()) {
-            merged = merged.withHostname(id.substring(0, 12));
+            // dockerd: the host's name with the host's network, else the short ID
+            merged = merged.withHostname(hostConfig.networkMode().equals("host") ? hostName() : id.substring(0, 12));
         }
         if (merged.args().isEmpty()) {
             throw new ContainerException.InvalidArgument("No command specified");
@@ -159,6 +200,14 @@ public final class ContainerEngine implements AutoCloseable {
         }
         events.accept(ContainerEvent.of("create", c, Map.of()));
         return c;
+    }
+
+    private static String hostName() {
+        try {
+            return Files.readString(Path.of("/proc/sys/kernel/hostname")).trim();
+        } catch (IOException e) {
+            return "localhost";
+        }
     }
 
     private String freshName() {
@@ -194,6 +243,7 @@ public final class ContainerEngine implements AutoCloseable {
             if (c.state().running()) {
                 return false;
             }
+            manuallyStopped.remove(id);
             try {
                 startLocked(c);
             } catch (ContainerException.StartFailed e) {
@@ -350,6 +400,7 @@ public final class ContainerEngine implements AutoCloseable {
                 return false;
             }
             exit = register(exitWaiters, c.id());
+            manuallyStopped.add(c.id());
             if (c.state().status() == ContainerState.Status.PAUSED) {
                 runtime(c.hostConfig().runtime()).resume(c.id());
                 store.update(c = c.withState(c.state().unpaused()));
@@ -384,6 +435,7 @@ public final class ContainerEngine implements AutoCloseable {
         }
         String sig = signal == null || signal.isEmpty() ? "KILL" : signal;
         String normalized = Signals.normalize(sig);
+        manuallyStopped.add(c.id());
         events.accept(ContainerEvent.of("kill", c, Map.of("signal", Signals.number(sig))));
         if (!runtime(c.hostConfig().runtime()).kill(c.id(), normalized)) {
             throw new ContainerException.Conflict("Container " + c.id() + " is not running");
@@ -595,6 +647,10 @@ public final class ContainerEngine implements AutoCloseable {
             }
             finishExit(found.get(), code);
             autoRemove = found.get().hostConfig().autoRemove();
+            if (!autoRemove && RestartPolicies.shouldRestart(found.get(), code, manuallyStopped.contains(id))) {
+                int count = found.get().restartCount();
+                Thread.ofVirtual().start(() -> restartByPolicy(id, count));
+            }
         } catch (RuntimeException e) {
             LOG.log(System.Logger.Level.WARNING, "handling the exit of container " + id + " failed: " + e.getMessage(), e);
         } finally {
@@ -606,6 +662,29 @@ public final class ContainerEngine implements AutoCloseable {
             } catch (RuntimeException e) {
                 LOG.log(System.Logger.Level.WARNING, "removing container " + id + " (--rm) failed: " + e.getMessage(), e);
             }
+        }
+    }
+
+    /** The restart policy's restart, after docker's back-off (100 ms, doubling, at most a minute). */
+    private void restartByPolicy(String id, int restartsSoFar) {
+        try {
+            Thread.sleep(RestartPolicies.delay(restartsSoFar).toMillis());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return;
+        }
+        ReentrantLock lock = lock(id);
+        lock.lock();
+        try {
+            Optional<Container> found = store.byId(id);
+            if (found.isEmpty() || found.get().state().running() || manuallyStopped.contains(id)) {
+                return; // removed, started or stopped by someone meanwhile
+            }
+            startLocked(found.get().withRestartCount(restartsSoFar + 1));
+        } catch (RuntimeException e) {
+            LOG.log(System.Logger.Level.WARNING, "restarting container " + id + " by its policy failed: " + e.getMessage());
+        } finally {
+            lock.unlock();
         }
     }
 
@@ -631,8 +710,16 @@ public final class ContainerEngine implements AutoCloseable {
             try {
                 Container now = current(c.id());
                 if (!now.state().running()) {
+                    OciRuntime runtime = runtime(now.hostConfig().runtime());
+                    if (runtime.state(now.id()).isPresent()) {
+                        // the daemon died in the middle of a start: undo what it did
+                        runtime.delete(now.id());
+                        awaitConmonGone(now);
+                        deleteQuietly(conmon.exitFile(now.id()));
+                        quietly(() -> networking.detach(now.id()));
+                    }
                     if (Rootfs.isMounted(now.rootfs())) {
-                        quietly(() -> Rootfs.unmount(now)); // the daemon died between mount and record
+                        quietly(() -> Rootfs.unmount(now));
                     }
                     continue;
                 }
@@ -681,11 +768,16 @@ public final class ContainerEngine implements AutoCloseable {
         }
     }
 
+    /** Whether this container's conmon still runs; a zombie waiting for init to reap it does not. */
     private static boolean conmonAlive(Container c) {
         try {
             int pid = Integer.parseInt(Files.readString(Conmon.pidFile(c)).trim());
-            return MountCalls.alive(pid) && Files.readString(Path.of("/proc", Integer.toString(pid), "comm")).trim().equals("conmon");
-        } catch (IOException | NumberFormatException e) {
+            String stat = Files.readString(Path.of("/proc", Integer.toString(pid), "stat"));
+            int end = stat.lastIndexOf(')');
+            String comm = stat.substring(stat.indexOf('(') + 1, end);
+            char state = stat.charAt(end + 2);
+            return comm.equals("conmon") && state != 'Z' && state != 'X';
+        } catch (IOException | RuntimeException e) {
             return false;
         }
     }

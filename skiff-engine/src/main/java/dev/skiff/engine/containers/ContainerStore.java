@@ -56,7 +56,15 @@ final class ContainerStore {
                     if (!Files.exists(file)) {
                         continue; // the engine removes leftovers once it knows nothing is mounted there
                     }
-                    Container c = read(dir, JSON.readTree(file.toFile()));
+                    Container c;
+                    try {
+                        c = read(dir, JSON.readTree(file.toFile()));
+                    } catch (IOException | RuntimeException e) {
+                        // one unreadable record must not keep the daemon from starting; it stays on disk for a person to look at
+                        System.getLogger(ContainerStore.class.getName()).log(System.Logger.Level.WARNING,
+                                "skipping container " + dir.getFileName() + ": its " + METADATA + " is unreadable: " + e.getMessage());
+                        continue;
+                    }
                     store.byId.put(c.id(), c);
                     store.idByName.put(c.name(), c.id());
                 }

@@ -77,6 +77,21 @@ public record HostConfig(
                 nanoCpus, cpuShares, pidsLimit, readonlyRootfs, init, privileged, dns, dnsSearch, extraHosts, shmSize, runtime);
     }
 
+    public HostConfig withRestartPolicy(RestartPolicy v) {
+        return new HostConfig(binds, networkMode, portBindings, publishAllPorts, v, autoRemove, capAdd, capDrop, memory,
+                nanoCpus, cpuShares, pidsLimit, readonlyRootfs, init, privileged, dns, dnsSearch, extraHosts, shmSize, runtime);
+    }
+
+    public HostConfig withBinds(List<String> v) {
+        return new HostConfig(v, networkMode, portBindings, publishAllPorts, restartPolicy, autoRemove, capAdd, capDrop, memory,
+                nanoCpus, cpuShares, pidsLimit, readonlyRootfs, init, privileged, dns, dnsSearch, extraHosts, shmSize, runtime);
+    }
+
+    public HostConfig withReadonlyRootfs(boolean v) {
+        return new HostConfig(binds, networkMode, portBindings, publishAllPorts, restartPolicy, autoRemove, capAdd, capDrop, memory,
+                nanoCpus, cpuShares, pidsLimit, v, init, privileged, dns, dnsSearch, extraHosts, shmSize, runtime);
+    }
+
     public HostConfig withRuntime(String v) {
         return new HostConfig(binds, networkMode, portBindings, publishAllPorts, restartPolicy, autoRemove, capAdd, capDrop, memory,
                 nanoCpus, cpuShares, pidsLimit, readonlyRootfs, init, privileged, dns, dnsSearch, extraHosts, shmSize, v);

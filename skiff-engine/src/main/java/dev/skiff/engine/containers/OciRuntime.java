@@ -35,9 +35,18 @@ final class OciRuntime {
         if (!name.equals("runc") && !name.equals("crun")) {
             throw new ContainerException.InvalidArgument("Unknown runtime specified " + name);
         }
+        if (name.equals("crun") && hybridCgroups()) {
+            throw new ContainerException.InvalidArgument("the crun runtime needs cgroup v2 alone (unified), and this host "
+                    + "mounts cgroup v1 and v2 side by side (hybrid); use runc, the default runtime");
+        }
         Path binary = findOnPath(name).orElseThrow(() -> new ContainerException.HostFailure(
                 "the OCI runtime " + name + " is not installed (not found on PATH); install it (Debian: apt-get install " + name + ")"));
         return new OciRuntime(name, binary, execRoot.resolve(name));
+    }
+
+    /** cgroup v1 controllers with a v2 hierarchy beside them, which crun refuses. */
+    static boolean hybridCgroups() {
+        return !Files.exists(Path.of("/sys/fs/cgroup/cgroup.controllers")) && Files.isDirectory(Path.of("/sys/fs/cgroup/unified"));
     }
 
     static Optional<Path> findOnPath(String program) {
@@ -98,6 +107,21 @@ final class OciRuntime {
     /** Removes the runtime's record (killing what is left); quiet when there is none. */
     void delete(String id) {
         run("delete", "--force", id);
+    }
+
+    /** {@code runc ps --format json}: the container's processes, as host pids. */
+    List<Integer> processes(String id) {
+        Result r = run("ps", "--format", "json", id);
+        if (r.code != 0) {
+            throw new ContainerException.Conflict("Container " + id + " is not running");
+        }
+        try {
+            List<Integer> pids = new ArrayList<>();
+            JSON.readTree(r.stdout).forEach(n -> pids.add(n.asInt()));
+            return pids;
+        } catch (IOException e) {
+            throw new ContainerException.HostFailure("cannot read the processes of " + id + ": " + e.getMessage(), e);
+        }
     }
 
     /** {@code runc state}: status ({@code created}, {@code running}, {@code paused}, {@code stopped}) and pid; empty when unknown. */

@@ -218,4 +218,126 @@ class ContainerEngineTest {
                 (s, b) -> stamped.add(new String(b, StandardCharsets.UTF_8)));
         assertThat(stamped).singleElement().asString().matches("\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d\\.\\d{9}Z two\n");
     }
+
+    @Test
+    void resourceLimitsReachTheCgroup() throws Exception {
+        HostConfig limited = HostConfig.defaults().withResources(64L << 20, 500_000_000L, 50L);
+        Container c = engine.create(Optional.empty(), ContainerConfig.of(BusyboxImage.TAG, List.of("sh", "-c", String.join("; ",
+                "cat /sys/fs/cgroup/memory/memory.limit_in_bytes",
+                "cat /sys/fs/cgroup/cpu/cpu.cfs_quota_us /sys/fs/cgroup/cpu/cpu.cfs_period_us",
+                "cat /sys/fs/cgroup/pids/pids.max"))), limited);
+        engine.start(c.id());
+        assertThat(exitCode(c)).isZero();
+        assertThat(logs(c)).isEqualTo((64L << 20) + "\n50000\n100000\n50\n");
+    }
+
+    @Test
+    void crunRunsContainersWhereCgroupsAreUnified() throws Exception {
+        if (OciRuntime.hybridCgroups()) {
+            assertThatThrownBy(() -> engine.create(Optional.empty(), ContainerConfig.of(BusyboxImage.TAG, List.of("true")),
+                    HostConfig.defaults().withRuntime("crun"))).isInstanceOf(ContainerException.InvalidArgument.class)
+                    .hasMessageContaining("use runc");
+            return;
+        }
+        Container c = engine.create(Optional.empty(), ContainerConfig.of(BusyboxImage.TAG, List.of("sh", "-c", "echo via crun; exit 4")),
+                HostConfig.defaults().withRuntime("crun"));
+        engine.start(c.id());
+        assertThat(exitCode(c)).isEqualTo(4);
+        assertThat(logs(c)).isEqualTo("via crun\n");
+        assertThatThrownBy(() -> engine.create(Optional.empty(), ContainerConfig.of(BusyboxImage.TAG, List.of("true")),
+                HostConfig.defaults().withRuntime("kata"))).isInstanceOf(ContainerException.InvalidArgument.class)
+                .hasMessage("Unknown runtime specified kata");
+    }
+
+    @Test
+    void followingLogsStreamsUntilTheContainerExits() throws Exception {
+        Container c = run("sh", "-c", "for i in 1 2 3; do echo line$i; sleep 0.3; done");
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        engine.logs(c.id(), new LogOptions(true, true, true, -1, Optional.empty(), Optional.empty(), false), () -> true,
+                (s, b) -> out.writeBytes(b));
+        assertThat(out.toString(StandardCharsets.UTF_8)).isEqualTo("line1\nline2\nline3\n");
+        assertThat(engine.get(c.id()).state().status()).isEqualTo(ContainerState.Status.EXITED);
+    }
+
+    @Test
+    void pauseFreezesAndUnpauseThaws() throws Exception {
+        Container c = run("sleep", "600");
+        engine.pause(c.id());
+        assertThat(engine.get(c.id()).state().status()).isEqualTo(ContainerState.Status.PAUSED);
+        assertThatThrownBy(() -> engine.pause(c.id())).isInstanceOf(ContainerException.Conflict.class);
+        engine.unpause(c.id());
+        assertThat(engine.get(c.id()).state().status()).isEqualTo(ContainerState.Status.RUNNING);
+        engine.pause(c.id());
+        engine.remove(c.id(), true); // a paused container can be force-removed
+        assertThat(engine.list()).isEmpty();
+    }
+
+    @Test
+    void onFailureRestartsUpToItsLimitAndStopEndsAlways() throws Exception {
+        Container flaky = engine.create(Optional.empty(), ContainerConfig.of(BusyboxImage.TAG, List.of("sh", "-c", "echo run; exit 2")),
+                HostConfig.defaults().withRestartPolicy(new HostConfig.RestartPolicy("on-failure", 2)));
+        engine.start(flaky.id());
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+        while (engine.get(flaky.id()).restartCount() < 2 && System.nanoTime() < deadline) {
+            Thread.sleep(50);
+        }
+        exitCode(flaky);
+        Thread.sleep(1000); // a third restart would have happened by now
+        assertThat(engine.get(flaky.id()).restartCount()).isEqualTo(2);
+        assertThat(engine.get(flaky.id()).state().status()).isEqualTo(ContainerState.Status.EXITED);
+        assertThat(logs(flaky)).isEqualTo("run\nrun\nrun\n");
+
+        Container always = engine.create(Optional.empty(), ContainerConfig.of(BusyboxImage.TAG, List.of("sleep", "600")),
+                HostConfig.defaults().withRestartPolicy(new HostConfig.RestartPolicy("always", 0)));
+        engine.start(always.id());
+        engine.stop(always.id(), OptionalInt.of(1));
+        Thread.sleep(500);
+        assertThat(engine.get(always.id()).state().status()).isEqualTo(ContainerState.Status.EXITED);
+    }
+
+    @Test
+    void bindMountsShareHostDirectoriesReadOnlyWhenAsked() throws Exception {
+        Path shared = Files.createDirectories(tmp.resolve("shared"));
+        Files.writeString(shared.resolve("in.txt"), "from host\n");
+        Container c = engine.create(Optional.empty(), ContainerConfig.of(BusyboxImage.TAG, List.of("sh", "-c",
+                        "cat /rw/in.txt; echo from container > /rw/out.txt; (echo x > /ro/y) 2>/dev/null || echo ro-refused")),
+                HostConfig.defaults().withBinds(List.of(shared + ":/rw", shared + ":/ro:ro")));
+        engine.start(c.id());
+        assertThat(exitCode(c)).isZero();
+        assertThat(logs(c)).isEqualTo("from host\nro-refused\n");
+        assertThat(Files.readString(shared.resolve("out.txt"))).isEqualTo("from container\n");
+    }
+
+    @Test
+    void twentyContainersStartedAtOnceAllRunAndExit() throws Exception {
+        List<Container> created = new ArrayList<>();
+        for (int i = 0; i < 20; i++) {
+            created.add(engine.create(Optional.empty(), ContainerConfig.of(BusyboxImage.TAG, List.of("sh", "-c", "echo " + i + "; exit " + i)),
+                    HostConfig.defaults()));
+        }
+        try (var pool = java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor()) {
+            List<java.util.concurrent.Future<Boolean>> started = new ArrayList<>();
+            for (Container c : created) {
+                started.add(pool.submit(() -> engine.start(c.id())));
+            }
+            for (var f : started) {
+                assertThat(f.get(60, TimeUnit.SECONDS)).isTrue();
+            }
+        }
+        for (int i = 0; i < 20; i++) {
+            assertThat(exitCode(created.get(i))).isEqualTo(i);
+            assertThat(logs(created.get(i))).isEqualTo(i + "\n");
+        }
+        assertThat(engine.list()).hasSize(20).allSatisfy(c -> assertThat(c.state().status()).isEqualTo(ContainerState.Status.EXITED));
+    }
+
+    @Test
+    void aReadOnlyRootfsRefusesWritesButItsEtcFilesAndShmStayWritable() throws Exception {
+        Container c = engine.create(Optional.empty(), ContainerConfig.of(BusyboxImage.TAG, List.of("sh", "-c",
+                        "(echo x > /file) 2>/dev/null || echo root-refused; echo ok > /dev/shm/f && cat /dev/shm/f; cat /etc/hostname")),
+                HostConfig.defaults().withReadonlyRootfs(true));
+        engine.start(c.id());
+        assertThat(exitCode(c)).isZero();
+        assertThat(logs(c)).isEqualTo("root-refused\nok\n" + c.id().substring(0, 12) + "\n");
+    }
 }

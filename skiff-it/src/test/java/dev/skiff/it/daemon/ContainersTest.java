@@ -6,8 +6,9 @@ import dev.skiff.it.support.Layer;
 import dev.skiff.it.support.RequiredTool;
 import dev.skiff.it.support.ServerProcess;
 import dev.skiff.it.support.Tar;
+import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -27,15 +28,16 @@ import static org.assertj.core.api.Assertions.assertThat;
 class ContainersTest {
     private static final String IMAGE = "skiff-it-busybox:latest";
 
+    /** One daemon for the class (each test removes its containers): a daemon start and import cost seconds each. */
     @TempDir
-    Path tmp;
+    static Path tmp;
 
-    private Path socket;
-    private ServerProcess daemon;
+    private static Path socket;
+    private static ServerProcess daemon;
     private final String suffix = Long.toHexString(ThreadLocalRandom.current().nextLong() & 0xffffffL);
 
-    @BeforeEach
-    void setUp() throws Exception {
+    @BeforeAll
+    static void startDaemon() throws Exception {
         socket = tmp.resolve("skiff.sock");
         daemon = DaemonHarness.start(tmp, socket);
         Path tar = tmp.resolve("busybox.tar");
@@ -46,19 +48,25 @@ class ContainersTest {
             rootfs.symlink("bin/" + applet, "busybox");
         }
         Files.write(tar, Layer.of(rootfs).tar());
-        docker("import", tar.toString(), IMAGE).assertSuccess();
+        DaemonHarness.docker(tmp, socket, "import", tar.toString(), IMAGE).assertSuccess();
     }
 
     @AfterEach
-    void tearDown() {
-        try {
-            if (daemon.isAlive()) {
-                for (String id : docker("ps", "-aq", "--no-trunc").stdout().lines().filter(l -> !l.isBlank()).toList()) {
-                    docker("rm", "-f", id);
-                }
-            }
-        } finally {
+    void removeContainers() {
+        if (!daemon.isAlive()) {
             daemon.close();
+            daemon = DaemonHarness.start(tmp, socket);
+        }
+        for (String id : docker("ps", "-aq", "--no-trunc").stdout().lines().filter(l -> !l.isBlank()).toList()) {
+            docker("rm", "-f", id);
+        }
+    }
+
+    @AfterAll
+    static void stopDaemon() {
+        try {
+            daemon.close();
+        } finally {
             // whatever a failed test left: runc's containers, then mounts under tmp
             Path runcRoot = tmp.resolve("exec/runc");
             if (Files.isDirectory(runcRoot)) {
@@ -173,6 +181,68 @@ class ContainersTest {
         docker("stop", "-t", "1", sleeper).assertSuccess();
         docker("rm", sleeper).assertSuccess();
         assertThat(docker("ps", "-aq").assertSuccess().stdout().lines().toList()).containsExactly(quitter.substring(0, 12));
+    }
+
+    @Test
+    void topPruneImageConflictsEventsAndASigtermedDaemonLeaveContainersAlone() throws Exception {
+        String since = Long.toString(System.currentTimeMillis() / 1000 - 1);
+        String sleeper = docker("run", "-d", IMAGE, "sleep", "600").assertSuccess().stdout().strip();
+        String top = docker("top", sleeper).assertSuccess().stdout();
+        assertThat(top.lines().findFirst().orElseThrow()).contains("PID", "CMD");
+        assertThat(top).contains("sleep 600");
+
+        String stats = docker("stats", "--no-stream", "--format", "{{.Name}} {{.CPUPerc}} {{.MemUsage}} {{.PIDs}}", sleeper)
+                .assertSuccess().stdout();
+        assertThat(stats).matches("\\S+ \\d+\\.\\d\\d% \\d+(\\.\\d+)?[KMG]?i?B / \\d+(\\.\\d+)?[KMGTPE]?i?B 1\n");
+
+        CommandResult rmi = docker("rmi", IMAGE);
+        assertThat(rmi.exitCode()).isNotZero();
+        assertThat(rmi.stderr()).contains("image is being used by running container " + sleeper.substring(0, 12));
+
+        // a daemon stopped with SIGTERM leaves the container running for the next one
+        assertThat(daemon.stop(Duration.ofSeconds(20))).isNotEqualTo(137);
+        daemon = DaemonHarness.start(tmp, socket);
+        assertThat(docker("ps", "-q").assertSuccess().stdout()).isEqualTo(sleeper.substring(0, 12) + "\n");
+
+        String done = docker("run", "-d", IMAGE, "true").assertSuccess().stdout().strip();
+        docker("wait", done).assertSuccess();
+        assertThat(docker("container", "prune", "-f").assertSuccess().stdout()).contains(done);
+        assertThat(docker("ps", "-aq", "--no-trunc").assertSuccess().stdout()).isEqualTo(sleeper + "\n");
+
+        docker("rm", "-f", sleeper).assertSuccess();
+        String until = Long.toString(System.currentTimeMillis() / 1000 + 1);
+        String actions = docker("events", "--since", since, "--until", until, "--filter", "container=" + done,
+                "--format", "{{.Action}}").assertSuccess().stdout();
+        assertThat(actions.lines().toList()).containsSubsequence("create", "start", "die", "destroy");
+    }
+
+    @Test
+    void killRestartRenamePauseAndHostNetwork() {
+        String name = "worker-" + suffix;
+        String id = docker("run", "-d", "--name", name, "--network", "host", IMAGE, "sh", "-c",
+                "trap 'echo got-hup' HUP; echo up; while true; do sleep 0.2; done").assertSuccess().stdout().strip();
+        awaitOutput(() -> docker("logs", name).stdout(), "up\n");
+        assertThat(docker("inspect", "-f", "{{.Config.Hostname}} {{.HostConfig.NetworkMode}}", name).assertSuccess().stdout())
+                .isEqualTo(ExternalCommand.of("hostname").run().stdout().strip() + " host\n");
+        docker("kill", "-s", "HUP", name).assertSuccess();
+        awaitOutput(() -> docker("logs", name).stdout(), "up\ngot-hup\n");
+
+        docker("pause", name).assertSuccess();
+        assertThat(docker("ps", "--format", "{{.Status}}").assertSuccess().stdout()).endsWith("(Paused)\n");
+        docker("unpause", name).assertSuccess();
+
+        docker("rename", name, name + "-renamed").assertSuccess();
+        assertThat(docker("ps", "--format", "{{.Names}}").assertSuccess().stdout()).isEqualTo(name + "-renamed\n");
+
+        docker("restart", "-t", "0", name + "-renamed").assertSuccess();
+        awaitOutput(() -> docker("logs", name + "-renamed").stdout(), "up\ngot-hup\nup\n");
+        assertThat(docker("inspect", "-f", "{{.State.Status}}", id).assertSuccess().stdout()).isEqualTo("running\n");
+
+        docker("kill", id).assertSuccess();
+        assertThat(docker("wait", id).assertSuccess().stdout()).isEqualTo("137\n");
+        CommandResult notRunning = docker("kill", id);
+        assertThat(notRunning.exitCode()).isNotZero();
+        assertThat(notRunning.stderr()).contains("is not running");
     }
 
     private static void awaitOutput(java.util.function.Supplier<String> probe, String expected) {
