@@ -102,8 +102,7 @@ final class DaemonCommand implements Callable<Integer> {
                 + " (data root " + dataRoot.toAbsolutePath() + ")");
         System.out.flush();
         stop.await();
-        daemon.close();
-        closeQuietly(networking.get());
+        daemon.close(); // closes the networking too
         System.out.println("skiff daemon stopped");
         System.out.flush();
         return 0;

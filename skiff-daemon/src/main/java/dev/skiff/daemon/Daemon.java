@@ -4,7 +4,6 @@ import dev.skiff.daemon.api.EngineApi;
 import dev.skiff.daemon.events.EventBus;
 import dev.skiff.daemon.events.ImageEvents;
 import dev.skiff.engine.containers.ContainerEngine;
-import dev.skiff.engine.containers.TemporaryNetworking;
 import dev.skiff.engine.content.ContentStore;
 import dev.skiff.engine.network.ContainerNetworking;
 import dev.skiff.engine.distribution.RegistryHosts;
@@ -35,6 +34,8 @@ public final class Daemon implements AutoCloseable {
     private final IdleCollector idleCollector;
     private final ContainerEngine containers;
 
+    private ContainerNetworking networking;
+
     private Daemon(DataRootLock lock, HttpServer server, IdleCollector idleCollector, ContainerEngine containers) {
         this.lock = lock;
         this.server = server;
@@ -44,15 +45,18 @@ public final class Daemon implements AutoCloseable {
 
     /**
      * Takes the data root, then starts listening; refuses when another daemon holds the root.
-     * Containers get the TEMPORARY loopback-only networking until CNI networking is plugged in with
+     * Containers get CNI networking on the standard default bridge ({@code skiff0}, 10.86.0.0/16); choose
+     * another with
      * {@link #start(DaemonOptions, Optional, Function)}.
      */
     public static Daemon start(DaemonOptions options, Optional<PrintStream> requestLog) throws Exception {
-        return start(options, requestLog, o -> new TemporaryNetworking());
+        return start(options, requestLog, o -> dev.skiff.engine.network.CniNetworking.open(o.dataRoot(), o.execRoot(),
+                dev.skiff.engine.network.DefaultBridge.STANDARD));
     }
 
     /**
-     * @param networking makes the containers' networking for these options (the integrator passes CNI's);
+     * @param networking makes the containers' networking for these options (closed with the daemon when
+     *                   it is AutoCloseable);
      *                   called once, after the data root is taken
      */
     public static Daemon start(DaemonOptions options, Optional<PrintStream> requestLog,
@@ -88,7 +92,9 @@ public final class Daemon implements AutoCloseable {
             IdleCollector idleCollector = new IdleCollector(QUIET_BEFORE_COLLECTING);
             HttpServer.Site site = new HttpServer.Site(idleCollector.counting(api), EngineApi.DEFAULT_HEADERS, requestLog.map(RequestLog::lines));
             HttpServer server = HttpServer.start(site, options.listeners());
-            return new Daemon(lock, server, idleCollector, containers);
+            Daemon daemon = new Daemon(lock, server, idleCollector, containers);
+            daemon.networking = net;
+            return daemon;
         } catch (Exception e) {
             if (containers != null) {
                 containers.close();
@@ -112,6 +118,13 @@ public final class Daemon implements AutoCloseable {
         idleCollector.close();
         server.close();
         containers.close();
+        if (networking instanceof AutoCloseable closeable) {
+            try {
+                closeable.close();
+            } catch (Exception e) {
+                System.err.println("skiff daemon: closing networking: " + e.getMessage());
+            }
+        }
         lock.close();
     }
 

@@ -40,7 +40,7 @@ class ContainerEngineTest {
     }
 
     private ContainerEngine open() {
-        return ContainerEngine.open(dataRoot, execRoot, busybox.images, busybox.snapshots, new TemporaryNetworking(), events::add);
+        return ContainerEngine.open(dataRoot, execRoot, busybox.images, busybox.snapshots, new LoopbackNetworking(), events::add);
     }
 
     @AfterEach
@@ -82,7 +82,7 @@ class ContainerEngineTest {
         assertThat(done.state().pid()).isZero();
         assertThat(logs(c)).isEqualTo("hello from " + c.id().substring(0, 12) + "\noops\n");
         assertThat(Rootfs.isMounted(c.rootfs())).isFalse();
-        assertThat(Files.exists(Path.of("/run/netns", TemporaryNetworking.nsName(c.id())))).isFalse();
+        assertThat(Files.exists(Path.of("/run/netns", LoopbackNetworking.nsName(c.id())))).isFalse();
 
         engine.remove(c.id(), false);
         assertThat(Files.exists(c.dir())).isFalse();
@@ -125,7 +125,7 @@ class ContainerEngineTest {
         assertThat(after.state().status()).isEqualTo(ContainerState.Status.CREATED);
         assertThat(after.state().exitCode()).isEqualTo(127);
         assertThat(Rootfs.isMounted(c.rootfs())).isFalse();
-        assertThat(Files.exists(Path.of("/run/netns", TemporaryNetworking.nsName(c.id())))).isFalse();
+        assertThat(Files.exists(Path.of("/run/netns", LoopbackNetworking.nsName(c.id())))).isFalse();
 
         Container notExecutable = engine.create(Optional.empty(), ContainerConfig.of(BusyboxImage.TAG, List.of("/bin/not-executable")), HostConfig.defaults());
         assertThatThrownBy(() -> engine.start(notExecutable.id()))

@@ -13,11 +13,12 @@ import java.util.List;
 import java.util.Optional;
 
 /**
- * TEMPORARY, until the CNI networking (branch {@code network}) is merged: {@code host} shares the
- * host's network; every other mode gets a namespace with loopback only ({@code ip netns}), as
- * {@code --network none} would, and published ports are not published.
+ * The engine tests' networking, so they test the runtime without CNI (which its own tests and the
+ * end-to-end ones cover): {@code host} shares the host's network; every other mode gets a real
+ * namespace with loopback only ({@code ip netns}), as {@code --network none} would, and published
+ * ports are not published.
  */
-public final class TemporaryNetworking implements ContainerNetworking {
+public final class LoopbackNetworking implements ContainerNetworking {
     private static final Path NETNS_DIR = Path.of("/run/netns");
 
     @Override
