@@ -306,7 +306,7 @@ final class ContainersApi {
         ObjectNode labels = n.putObject("Labels");
         new java.util.TreeMap<>(c.config().labels()).forEach(labels::put);
         n.put("State", c.state().status().word());
-        n.put("Status", status(c.state(), Instant.now()));
+        n.put("Status", status(c.state(), Instant.now()) + healthSuffix(c));
         n.putObject("HostConfig").put("NetworkMode", c.hostConfig().networkMode());
         ObjectNode networks = n.putObject("NetworkSettings").putObject("Networks");
         c.network().ifPresent(a -> networks.set(a.networkName(), endpoint(a)));
@@ -344,6 +344,15 @@ final class ContainersApi {
     }
 
     /** {@code Up 5 seconds}, {@code Exited (3) 2 minutes ago}, {@code Created}: docker's Status column. */
+    /** docker ps's health note: " (healthy)", " (unhealthy)", " (health: starting)". */
+    private String healthSuffix(Container c) {
+        if (!c.state().running()) {
+            return "";
+        }
+        return containers.health(c.id()).map(h -> h.status().equals("starting") ? " (health: starting)" : " (" + h.status() + ")")
+                .orElse("");
+    }
+
     static String status(ContainerState s, Instant now) {
         return switch (s.status()) {
             case RUNNING -> "Up " + humanDuration(Duration.between(s.startedAt(), now));
@@ -408,6 +417,19 @@ final class ContainersApi {
         state.put("Error", s.error());
         state.put("StartedAt", s.startedAt().toString());
         state.put("FinishedAt", s.finishedAt().toString());
+        containers.health(c.id()).ifPresent(h -> {
+            ObjectNode health = state.putObject("Health");
+            health.put("Status", h.status());
+            health.put("FailingStreak", h.failingStreak());
+            ArrayNode log = health.putArray("Log");
+            for (var p : h.log()) {
+                ObjectNode entry = log.addObject();
+                entry.put("Start", p.start().toString());
+                entry.put("End", p.end().toString());
+                entry.put("ExitCode", p.exitCode());
+                entry.put("Output", p.output());
+            }
+        });
         n.put("Image", c.imageId().toString());
         n.put("ResolvConfPath", c.resolvConfPath().toString());
         n.put("HostnamePath", c.hostnamePath().toString());

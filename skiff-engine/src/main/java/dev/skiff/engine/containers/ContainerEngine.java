@@ -61,6 +61,7 @@ public final class ContainerEngine implements AutoCloseable {
     private final Snapshotter snapshots;
     private final ContainerNetworking networking;
     private final Consumer<ContainerEvent> events;
+    private final HealthMonitor health;
     private final ContainerStore store;
     private final Conmon conmon;
     private final Map<String, OciRuntime> runtimes = new ConcurrentHashMap<>();
@@ -78,8 +79,46 @@ public final class ContainerEngine implements AutoCloseable {
         this.images = images;
         this.snapshots = snapshots;
         this.networking = networking;
-        this.events = events;
         this.store = ContainerStore.open(dataRoot.resolve("containers"));
+        this.health = new HealthMonitor(new HealthMonitor.Engine() {
+            @Override
+            public Optional<Container> running(String id) {
+                return store.byId(id).filter(c -> c.state().running());
+            }
+
+            @Override
+            public List<String> runtimeCommand(Container c) {
+                return runtimeLocation(c.id()).command();
+            }
+
+            @Override
+            public void act(Container c, String action) {
+                LOG.log(System.Logger.Level.INFO, "container " + c.shortId() + " is unhealthy: " + action + " (" + HealthMonitor.ON_FAILURE_LABEL + ")");
+                switch (action) {
+                    case "kill" -> kill(c.id(), "KILL");
+                    case "stop" -> stop(c.id(), OptionalInt.empty());
+                    case "restart" -> restart(c.id(), OptionalInt.empty());
+                    default -> {
+                    }
+                }
+            }
+
+            @Override
+            public void announce(Container c, String status) {
+                events.accept(ContainerEvent.of("health_status: " + status, c, Map.of()));
+            }
+        });
+        // the health checks follow the lifecycle: they start with the process and end with it
+        this.events = e -> {
+            switch (e.action()) {
+                case "start" -> this.store.byId(e.id()).ifPresent(this.health::watch);
+                case "die" -> health.stop(e.id());
+                case "destroy" -> health.forget(e.id());
+                default -> {
+                }
+            }
+            events.accept(e);
+        };
         this.conmon = new Conmon(execRoot.resolve("exits"), execRoot.resolve("sockets"));
         Files.createDirectories(conmon.exitDir());
         this.watcher = conmon.exitDir().getFileSystem().newWatchService();
@@ -99,6 +138,7 @@ public final class ContainerEngine implements AutoCloseable {
             ContainerEngine engine = new ContainerEngine(dataRoot, execRoot, images, snapshots, networking, events);
             engine.watcherThread.start(); // before reconciling, so no exit between the two is missed
             engine.restore();
+            engine.list().stream().filter(c -> c.state().running()).forEach(engine.health::watch);
             return engine;
         } catch (IOException e) {
             throw new ContainerException.HostFailure("cannot open the containers of " + dataRoot + ": " + e.getMessage(), e);
@@ -131,6 +171,11 @@ public final class ContainerEngine implements AutoCloseable {
     }
 
     /** The runtime and conmon state of a container, for exec and attach. */
+    /** The health of a container with a health check, as {@code State.Health} shows it. */
+    public Optional<HealthMonitor.Health> health(String ref) {
+        return health.health(store.resolve(ref).id());
+    }
+
     public RuntimeLocation runtimeLocation(String ref) {
         Container c = store.resolve(ref);
         OciRuntime r = runtime(c.hostConfig().runtime());
@@ -883,6 +928,7 @@ public final class ContainerEngine implements AutoCloseable {
     /** Stops watching; containers keep running (they belong to conmon, not to this process). */
     @Override
     public void close() {
+        health.close();
         try {
             watcher.close();
         } catch (IOException e) {

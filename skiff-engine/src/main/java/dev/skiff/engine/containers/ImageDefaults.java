@@ -47,11 +47,43 @@ final class ImageDefaults {
         labels.putAll(run.labels());
         return new ContainerConfig(run.hostname(), run.domainname(), run.user().isEmpty() ? image.user() : run.user(),
                 run.attachStdin(), run.attachStdout(), run.attachStderr(), exposed, run.tty(), run.openStdin(),
-                run.stdinOnce(), env, cmd, run.healthcheck(), run.image(), volumes,
+                run.stdinOnce(), env, cmd, healthcheck(run.healthcheck(), image.healthcheck()), run.image(), volumes,
                 run.workingDir().isEmpty() ? image.workingDir() : run.workingDir(), entrypoint,
                 run.onBuild() == null && !image.onBuild().isEmpty() ? image.onBuild() : run.onBuild(), labels,
                 run.stopSignal() == null || run.stopSignal().isEmpty() ? (image.stopSignal().isEmpty() ? null : image.stopSignal()) : run.stopSignal(),
                 run.stopTimeout());
+    }
+
+    /**
+     * The run's health check, else the image's ({@code HEALTHCHECK}); as dockerd, a run's check
+     * without a test takes the image's test and fills its unset durations from the image.
+     */
+    private static com.fasterxml.jackson.databind.JsonNode healthcheck(com.fasterxml.jackson.databind.JsonNode run,
+                                                                    java.util.Optional<dev.skiff.engine.images.ImageConfig.HealthConfig> image) {
+        if (image.isEmpty()) {
+            return run;
+        }
+        var h = image.get();
+        var json = com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.objectNode();
+        var test = json.putArray("Test");
+        h.test().forEach(test::add);
+        json.put("Interval", h.interval().toNanos());
+        json.put("Timeout", h.timeout().toNanos());
+        json.put("StartPeriod", h.startPeriod().toNanos());
+        json.put("Retries", h.retries());
+        if (run == null || run.isNull()) {
+            return json;
+        }
+        var merged = ((com.fasterxml.jackson.databind.node.ObjectNode) run).deepCopy();
+        if (!merged.path("Test").isArray() || merged.path("Test").isEmpty()) {
+            merged.set("Test", json.get("Test"));
+        }
+        for (String field : new String[] {"Interval", "Timeout", "StartPeriod", "Retries"}) {
+            if (merged.path(field).asLong(0) == 0) {
+                merged.set(field, json.get(field));
+            }
+        }
+        return merged;
     }
 
     private static Map<String, Object> union(Set<String> image, Map<String, Object> run) {
