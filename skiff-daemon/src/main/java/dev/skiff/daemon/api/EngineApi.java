@@ -51,6 +51,7 @@ public final class EngineApi implements ExchangeHandler {
     private final RegistryHosts registries;
     private final ContainerEngine containers;
     private final ContainersApi containersApi;
+    private final ExecApi execApi;
 
     /** @param registries which registries pull and push reach over plain HTTP ({@code --insecure-registry}) */
     public EngineApi(Daemon.EngineInfo engine, ImageStore images, ContentStore content, RegistryHosts registries,
@@ -67,6 +68,7 @@ public final class EngineApi implements ExchangeHandler {
         this.registries = registries;
         this.containers = containers;
         this.containersApi = new ContainersApi(containers, images);
+        this.execApi = new ExecApi(containers);
     }
 
     @Override
@@ -109,7 +111,7 @@ public final class EngineApi implements ExchangeHandler {
                 eventsApi.stream(ex);
             }
             default -> {
-                if (!containersApi.route(ex, path) && !archiveApi.route(ex, path) && !usageApi.route(ex, path) && !imagesApi.route(ex, path)) {
+                if (!execApi.route(ex, path) && !containersApi.route(ex, path) && !archiveApi.route(ex, path) && !usageApi.route(ex, path) && !imagesApi.route(ex, path)) {
                     throw ApiException.notFound("page not found");
                 }
             }

@@ -69,6 +69,7 @@ public final class ContainerEngine implements AutoCloseable {
     private final Map<String, List<CompletableFuture<Integer>>> removalWaiters = new HashMap<>();
     private final WatchService watcher;
     private final Thread watcherThread;
+    private final ExecSessions execs;
 
     private ContainerEngine(Path dataRoot, Path execRoot, ImageStore images, Snapshotter snapshots,
                             ContainerNetworking networking, Consumer<ContainerEvent> events) throws IOException {
@@ -83,6 +84,7 @@ public final class ContainerEngine implements AutoCloseable {
         this.watcher = conmon.exitDir().getFileSystem().newWatchService();
         conmon.exitDir().register(watcher, StandardWatchEventKinds.ENTRY_CREATE, StandardWatchEventKinds.ENTRY_MODIFY);
         this.watcherThread = Thread.ofVirtual().name("skiff-exit-watcher").unstarted(this::watchExits);
+        this.execs = new ExecSessions(this, execRoot);
     }
 
     /**
@@ -117,6 +119,16 @@ public final class ContainerEngine implements AutoCloseable {
     /** The images containers were created from: an image removal must leave these (or be forced). */
     public Set<Digest> imagesInUse() {
         return store.list().stream().map(Container::imageId).collect(Collectors.toSet());
+    }
+
+    /** {@code docker exec}: processes started in running containers. */
+    public ExecSessions execs() {
+        return execs;
+    }
+
+    /** The OCI runtime a container runs under (exec runs its processes with the same one). */
+    OciRuntime runtimeOf(Container c) {
+        return runtime(c.hostConfig().runtime());
     }
 
     // ---- create
