@@ -67,6 +67,9 @@ final class ExecApi {
                 return false;
             }
             String id = rest.substring(0, slash);
+            if (execs.find(id).isEmpty()) {
+                throw ApiException.notFound("No such exec instance: " + id);
+            }
             switch (rest.substring(slash + 1)) {
                 case "start" -> {
                     EngineApi.allow(m, HttpMethod.POST);

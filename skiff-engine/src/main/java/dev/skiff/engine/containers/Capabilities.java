@@ -33,7 +33,10 @@ final class Capabilities {
     static List<String> all() {
         int last = ALL.size() - 1;
         try {
-            last = Math.min(last, Integer.parseInt(Files.readString(Path.of("/proc/sys/kernel/cap_last_cap")).trim()));
+            // a stream, not Files.readString: on this sysctl file that returned only the first byte ("4" of "40")
+            try (var in = Files.newInputStream(Path.of("/proc/sys/kernel/cap_last_cap"))) {
+                last = Math.min(last, Integer.parseInt(new String(in.readAllBytes(), java.nio.charset.StandardCharsets.US_ASCII).trim()));
+            }
         } catch (IOException | NumberFormatException e) {
             // keep the full list; runc ignores what the kernel lacks
         }
