@@ -240,11 +240,13 @@ public final class ExecSessions {
         FileChannel sync = null;
         FileChannel attach = null;
         FileChannel start = null;
+        Process monitor = null;
+        boolean running = false;
         try {
             sync = FileChannel.open(fifos.get(0), StandardOpenOption.READ, StandardOpenOption.WRITE);
             attach = FileChannel.open(fifos.get(1), StandardOpenOption.READ, StandardOpenOption.WRITE);
             start = FileChannel.open(fifos.get(2), StandardOpenOption.READ, StandardOpenOption.WRITE);
-            Process monitor = pb.start();
+            monitor = pb.start();
             Lines syncLines = new Lines(sync);
             Lines attachLines = new Lines(attach);
             start.write(ByteBuffer.wrap(new byte[]{0}));
@@ -264,12 +266,18 @@ public final class ExecSessions {
             }
             FileChannel[] held = {sync, attach, start};
             sync = attach = start = null; // the watcher below closes them
-            Thread.ofVirtual().name("exec-" + s.id.substring(0, 12)).start(() -> awaitEnd(s, monitor, syncLines, held, dir));
+            Process watched = monitor;
+            Thread.ofVirtual().name("exec-" + s.id.substring(0, 12)).start(() -> awaitEnd(s, watched, syncLines, held, dir));
+            running = true;
         } catch (IOException e) {
             deleteTree(dir);
             throw new ContainerException.HostFailure("could not run conmon for exec " + s.id + ": " + e.getMessage(), e);
         } finally {
             closeAll(sync, attach, start);
+            if (!running && monitor != null) {
+                monitor.destroyForcibly(); // a conmon that failed or waits for a start that will not come; its runtime child dies with it
+                deleteTree(dir);
+            }
         }
     }
 
