@@ -179,9 +179,30 @@ public final class ExecSessions {
         if (!s.config.tty()) {
             throw new ContainerException.InvalidArgument("cannot resize exec " + execId + ": it has no TTY (use -t)");
         }
-        Path ctl = dir(s).resolve("ctl");
-        if (!s.view().running() || !Files.exists(ctl)) {
-            return; // not yet or no longer: the size given at create applies, as dockerd ignores this race
+        // the CLI resizes the moment its stream is upgraded, before the process runs: wait for it
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        while (System.nanoTime() < deadline) {
+            Exec e = s.view();
+            if (e.running() || e.exitCode().isPresent()) {
+                break;
+            }
+            try {
+                Thread.sleep(10);
+            } catch (InterruptedException ie) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
+        if (s.view().running()) {
+            writeSize(dir(s), height, width);
+        }
+    }
+
+    /** conmon's control FIFO: {@code 1 <height> <width>} sets the terminal's size. */
+    private static void writeSize(Path dir, int height, int width) {
+        Path ctl = dir.resolve("ctl");
+        if (!Files.exists(ctl)) {
+            return;
         }
         try {
             Files.write(ctl, ("1 " + height + " " + width + "\n").getBytes(StandardCharsets.US_ASCII),
@@ -259,6 +280,9 @@ public final class ExecSessions {
             int pid = started.map(n -> n.path("data").asInt(-1)).orElse(-1);
             if (pid <= 0) {
                 throw failure(s, c, runtimeLog, dir, started);
+            }
+            if (s.config.tty() && s.config.consoleHeight() > 0 && s.config.consoleWidth() > 0) {
+                writeSize(dir, s.config.consoleHeight(), s.config.consoleWidth()); // runc 1.1 ignores the spec's consoleSize
             }
             synchronized (s) {
                 s.running = true;

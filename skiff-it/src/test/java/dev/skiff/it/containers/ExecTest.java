@@ -41,7 +41,7 @@ class ExecTest {
                 .file("bin/busybox", Files.readAllBytes(RequiredTool.BUSYBOX.path().toRealPath()), 0755)
                 .file("etc/passwd", "root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/:/bin/false\n".getBytes(), 0644)
                 .file("etc/group", "root:x:0:\nnogroup:x:65534:\n".getBytes(), 0644);
-        for (String applet : List.of("sh", "sleep", "echo", "cat", "id", "true", "grep", "tty", "pwd", "env")) {
+        for (String applet : List.of("sh", "sleep", "echo", "cat", "id", "true", "grep", "tty", "pwd", "env", "stty")) {
             rootfs.symlink("bin/" + applet, "busybox");
         }
         Files.write(tar, Layer.of(rootfs).tar());
@@ -103,6 +103,18 @@ class ExecTest {
                 .timeout(Duration.ofSeconds(60)).run();
         assertThat(run.stdout()).as(run.output()).containsPattern("/dev/pts/\\d+\r\n").contains("TERM=xterm\r\n");
         assertThat(run.exitCode()).as(run.output()).isEqualTo(3);
+    }
+
+    @Test
+    void ttyExecTakesTheTerminalsSizeAndWhatIsTyped() {
+        String cli = "stty rows 33 cols 101; " + RequiredTool.DOCKER.command() + " -H unix://" + daemon.socket()
+                + " exec -it " + container + " sh";
+        CommandResult run = ExternalCommand.of("script", "-qec", cli, "/dev/null")
+                .env("DOCKER_CONFIG", tmp.resolve("docker-config").toString())
+                .stdin("stty size; echo typed-$((40+2))\nexit 5\n")
+                .timeout(Duration.ofSeconds(60)).run();
+        assertThat(run.stdout()).as(run.output()).contains("33 101\r\n").contains("typed-42\r\n");
+        assertThat(run.exitCode()).as(run.output()).isEqualTo(5);
     }
 
     @Test
