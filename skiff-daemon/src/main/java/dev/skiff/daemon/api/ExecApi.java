@@ -18,10 +18,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
+import java.time.Duration;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
@@ -147,9 +144,8 @@ final class ExecApi {
         boolean tty = exec.config().tty();
         Exchange.Hijacked raw = hijack(ex);
         AtomicReference<SeqPacketSocket> socket = new AtomicReference<>();
-        CompletableFuture<Integer> exit;
         try {
-            exit = execs.start(id, path -> {
+            execs.start(id, path -> {
                 try {
                     socket.set(SeqPacketSocket.connect(path));
                 } catch (IOException e) {
@@ -171,11 +167,9 @@ final class ExecApi {
         SeqPacketSocket conmon = socket.get();
         AttachPump.pump(conmon, raw, tty, new AttachPump.Streams(exec.config().attachStdin(),
                 exec.config().attachStdout(), exec.config().attachStderr()));
-        try {
-            exit.get(EXIT_GRACE_SECONDS, TimeUnit.SECONDS);
-        } catch (TimeoutException | ExecutionException e) {
-            // detached (Ctrl-P Ctrl-Q): the process goes on
-        }
+        // the CLI inspects the exec for its exit code the moment the stream ends; after a detach
+        // (Ctrl-P Ctrl-Q) the process goes on and there is none
+        execs.awaitExit(id, Duration.ofSeconds(EXIT_GRACE_SECONDS));
         raw.shutdownOutput();
     }
 

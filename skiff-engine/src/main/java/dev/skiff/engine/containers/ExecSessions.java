@@ -173,6 +173,47 @@ public final class ExecSessions {
         }
     }
 
+    /**
+     * The exit code once the attach stream has ended: conmon closes its attach socket just before it
+     * reports the code, so it is waited for (up to {@code max}); a process that still runs after a
+     * moment means the client detached, and there is no code to wait for.
+     */
+    public OptionalInt awaitExit(String execId, Duration max) {
+        Session s = session(execId);
+        long start = System.nanoTime();
+        long deadline = start + max.toNanos();
+        while (System.nanoTime() < deadline) {
+            Exec e = s.view();
+            if (e.exitCode().isPresent()) {
+                return e.exitCode();
+            }
+            if (System.nanoTime() - start > TimeUnit.MILLISECONDS.toNanos(300) && alive(e.pid())) {
+                return OptionalInt.empty();
+            }
+            try {
+                Thread.sleep(5);
+            } catch (InterruptedException ie) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+        }
+        return s.view().exitCode();
+    }
+
+    /** Runs and is not a zombie waiting for conmon to reap it. */
+    private static boolean alive(int pid) {
+        if (pid <= 0) {
+            return false;
+        }
+        try {
+            String stat = Files.readString(Path.of("/proc", Integer.toString(pid), "stat"));
+            int close = stat.lastIndexOf(')');
+            return close > 0 && close + 2 < stat.length() && stat.charAt(close + 2) != 'Z';
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
     /** Resizes the exec's terminal through its conmon's control FIFO. */
     public void resize(String execId, int height, int width) {
         Session s = session(execId);

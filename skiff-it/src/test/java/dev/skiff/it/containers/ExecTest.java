@@ -118,6 +118,30 @@ class ExecTest {
     }
 
     @Test
+    void ctrlPCtrlQDetachesAndTheProcessGoesOn() throws InterruptedException {
+        String cli = RequiredTool.DOCKER.command() + " -H unix://" + daemon.socket() + " exec -it " + container
+                + " sh -c 'i=0; while true; do i=$((i+1)); echo $i > /tmp/alive; sleep 0.1; done'";
+        // the keys only once the CLI has put the terminal in raw mode, else the pty's flow control eats Ctrl-Q
+        CommandResult run = ExternalCommand.of("sh", "-c", "(sleep 1.5; printf '\\020\\021'; sleep 3) | script -qec \"$0\" /dev/null", cli)
+                .env("DOCKER_CONFIG", tmp.resolve("docker-config").toString())
+                .timeout(Duration.ofSeconds(60)).run();
+        // the CLI itself spots the keys and ends with its EscapeError, as against dockerd (hijack.go)
+        assertThat(run.output()).contains("read escape sequence");
+        int first = Integer.parseInt(daemon.docker("exec", container, "cat", "/tmp/alive").assertSuccess().stdout().strip());
+        Thread.sleep(600);
+        int second = Integer.parseInt(daemon.docker("exec", container, "cat", "/tmp/alive").assertSuccess().stdout().strip());
+        assertThat(second).as("the detached exec still counts").isGreaterThan(first);
+    }
+
+    @Test
+    void aDaemonKilledWithSigkillComesBackAndExecsIntoTheContainersItFinds() {
+        daemon.kill9();
+        daemon.restart();
+        assertThat(daemon.docker("exec", container, "sh", "-c", "echo back; exit 4").stdout()).isEqualTo("back\n");
+        assertThat(daemon.docker("exec", container, "sh", "-c", "exit 4").exitCode()).isEqualTo(4);
+    }
+
+    @Test
     void aCommandThatDoesNotExistIsDockers127() {
         CommandResult nope = daemon.docker("exec", container, "nope");
         assertThat(nope.exitCode()).as(nope.output()).isEqualTo(127);
