@@ -40,7 +40,32 @@ final class Capabilities {
         } catch (IOException | NumberFormatException e) {
             // keep the full list; runc ignores what the kernel lacks
         }
-        return ALL.subList(0, last + 1);
+        return held(ALL.subList(0, last + 1));
+    }
+
+    /**
+     * Those of {@code known} this process may pass on (its bounding set), as moby's list of all
+     * capabilities is: runc refuses one the daemon cannot hold ("unable to apply caps"), as when the
+     * daemon itself runs in a container without CAP_SYS_MODULE.
+     */
+    private static List<String> held(List<String> known) {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+                if (line.startsWith("CapBnd:")) {
+                    java.math.BigInteger mask = new java.math.BigInteger(line.substring(7).trim(), 16);
+                    List<String> held = new ArrayList<>();
+                    for (int i = 0; i < known.size(); i++) {
+                        if (mask.testBit(i)) {
+                            held.add(known.get(i));
+                        }
+                    }
+                    return held;
+                }
+            }
+        } catch (IOException | NumberFormatException e) {
+            // keep the kernel's list
+        }
+        return known;
     }
 
     /** Docker's rules: drop ALL empties the base, add ALL adds everything; names with or without {@code CAP_}. */

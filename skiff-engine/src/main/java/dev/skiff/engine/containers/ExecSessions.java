@@ -443,36 +443,10 @@ public final class ExecSessions {
             ObjectNode caps = p.putObject("capabilities");
             for (String set : List.of("bounding", "effective", "permitted")) {
                 ArrayNode a = caps.putArray(set);
-                heldCapabilities().forEach(a::add);
+                Capabilities.all().forEach(a::add); // what the daemon holds, as runc refuses more
             }
         }
         return p;
-    }
-
-    /**
-     * Every capability this daemon may pass on: the kernel's list cut to the daemon's own bounding
-     * set, since runc refuses ("unable to apply caps") one it cannot hold, as when the daemon itself
-     * runs in a container without CAP_SYS_MODULE.
-     */
-    static List<String> heldCapabilities() {
-        List<String> all = Capabilities.all();
-        try {
-            for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
-                if (line.startsWith("CapBnd:")) {
-                    java.math.BigInteger mask = new java.math.BigInteger(line.substring(7).trim(), 16);
-                    List<String> held = new ArrayList<>();
-                    for (int i = 0; i < all.size(); i++) {
-                        if (mask.testBit(i)) {
-                            held.add(all.get(i));
-                        }
-                    }
-                    return held;
-                }
-            }
-        } catch (IOException | NumberFormatException e) {
-            // fall back on the kernel's list
-        }
-        return all;
     }
 
     /** {@code NAME=value} replaces NAME; a bare {@code NAME} keeps its name without a value, as docker passes it. */

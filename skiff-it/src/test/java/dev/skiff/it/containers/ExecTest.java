@@ -169,6 +169,9 @@ class ExecTest {
         String privileged = daemon.docker("exec", "--privileged", container, "grep", "CapEff", "/proc/self/status").assertSuccess().stdout();
         assertThat(plain).isEqualTo("CapEff:\t00000000a80425fb\n"); // docker's default set
         assertThat(privileged).isNotEqualTo(plain).startsWith("CapEff:\t000001ff");
+        // run --privileged shares the list: every capability the daemon holds, not cap_last_cap misread
+        assertThat(daemon.docker("run", "--rm", "--privileged", IMAGE, "grep", "CapEff", "/proc/self/status").assertSuccess().stdout())
+                .isEqualTo(privileged);
     }
 
     @Test
