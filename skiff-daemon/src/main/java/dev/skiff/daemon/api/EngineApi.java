@@ -54,6 +54,7 @@ public final class EngineApi implements ExchangeHandler {
     private final ContainerEngine containers;
     private final ContainersApi containersApi;
     private final NetworksApi networksApi;
+    private final ExecApi execApi;
 
     /** @param registries which registries pull and push reach over plain HTTP ({@code --insecure-registry}) */
     public EngineApi(Daemon.EngineInfo engine, ImageStore images, ContentStore content, RegistryHosts registries,
@@ -72,6 +73,7 @@ public final class EngineApi implements ExchangeHandler {
         this.containersApi = new ContainersApi(containers, images);
         this.networksApi = new NetworksApi(containers);
         this.imagesApi.containersOf(id -> containers.list().stream().filter(c -> c.imageId().equals(id)).toList());
+        this.execApi = new ExecApi(containers);
     }
 
     @Override
@@ -114,7 +116,8 @@ public final class EngineApi implements ExchangeHandler {
                 eventsApi.stream(ex);
             }
             default -> {
-                if (!containersApi.route(ex, path) && !networksApi.route(ex, path) && !archiveApi.route(ex, path) && !usageApi.route(ex, path) && !imagesApi.route(ex, path)) {
+                if (!execApi.route(ex, path) && !containersApi.route(ex, path) && !networksApi.route(ex, path)
+                        && !archiveApi.route(ex, path) && !usageApi.route(ex, path) && !imagesApi.route(ex, path)) {
                     throw ApiException.notFound("page not found");
                 }
             }

@@ -33,11 +33,39 @@ final class Capabilities {
     static List<String> all() {
         int last = ALL.size() - 1;
         try {
-            last = Math.min(last, Integer.parseInt(Files.readString(Path.of("/proc/sys/kernel/cap_last_cap")).trim()));
+            // a stream, not Files.readString: on this sysctl file that returned only the first byte ("4" of "40")
+            try (var in = Files.newInputStream(Path.of("/proc/sys/kernel/cap_last_cap"))) {
+                last = Math.min(last, Integer.parseInt(new String(in.readAllBytes(), java.nio.charset.StandardCharsets.US_ASCII).trim()));
+            }
         } catch (IOException | NumberFormatException e) {
             // keep the full list; runc ignores what the kernel lacks
         }
-        return ALL.subList(0, last + 1);
+        return held(ALL.subList(0, last + 1));
+    }
+
+    /**
+     * Those of {@code known} this process may pass on (its bounding set), as moby's list of all
+     * capabilities is: runc refuses one the daemon cannot hold ("unable to apply caps"), as when the
+     * daemon itself runs in a container without CAP_SYS_MODULE.
+     */
+    private static List<String> held(List<String> known) {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+                if (line.startsWith("CapBnd:")) {
+                    java.math.BigInteger mask = new java.math.BigInteger(line.substring(7).trim(), 16);
+                    List<String> held = new ArrayList<>();
+                    for (int i = 0; i < known.size(); i++) {
+                        if (mask.testBit(i)) {
+                            held.add(known.get(i));
+                        }
+                    }
+                    return held;
+                }
+            }
+        } catch (IOException | NumberFormatException e) {
+            // keep the kernel's list
+        }
+        return known;
     }
 
     /** Docker's rules: drop ALL empties the base, add ALL adds everything; names with or without {@code CAP_}. */

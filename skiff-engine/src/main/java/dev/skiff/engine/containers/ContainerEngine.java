@@ -72,6 +72,7 @@ public final class ContainerEngine implements AutoCloseable {
     private final Set<String> manuallyStopped = ConcurrentHashMap.newKeySet();
     private final WatchService watcher;
     private final Thread watcherThread;
+    private final ExecSessions execs;
 
     private ContainerEngine(Path dataRoot, Path execRoot, ImageStore images, Snapshotter snapshots,
                             ContainerNetworking networking, Consumer<ContainerEvent> events) throws IOException {
@@ -124,6 +125,7 @@ public final class ContainerEngine implements AutoCloseable {
         this.watcher = conmon.exitDir().getFileSystem().newWatchService();
         conmon.exitDir().register(watcher, StandardWatchEventKinds.ENTRY_CREATE, StandardWatchEventKinds.ENTRY_MODIFY);
         this.watcherThread = Thread.ofVirtual().name("skiff-exit-watcher").unstarted(this::watchExits);
+        this.execs = new ExecSessions(this, execRoot);
     }
 
     /**
@@ -170,12 +172,12 @@ public final class ContainerEngine implements AutoCloseable {
         return runtime(c.hostConfig().runtime()).processes(c.id());
     }
 
-    /** The runtime and conmon state of a container, for exec and attach. */
     /** The health of a container with a health check, as {@code State.Health} shows it. */
     public Optional<HealthMonitor.Health> health(String ref) {
         return health.health(store.resolve(ref).id());
     }
 
+    /** The runtime and conmon state of a container, for exec and attach. */
     public RuntimeLocation runtimeLocation(String ref) {
         Container c = store.resolve(ref);
         OciRuntime r = runtime(c.hostConfig().runtime());
@@ -202,6 +204,16 @@ public final class ContainerEngine implements AutoCloseable {
             }
         }
         return removed;
+    }
+
+    /** {@code docker exec}: processes started in running containers. */
+    public ExecSessions execs() {
+        return execs;
+    }
+
+    /** The OCI runtime a container runs under (exec runs its processes with the same one). */
+    OciRuntime runtimeOf(Container c) {
+        return runtime(c.hostConfig().runtime());
     }
 
     // ---- create
