@@ -102,7 +102,8 @@ final class Conmon {
         pb.environment().put("_OCI_SYNCPIPE", "3");
         try (FileChannel sync = FileChannel.open(fifo, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
             Process launcher = pb.start();
-            CompletableFuture<String> line = CompletableFuture.supplyAsync(() -> readLine(sync), r -> Thread.ofVirtual().start(r));
+            // a platform thread: a read blocked on a FIFO may hold its carrier, and 50 starts at once would starve the rest
+            CompletableFuture<String> line = CompletableFuture.supplyAsync(() -> readLine(sync), r -> Thread.ofPlatform().daemon().start(r));
             String reply;
             try {
                 reply = line.get(SYNC_TIMEOUT_SECONDS, TimeUnit.SECONDS);
