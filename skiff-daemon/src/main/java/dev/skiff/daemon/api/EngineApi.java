@@ -81,6 +81,9 @@ public final class EngineApi implements ExchangeHandler {
         try {
             route(ex);
         } catch (ApiException e) {
+            if (e.status() >= 500) {
+                System.err.println("skiff daemon: " + ex.method() + " " + ex.path() + ": " + e.status() + " " + e.getMessage());
+            }
             sendError(ex, e.status(), e.getMessage());
         } catch (Exchange.ConnectionLost e) {
             throw e;

@@ -52,7 +52,7 @@ final class ContainerDaemon implements AutoCloseable {
     private ServerProcess launch(String... moreOptions) {
         List<String> args = new ArrayList<>(List.of("daemon", "--data-root", tmp.resolve("data").toString(),
                 "--exec-root", tmp.resolve("exec").toString(), "-H", "unix://" + socket,
-                "--bridge", bridge, "--bip", subnetPrefix + ".1/24"));
+                "--bridge", bridge, "--bip", subnetPrefix + ".1/24", "--debug-requests")); // the log shows each request's answer
         args.addAll(List.of(moreOptions));
         ServerProcess daemon = ServerProcess.start("skiff-daemon", SkiffCli.command(args.toArray(String[]::new)), null);
         Optional<String> first = daemon.nextStdoutLine(Duration.ofSeconds(30));
