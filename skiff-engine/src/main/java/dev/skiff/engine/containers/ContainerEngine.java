@@ -580,7 +580,9 @@ public final class ContainerEngine implements AutoCloseable {
                 lock.unlock();
             }
             if (current(c.id()).state().running()) {
-                runtime(c.hostConfig().runtime()).kill(c.id(), "KILL");
+                // quiet: the process may be dying already (a kill just before this rm -f), and then
+                // runc says it does not run; the exit below is what counts
+                quietly(() -> runtime(c.hostConfig().runtime()).kill(c.id(), "KILL"));
                 if (current(c.id()).state().status() == ContainerState.Status.PAUSED) {
                     quietly(() -> runtime(current(c.id()).hostConfig().runtime()).resume(c.id()));
                 }

@@ -58,7 +58,8 @@ class TestcontainersTest {
                 assertThat(httpd.isRunning()).isTrue();
             }
             // stopped and removed by Testcontainers itself
-            assertThat(SkiffCli.run(Duration.ofSeconds(30), "-H", "unix://" + SOCKET, "ps", "-aq").assertSuccess().stdout()).isEmpty();
+            assertThat(SkiffCli.run(Duration.ofSeconds(30), "-H", "unix://" + SOCKET, "ps", "-aq").assertSuccess().stdout())
+                    .as(daemon.process().describe()).isEmpty();
         }
     }
 }
