@@ -9,6 +9,7 @@ import dev.skiff.engine.network.Attachment;
 import dev.skiff.engine.network.ContainerNetworking;
 import dev.skiff.engine.network.PortBinding;
 import dev.skiff.engine.snapshots.Snapshotter;
+import dev.skiff.engine.volumes.Volumes;
 import dev.skiff.formats.Digest;
 
 import java.io.IOException;
@@ -62,6 +63,7 @@ public final class ContainerEngine implements AutoCloseable {
     private final ContainerNetworking networking;
     private final Consumer<ContainerEvent> events;
     private final ContainerStore store;
+    private final Volumes volumes;
     private final Conmon conmon;
     private final Map<String, OciRuntime> runtimes = new ConcurrentHashMap<>();
     private final Map<String, ReentrantLock> locks = new ConcurrentHashMap<>();
@@ -78,6 +80,7 @@ public final class ContainerEngine implements AutoCloseable {
         this.networking = networking;
         this.events = events;
         this.store = ContainerStore.open(dataRoot.resolve("containers"));
+        this.volumes = Volumes.open(dataRoot);
         this.conmon = new Conmon(execRoot.resolve("exits"), execRoot.resolve("sockets"));
         Files.createDirectories(conmon.exitDir());
         this.watcher = conmon.exitDir().getFileSystem().newWatchService();
@@ -119,6 +122,57 @@ public final class ContainerEngine implements AutoCloseable {
         return store.list().stream().map(Container::imageId).collect(Collectors.toSet());
     }
 
+    /** The named volumes of this data root; containers' {@code -v name:/path} and image VOLUMEs live here. */
+    public Volumes volumes() {
+        return volumes;
+    }
+
+    /** The container's mounts: its binds and volumes, as planned when it was created. */
+    public List<MountPoint> mounts(Container c) {
+        return ContainerMounts.of(c);
+    }
+
+    /** The containers (full IDs), running or not, that mount the named volume. */
+    public List<String> volumeUsers(String volumeName) {
+        return store.list().stream()
+                .filter(c -> ContainerMounts.of(c).stream().anyMatch(m -> m.isVolume() && m.name().equals(volumeName)))
+                .map(Container::id).toList();
+    }
+
+    /**
+     * Runs {@code action} on the container's root filesystem: the mounted overlay of a running
+     * container, or, for one that is not running, the overlay mounted for the action's length under
+     * the container's lock (so a start cannot race it).
+     */
+    public <T> T withRootfs(String ref, RootfsAction<T> action) throws IOException {
+        String id = store.resolve(ref).id();
+        ReentrantLock lock = lock(id);
+        lock.lock();
+        try {
+            Container c = current(id);
+            if (c.state().running() || Rootfs.isMounted(c.rootfs())) {
+                return action.apply(c, c.rootfs());
+            }
+            Image image = images.byId(c.imageId()).orElseThrow(() -> new ContainerException.Conflict(
+                    "the image of container " + c.shortId() + " (" + c.imageId() + ") is gone"));
+            images.unpackLayers(image.layers());
+            Rootfs.mount(c, snapshots.lowerDirs(image.chainIds()));
+            try {
+                return action.apply(c, c.rootfs());
+            } finally {
+                quietly(() -> Rootfs.unmount(c));
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Work on a container's root filesystem; see {@link #withRootfs}. */
+    @FunctionalInterface
+    public interface RootfsAction<T> {
+        T apply(Container c, Path rootfs) throws IOException;
+    }
+
     // ---- create
 
     /**
@@ -133,7 +187,7 @@ public final class ContainerEngine implements AutoCloseable {
         }
         Image image = images.resolve(config.image());
         OciRuntime.named(hostConfig.runtime(), execRoot); // unknown runtime: refuse now, as dockerd does
-        hostConfig.binds().forEach(OciSpec.Bind::parse);
+        ContainerMounts.validate(hostConfig.binds());
         String id = newId();
         ContainerConfig merged = ImageDefaults.merge(config, image.config().config());
         if (merged.hostname().isEmpty()) {
@@ -149,6 +203,7 @@ public final class ContainerEngine implements AutoCloseable {
                 0, Optional.empty(), dir);
         try {
             Files.createDirectories(c.bundle());
+            ContainerMounts.save(c, ContainerMounts.plan(hostConfig.binds(), merged.volumes(), volumes));
             store.add(c);
         } catch (IOException | RuntimeException e) {
             deleteTree(dir);
@@ -229,12 +284,14 @@ public final class ContainerEngine implements AutoCloseable {
             attached = true;
             HostFiles.write(c, net, hostNetwork);
             ProcessUser user = ProcessUser.resolve(c.config().user(), c.rootfs());
-            List<OciSpec.Bind> binds = c.hostConfig().binds().stream().map(OciSpec.Bind::parse).toList();
+            List<MountPoint> mounts = ContainerMounts.of(c);
+            List<OciSpec.Bind> binds = mounts.stream().map(mp -> new OciSpec.Bind(mp.source(), mp.destination(), !mp.rw())).toList();
             for (OciSpec.Bind b : binds) {
                 if (!Files.exists(b.source())) {
                     Files.createDirectories(b.source()); // as dockerd does for -v with a missing host path
                 }
             }
+            ContainerMounts.fillEmptyVolumes(mounts, c.rootfs());
             AtomicFiles.write(c.bundle().resolve("config.json"),
                     JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(OciSpec.build(c, net.netns(), user, binds, JSON)));
             created = true; // from here on conmon may exist
@@ -456,7 +513,25 @@ public final class ContainerEngine implements AutoCloseable {
      * container is refused in docker's words.
      */
     public void remove(String ref, boolean force) {
+        remove(ref, force, false);
+    }
+
+    /**
+     * As {@link #remove(String, boolean)}; with {@code removeVolumes} ({@code rm -v}) the container's
+     * anonymous volumes go too, once no other container uses them.
+     */
+    public void remove(String ref, boolean force, boolean removeVolumes) {
         Container c = store.resolve(ref);
+        List<MountPoint> mounts = removeVolumes ? ContainerMounts.of(c) : List.of();
+        removeContainer(c, force);
+        for (MountPoint m : mounts) {
+            if (m.isVolume() && volumes.find(m.name()).map(dev.skiff.engine.volumes.Volume::anonymous).orElse(false)) {
+                quietly(() -> volumes.remove(m.name(), volumeUsers(m.name()), true));
+            }
+        }
+    }
+
+    private void removeContainer(Container c, boolean force) {
         if (c.state().running()) {
             if (!force) {
                 throw new ContainerException.Conflict("You cannot remove a running container " + c.id()
