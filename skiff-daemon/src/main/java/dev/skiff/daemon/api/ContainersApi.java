@@ -83,7 +83,7 @@ final class ContainersApi {
             switch (action) {
                 case "" -> {
                     EngineApi.allow(m, HttpMethod.DELETE);
-                    containers.remove(ref, truthy(ex, "force"));
+                    containers.remove(ref, truthy(ex, "force"), truthy(ex, "v"));
                     ex.send(204, Map.of(), new byte[0], "text/plain");
                 }
                 case "json" -> {
@@ -412,17 +412,20 @@ final class ContainersApi {
         data.put("WorkDir", c.dir().resolve("work").toString());
         graph.put("Name", "overlayfs");
         ArrayNode mounts = n.putArray("Mounts");
-        for (String bind : c.hostConfig().binds()) {
-            String[] parts = bind.split(":");
-            if (parts.length >= 2) {
-                ObjectNode mount = mounts.addObject();
-                mount.put("Type", "bind");
-                mount.put("Source", parts[0]);
-                mount.put("Destination", parts[1]);
-                mount.put("Mode", parts.length > 2 ? parts[2] : "");
-                mount.put("RW", parts.length < 3 || !parts[2].contains("ro"));
-                mount.put("Propagation", "rprivate");
+        for (dev.skiff.engine.containers.MountPoint mp : containers.mounts(c)) {
+            ObjectNode mount = mounts.addObject();
+            mount.put("Type", mp.type());
+            if (mp.isVolume()) {
+                mount.put("Name", mp.name());
             }
+            mount.put("Source", mp.source().toString());
+            mount.put("Destination", mp.destination());
+            if (mp.isVolume()) {
+                mount.put("Driver", "local");
+            }
+            mount.put("Mode", mp.isVolume() && mp.mode().isEmpty() ? "z" : mp.mode());
+            mount.put("RW", mp.rw());
+            mount.put("Propagation", mp.isVolume() ? "" : "rprivate");
         }
         n.set("Config", EngineApi.JSON.valueToTree(c.config()));
         n.set("NetworkSettings", networkSettings(c));

@@ -54,6 +54,8 @@ public final class EngineApi implements ExchangeHandler {
     private final ContainerEngine containers;
     private final ContainersApi containersApi;
     private final NetworksApi networksApi;
+    private final VolumesApi volumesApi;
+    private final ContainerFilesApi containerFilesApi;
 
     /** @param registries which registries pull and push reach over plain HTTP ({@code --insecure-registry}) */
     public EngineApi(Daemon.EngineInfo engine, ImageStore images, ContentStore content, RegistryHosts registries,
@@ -71,6 +73,8 @@ public final class EngineApi implements ExchangeHandler {
         this.containers = containers;
         this.containersApi = new ContainersApi(containers, images);
         this.networksApi = new NetworksApi(containers);
+        this.volumesApi = new VolumesApi(containers);
+        this.containerFilesApi = new ContainerFilesApi(containers, content, images);
     }
 
     @Override
@@ -113,7 +117,7 @@ public final class EngineApi implements ExchangeHandler {
                 eventsApi.stream(ex);
             }
             default -> {
-                if (!containersApi.route(ex, path) && !networksApi.route(ex, path) && !archiveApi.route(ex, path) && !usageApi.route(ex, path) && !imagesApi.route(ex, path)) {
+                if (!volumesApi.route(ex, path) && !containerFilesApi.route(ex, path) && !containersApi.route(ex, path) && !networksApi.route(ex, path) && !archiveApi.route(ex, path) && !usageApi.route(ex, path) && !imagesApi.route(ex, path)) {
                     throw ApiException.notFound("page not found");
                 }
             }
