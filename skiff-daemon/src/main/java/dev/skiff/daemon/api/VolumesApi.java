@@ -125,10 +125,15 @@ final class VolumesApi {
         EngineApi.sendJson(ex, 200, answer);
     }
 
-    /** Unused volumes go; as dockerd since API 1.42, only anonymous ones unless {@code all=true}. */
+    /**
+     * Unused volumes go. A client that asks for API 1.41 or older (the docker CLI against skiff) gets
+     * dockerd's answer at that version: every unused volume. An unversioned request (the skiff CLI)
+     * gets today's dockerd's: anonymous ones only, unless {@code all=true}.
+     */
     private void prune(Exchange ex) {
         Filters filters = Filters.parse(ex.query("filters"), PRUNE_FILTERS);
-        boolean all = filters.bool("all", false);
+        boolean versioned = ex.path().startsWith("/v");
+        boolean all = filters.bool("all", versioned && ApiVersion.split(ex.path()).version().compareTo(new ApiVersion(1, 42)) < 0);
         ArrayNode deleted = EngineApi.JSON.createArrayNode();
         long reclaimed = 0;
         for (Volume v : volumes.list()) {
