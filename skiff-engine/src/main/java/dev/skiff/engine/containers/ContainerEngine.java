@@ -206,6 +206,9 @@ public final class ContainerEngine implements AutoCloseable {
             ContainerMounts.save(c, ContainerMounts.plan(hostConfig.binds(), merged.volumes(), volumes));
             store.add(c);
         } catch (IOException | RuntimeException e) {
+            if (Files.exists(dir.resolve("mounts.json"))) {
+                quietly(() -> removeAnonymousVolumes(ContainerMounts.of(c)));
+            }
             deleteTree(dir);
             if (e instanceof RuntimeException re) {
                 throw re;
@@ -259,7 +262,7 @@ public final class ContainerEngine implements AutoCloseable {
         } finally {
             lock.unlock();
             if (removeAfter) {
-                quietly(() -> removeStopped(id));
+                quietly(() -> autoRemove(id));
             }
         }
     }
@@ -524,6 +527,17 @@ public final class ContainerEngine implements AutoCloseable {
         Container c = store.resolve(ref);
         List<MountPoint> mounts = removeVolumes ? ContainerMounts.of(c) : List.of();
         removeContainer(c, force);
+        removeAnonymousVolumes(mounts);
+    }
+
+    /** {@code --rm}: as dockerd's auto-removal, the container goes with its anonymous volumes. */
+    private void autoRemove(String id) {
+        List<MountPoint> mounts = store.byId(id).map(ContainerMounts::of).orElse(List.of());
+        removeStopped(id);
+        removeAnonymousVolumes(mounts);
+    }
+
+    private void removeAnonymousVolumes(List<MountPoint> mounts) {
         for (MountPoint m : mounts) {
             if (m.isVolume() && volumes.find(m.name()).map(dev.skiff.engine.volumes.Volume::anonymous).orElse(false)) {
                 quietly(() -> volumes.remove(m.name(), volumeUsers(m.name()), true));
@@ -677,7 +691,7 @@ public final class ContainerEngine implements AutoCloseable {
         }
         if (autoRemove) {
             try {
-                removeStopped(id);
+                autoRemove(id);
             } catch (RuntimeException e) {
                 LOG.log(System.Logger.Level.WARNING, "removing container " + id + " (--rm) failed: " + e.getMessage(), e);
             }

@@ -115,7 +115,24 @@ public final class ContainerFiles {
                     || (c.hostConfig().readonlyRootfs() && dir.startsWith(root))) {
                 throw new ContainerException.InvalidArgument("container rootfs is marked read-only");
             }
-            TreeTar.extract(tarStream, dir);
+            TreeTar.extract(tarStream, dir, (name, directory) -> {
+                if (!noOverwriteDirNonDir) {
+                    return;
+                }
+                Path existing = RootPath.resolve(dir, name, false);
+                if (!Files.exists(existing, LinkOption.NOFOLLOW_LINKS)) {
+                    return;
+                }
+                boolean isDir = Files.isDirectory(existing, LinkOption.NOFOLLOW_LINKS);
+                if (isDir && !directory) {
+                    throw new ContainerException.InvalidArgument("cannot overwrite directory \"" + path + "/" + name
+                            + "\" with non-directory; remove it first or copy to another path");
+                }
+                if (!isDir && directory) {
+                    throw new ContainerException.InvalidArgument("cannot overwrite non-directory \"" + path + "/" + name
+                            + "\" with directory; remove it first or copy to another path");
+                }
+            });
             return null;
         });
     }

@@ -145,6 +145,27 @@ public final class TreeTar {
      * @throws SnapshotException when an entry is unsafe
      */
     public static void extract(InputStream in, Path dir) throws IOException {
-        new LayerApplier(dir, LinuxCalls.isRoot()).apply(new TarArchiveInputStream(in));
+        extract(in, dir, (name, directory) -> { });
+    }
+
+    /** As {@link #extract(InputStream, Path)}, with {@code check} seeing each entry before it is written. */
+    public static void extract(InputStream in, Path dir, EntryCheck check) throws IOException {
+        TarArchiveInputStream tar = new TarArchiveInputStream(in) {
+            @Override
+            public TarArchiveEntry getNextEntry() throws IOException {
+                TarArchiveEntry e = super.getNextEntry();
+                if (e != null) {
+                    check.check(e.getName(), e.isDirectory());
+                }
+                return e;
+            }
+        };
+        new LayerApplier(dir, LinuxCalls.isRoot()).apply(tar);
+    }
+
+    /** Looks at one entry of a tar before it is unpacked; throws to stop the unpacking. */
+    @FunctionalInterface
+    public interface EntryCheck {
+        void check(String name, boolean directory) throws IOException;
     }
 }

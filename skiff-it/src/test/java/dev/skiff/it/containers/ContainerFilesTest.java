@@ -98,6 +98,40 @@ class ContainerFilesTest {
         assertThat(docker("volume", "ls", "-q").assertSuccess().stdout()).contains(name);
         docker("rm", "-v", c).assertSuccess();
         assertThat(docker("volume", "ls", "-q").assertSuccess().stdout()).doesNotContain(name);
+
+        // --rm takes the container's anonymous volumes along, as dockerd's auto-removal does
+        List<String> before = docker("volume", "ls", "-q").assertSuccess().stdout().lines().toList();
+        assertThat(docker("run", "--rm", "busybox:vol", "cat", "/vol/seed").assertSuccess().stdout()).isEqualTo("from the image\n");
+        assertThat(docker("volume", "ls", "-q").assertSuccess().stdout().lines().toList()).containsExactlyInAnyOrderElementsOf(before);
+    }
+
+    @Test
+    void skiffCliSpeaksTheSameRoutes() throws Exception {
+        String vol = unique("skv");
+        daemon.skiff("volume", "create", vol).assertSuccess();
+        assertThat(daemon.skiff("volume", "ls").assertSuccess().stdout()).contains(vol);
+        assertThat(daemon.skiff("volume", "inspect", vol).assertSuccess().stdout()).contains("\"Mountpoint\"").contains(vol);
+        String c = unique("skc");
+        daemon.skiff("create", "--name", c, "-v", vol + ":/data", "busybox:files", "cat", "/data/in.txt").assertSuccess();
+        assertThat(daemon.skiff("volume", "rm", vol).assertFailure().output()).contains("volume is in use");
+        Path in = tmp.resolve("skiff-in-" + c);
+        Files.writeString(in, "via skiff cp\n");
+        daemon.skiff("cp", in.toString(), c + ":/data/in.txt").assertSuccess(); // lands in the volume
+        assertThat(Files.readString(Path.of(docker("volume", "inspect", "--format", "{{.Mountpoint}}", vol).assertSuccess().stdout().strip(), "in.txt")))
+                .isEqualTo("via skiff cp\n");
+        assertThat(daemon.skiff("start", "-a", c).assertSuccess().stdout()).isEqualTo("via skiff cp\n");
+        Path out = tmp.resolve("skiff-out-" + c);
+        daemon.skiff("cp", c + ":/www/index.html", out.toString()).assertSuccess();
+        assertThat(Files.readString(out)).isEqualTo("hello from skiff\n");
+        Path export = tmp.resolve("skiff-" + c + ".tar");
+        daemon.skiff("export", "-o", export.toString(), c).assertSuccess();
+        assertThat(ExternalCommand.of("tar", "-tf", export.toString()).run().assertSuccess().stdout()).contains("www/index.html");
+        String image = "skiff-committed-" + UUID.randomUUID().toString().substring(0, 8);
+        daemon.skiff("commit", c, image).assertSuccess();
+        daemon.skiff("rmi", image).assertSuccess();
+        assertThat(daemon.skiff("container", "prune", "-f").assertSuccess().stdout()).contains("Total reclaimed space");
+        assertThat(docker("ps", "-a", "--format", "{{.Names}}").assertSuccess().stdout()).doesNotContain(c);
+        daemon.skiff("volume", "rm", vol).assertSuccess();
     }
 
     @Test
@@ -178,8 +212,7 @@ class ContainerFilesTest {
         // writing through them lands inside the container's root
         Path in = tmp.resolve("pwned.txt");
         Files.writeString(in, "pwned\n");
-        docker("cp", in.toString(), c + ":/tmp/");
-        CommandResult write = docker("cp", in.toString(), c + ":/esc-link/");
+        docker("cp", in.toString(), c + ":/esc-link/"); // refused or contained: either way the host is untouched
         assertThat(secretDir.resolve("pwned.txt")).doesNotExist();
         // a tar whose own link points out is contained the same way
         Path evilTar = tmp.resolve("evil.tar");
@@ -193,7 +226,6 @@ class ContainerFilesTest {
         ExternalCommand.of("sh", "-c", RequiredTool.DOCKER.command() + " -H unix://" + daemon.socket() + " cp - " + c + ":/tmp < " + evilTar)
                 .env("DOCKER_CONFIG", tmp.resolve("docker-config").toString()).run();
         assertThat(secretDir.resolve("planted.txt")).doesNotExist();
-        assertThat(write.exitCode()).isNotNull();
         docker("rm", c).assertSuccess();
     }
 
