@@ -291,7 +291,7 @@ final class ContainersApi {
         n.putObject("HostConfig").put("NetworkMode", c.hostConfig().networkMode());
         ObjectNode networks = n.putObject("NetworkSettings").putObject("Networks");
         c.network().ifPresent(a -> networks.set(a.networkName(), endpoint(a)));
-        n.putArray("Mounts");
+        n.set("Mounts", mounts(c));
         return n;
     }
 
@@ -411,7 +411,15 @@ final class ContainersApi {
         data.put("UpperDir", c.dir().resolve("upper").toString());
         data.put("WorkDir", c.dir().resolve("work").toString());
         graph.put("Name", "overlayfs");
-        ArrayNode mounts = n.putArray("Mounts");
+        n.set("Mounts", mounts(c));
+        n.set("Config", EngineApi.JSON.valueToTree(c.config()));
+        n.set("NetworkSettings", networkSettings(c));
+        return n;
+    }
+
+    /** Mounts as inspect and the list show them: binds and volumes, in docker's field names. */
+    private ArrayNode mounts(Container c) {
+        ArrayNode mounts = EngineApi.JSON.createArrayNode();
         for (dev.skiff.engine.containers.MountPoint mp : containers.mounts(c)) {
             ObjectNode mount = mounts.addObject();
             mount.put("Type", mp.type());
@@ -427,9 +435,7 @@ final class ContainersApi {
             mount.put("RW", mp.rw());
             mount.put("Propagation", mp.isVolume() ? "" : "rprivate");
         }
-        n.set("Config", EngineApi.JSON.valueToTree(c.config()));
-        n.set("NetworkSettings", networkSettings(c));
-        return n;
+        return mounts;
     }
 
     private ObjectNode networkSettings(Container c) {

@@ -63,7 +63,7 @@ final class VolumesApi {
                     }
                     if (m.equals(HttpMethod.DELETE)) {
                         boolean force = ex.query("force").map(v -> v.equals("1") || v.equalsIgnoreCase("true")).orElse(false);
-                        volumes.remove(name, containers.volumeUsers(name), force);
+                        volumes.remove(name, () -> containers.volumeUsers(name), force);
                         ex.send(204, Map.of(), new byte[0], "text/plain");
                     } else {
                         EngineApi.allow(m, HttpMethod.GET);
@@ -140,15 +140,16 @@ final class VolumesApi {
             if ((!all && !v.anonymous()) || !filters.matchLabels("label", v.labels())) {
                 continue;
             }
-            List<String> users = containers.volumeUsers(v.name());
-            if (!users.isEmpty()) {
+            if (!containers.volumeUsers(v.name()).isEmpty()) {
                 continue;
             }
             long size = volumes.size(v);
             try {
-                volumes.remove(v.name(), users, true);
+                volumes.remove(v.name(), () -> containers.volumeUsers(v.name()), true);
                 deleted.add(v.name());
                 reclaimed += size;
+            } catch (VolumeException.InUse e) {
+                // taken by a container created meanwhile: not unused any more
             } catch (VolumeException e) {
                 System.err.println("skiff daemon: pruning volume " + v.name() + " failed: " + e.getMessage());
             }

@@ -203,8 +203,10 @@ public final class ContainerEngine implements AutoCloseable {
                 0, Optional.empty(), dir);
         try {
             Files.createDirectories(c.bundle());
-            ContainerMounts.save(c, ContainerMounts.plan(hostConfig.binds(), merged.volumes(), volumes));
-            store.add(c);
+            synchronized (volumes) { // a volume removal checks its users under this lock: none slips in between
+                ContainerMounts.save(c, ContainerMounts.plan(hostConfig.binds(), merged.volumes(), volumes));
+                store.add(c);
+            }
         } catch (IOException | RuntimeException e) {
             if (Files.exists(dir.resolve("mounts.json"))) {
                 quietly(() -> removeAnonymousVolumes(ContainerMounts.of(c)));
@@ -540,7 +542,7 @@ public final class ContainerEngine implements AutoCloseable {
     private void removeAnonymousVolumes(List<MountPoint> mounts) {
         for (MountPoint m : mounts) {
             if (m.isVolume() && volumes.find(m.name()).map(dev.skiff.engine.volumes.Volume::anonymous).orElse(false)) {
-                quietly(() -> volumes.remove(m.name(), volumeUsers(m.name()), true));
+                quietly(() -> volumes.remove(m.name(), () -> volumeUsers(m.name()), true));
             }
         }
     }

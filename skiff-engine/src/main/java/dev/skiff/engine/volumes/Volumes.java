@@ -155,10 +155,12 @@ public final class Volumes {
     /**
      * Removes a volume and its data.
      *
-     * @param usedBy the containers (full IDs) that refer to it; any refuses the removal
+     * @param usedBy the containers (full IDs) that refer to it; any refuses the removal. Asked while
+     *               this store is locked: a container create that holds the lock while it plans its
+     *               mounts and records itself cannot slip in between the check and the removal
      * @param force  a missing volume is not an error
      */
-    public synchronized void remove(String name, List<String> usedBy, boolean force) {
+    public synchronized void remove(String name, java.util.function.Supplier<List<String>> usedBy, boolean force) {
         Optional<Volume> v = find(name);
         if (v.isEmpty()) {
             if (force) {
@@ -166,8 +168,9 @@ public final class Volumes {
             }
             throw new VolumeException.NotFound(name);
         }
-        if (!usedBy.isEmpty()) {
-            throw new VolumeException.InUse("remove " + name + ": volume is in use - [" + String.join(", ", usedBy) + "]");
+        List<String> users = usedBy.get();
+        if (!users.isEmpty()) {
+            throw new VolumeException.InUse("remove " + name + ": volume is in use - [" + String.join(", ", users) + "]");
         }
         Path dir = root.resolve(name);
         Path doomed = root.resolve(AtomicFiles.TEMP_PREFIX + "removing-" + name);

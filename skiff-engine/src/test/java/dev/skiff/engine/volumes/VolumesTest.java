@@ -33,12 +33,12 @@ class VolumesTest {
 
         Files.writeString(v.mountpoint().resolve("f"), "12345");
         assertThat(volumes.size(v)).isEqualTo(5);
-        assertThatThrownBy(() -> volumes.remove("data", List.of("abc"), false))
+        assertThatThrownBy(() -> volumes.remove("data", () -> List.of("abc"), false))
                 .isInstanceOf(VolumeException.InUse.class).hasMessage("remove data: volume is in use - [abc]");
-        volumes.remove("data", List.of(), false);
+        volumes.remove("data", List::of, false);
         assertThat(dataRoot.resolve("volumes/data")).doesNotExist();
         assertThatThrownBy(() -> volumes.get("data")).isInstanceOf(VolumeException.NotFound.class).hasMessage("get data: no such volume");
-        volumes.remove("data", List.of(), true); // force: absent is fine
+        volumes.remove("data", List::of, true); // force: absent is fine
     }
 
     @Test

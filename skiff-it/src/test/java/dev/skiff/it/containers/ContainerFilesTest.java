@@ -77,6 +77,7 @@ class ContainerFilesTest {
         docker("create", "--name", c, "-v", vol + ":/data", "busybox:files", "true").assertSuccess();
         assertThat(docker("inspect", "-f", "{{range .Mounts}}{{.Type}} {{.Name}} {{.Destination}} {{.Driver}} {{.RW}}{{end}}", c).assertSuccess().stdout().strip())
                 .isEqualTo("volume " + vol + " /data local true");
+        assertThat(docker("ps", "-a", "--filter", "name=" + c, "--format", "{{.Mounts}}").assertSuccess().stdout().strip()).isEqualTo(vol);
         CommandResult refused = docker("volume", "rm", vol).assertFailure();
         assertThat(refused.stderr()).contains("remove " + vol + ": volume is in use - [");
         assertThat(docker("volume", "ls", "-q", "--filter", "dangling=false").assertSuccess().stdout()).contains(vol);
