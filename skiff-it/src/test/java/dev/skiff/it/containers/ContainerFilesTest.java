@@ -245,11 +245,12 @@ class ContainerFilesTest {
     void commitKeepsChangesAndDeletions() {
         String c = unique("commit");
         String image = "committed-" + UUID.randomUUID().toString().substring(0, 8);
-        docker("run", "--name", c, "busybox:files", "sh", "-c", "echo new > /new; rm /www/index.html; mkdir -p /tmp/d").assertSuccess();
+        docker("run", "--name", c, "busybox:files", "sh", "-c", "echo new > /new; rm /www/index.html; rm -rf /vol; mkdir /vol; echo fresh > /vol/fresh").assertSuccess();
         CommandResult commit = docker("commit", "-m", "a change", "-c", "ENV COMMITTED=yes", c, image + ":v1").assertSuccess();
         assertThat(commit.stdout().strip()).startsWith("sha256:");
-        CommandResult run = docker("run", "--rm", image + ":v1", "sh", "-c", "cat /new; ls /www; echo $COMMITTED; test -e /www/index.html || echo gone");
-        assertThat(run.assertSuccess().stdout()).isEqualTo("new\nyes\ngone\n");
+        CommandResult run = docker("run", "--rm", image + ":v1", "sh", "-c", "cat /new; ls /www; echo $COMMITTED; test -e /www/index.html || echo gone; ls /vol");
+        // the whiteout keeps index.html deleted; the opaque /vol hides the image's seed
+        assertThat(run.assertSuccess().stdout()).isEqualTo("new\nyes\ngone\nfresh\n");
         assertThat(docker("image", "inspect", "-f", "{{.Comment}} {{len .RootFS.Layers}}", image + ":v1").assertSuccess().stdout().strip())
                 .isEqualTo("a change 2");
         docker("rm", c).assertSuccess();
