@@ -165,6 +165,14 @@ class ContainerFilesTest {
         Path back = tmp.resolve("back-" + c);
         docker("cp", c + ":/tmp/tree", back.toString()).assertSuccess();
         assertThat(Files.readString(back.resolve("a/b.txt"))).isEqualTo("deep\n");
+        Path contents = tmp.resolve("contents-" + c);
+        Files.createDirectories(contents);
+        docker("cp", c + ":/tmp/tree/.", contents.toString()).assertSuccess(); // the directory's contents only
+        assertThat(Files.readString(contents.resolve("a/b.txt"))).isEqualTo("deep\n");
+        docker("cp", tree.toString(), c + ":/www/").assertSuccess(); // into an existing directory
+        Path nested = tmp.resolve("nested-" + c);
+        docker("cp", c + ":/www/" + tree.getFileName() + "/a/b.txt", nested.toString()).assertSuccess();
+        assertThat(Files.readString(nested)).isEqualTo("deep\n");
         Path file = tmp.resolve("file-" + c);
         docker("cp", c + ":/www/index.html", file.toString()).assertSuccess();
         assertThat(Files.readString(file)).isEqualTo("hello from skiff\n");
