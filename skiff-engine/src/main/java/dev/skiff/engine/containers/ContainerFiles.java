@@ -197,7 +197,7 @@ public final class ContainerFiles {
     private Path resolve(Container c, Path root, String path, boolean followLast) throws IOException {
         Path inRoot = RootPath.resolve(root, path, followLast);
         String containerPath = containerPath(c, root, inRoot);
-        Optional<MountPoint> mount = engine.mounts(c).stream()
+        Optional<MountPoint> mount = mountsOf(c).stream()
                 .filter(m -> isUnder(containerPath, m.destination()))
                 .max(Comparator.comparingInt(m -> m.destination().length()));
         if (mount.isEmpty()) {
@@ -206,6 +206,18 @@ public final class ContainerFiles {
         String dest = Path.of(mount.get().destination()).normalize().toString();
         String rest = containerPath.substring(dest.length());
         return RootPath.resolve(mount.get().source(), rest, followLast);
+    }
+
+    /** The container's binds and volumes, and the hosts, resolv.conf and hostname files every container gets. */
+    private List<MountPoint> mountsOf(Container c) {
+        List<MountPoint> all = new java.util.ArrayList<>(engine.mounts(c));
+        for (var file : Map.of("/etc/hosts", c.hostsPath(), "/etc/resolv.conf", c.resolvConfPath(),
+                "/etc/hostname", c.hostnamePath()).entrySet()) {
+            if (Files.isRegularFile(file.getValue(), LinkOption.NOFOLLOW_LINKS)) {
+                all.add(new MountPoint("bind", "", file.getValue(), file.getKey(), true, ""));
+            }
+        }
+        return all;
     }
 
     private static boolean isUnder(String containerPath, String destination) {

@@ -191,6 +191,11 @@ class ContainerFilesTest {
         Path out = tmp.resolve("run-back-" + c);
         docker("cp", c + ":/tmp/r.txt", out.toString()).assertSuccess();
         assertThat(Files.readString(out)).isEqualTo("while running\n");
+        // the files docker bind-mounts into every container are the container's, not the image's
+        String id = docker("inspect", "-f", "{{.Id}}", c).assertSuccess().stdout().strip();
+        Path hostname = tmp.resolve("hostname-" + c);
+        docker("cp", c + ":/etc/hostname", hostname.toString()).assertSuccess();
+        assertThat(Files.readString(hostname).strip()).isEqualTo(id.substring(0, 12));
         docker("rm", "-f", c).assertSuccess();
     }
 
