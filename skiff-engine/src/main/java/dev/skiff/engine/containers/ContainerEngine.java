@@ -145,13 +145,34 @@ public final class ContainerEngine implements AutoCloseable {
      * the container's lock (so a start cannot race it).
      */
     public <T> T withRootfs(String ref, RootfsAction<T> action) throws IOException {
+        return withRootfs(ref, false, action);
+    }
+
+    /**
+     * As {@link #withRootfs(String, RootfsAction)}; with {@code freeze}, a running container's
+     * processes are frozen (the runtime's pause, not recorded, no event) for the action's length, so
+     * none can swap a directory for a link between a path's check and its use (docker's cp race,
+     * CVE-2018-15664).
+     */
+    public <T> T withRootfs(String ref, boolean freeze, RootfsAction<T> action) throws IOException {
         String id = store.resolve(ref).id();
         ReentrantLock lock = lock(id);
         lock.lock();
         try {
             Container c = current(id);
             if (c.state().running() || Rootfs.isMounted(c.rootfs())) {
-                return action.apply(c, c.rootfs());
+                boolean frozen = freeze && c.state().status() == ContainerState.Status.RUNNING;
+                OciRuntime runtime = runtime(c.hostConfig().runtime());
+                if (frozen) {
+                    runtime.pause(id);
+                }
+                try {
+                    return action.apply(c, c.rootfs());
+                } finally {
+                    if (frozen) {
+                        runtime.resume(id);
+                    }
+                }
             }
             Image image = images.byId(c.imageId()).orElseThrow(() -> new ContainerException.Conflict(
                     "the image of container " + c.shortId() + " (" + c.imageId() + ") is gone"));

@@ -26,9 +26,8 @@ import java.util.Optional;
  * docker's {@code cp} shows the container's view. A stopped container's overlay is mounted for the
  * operation's length ({@link ContainerEngine#withRootfs}).
  *
- * <p>Like docker before it paused containers for cp, a running container that swaps a directory for
- * a link between our check and our write is not guarded against; the link is still resolved inside
- * the root, so the race can at most redirect within the container.
+ * <p>A running container is frozen while its paths are resolved and used, so it cannot swap a
+ * directory for a link in between (docker's cp race, CVE-2018-15664).
  */
 public final class ContainerFiles {
     private final ContainerEngine engine;
@@ -61,7 +60,7 @@ public final class ContainerFiles {
 
     /** @throws PathNotFoundException when nothing is there */
     public PathStat stat(String ref, String path) throws IOException {
-        return engine.withRootfs(ref, (c, root) -> statIn(c, root, path));
+        return engine.withRootfs(ref, true, (c, root) -> statIn(c, root, path));
     }
 
     private PathStat statIn(Container c, Path root, String path) throws IOException {
@@ -82,7 +81,7 @@ public final class ContainerFiles {
 
     /** Writes a tar of {@code path}, its entries named after the path's base name, as docker's GET archive. */
     public void archive(String ref, String path, OutputStream out) throws IOException {
-        engine.withRootfs(ref, (c, root) -> {
+        engine.withRootfs(ref, true, (c, root) -> {
             Path host = resolve(c, root, path, false);
             if (!Files.exists(host, LinkOption.NOFOLLOW_LINKS)) {
                 throw new PathNotFoundException(path, c);
@@ -103,7 +102,7 @@ public final class ContainerFiles {
      * @throws PathNotFoundException when the directory does not exist
      */
     public void extract(String ref, String path, InputStream tarStream, boolean noOverwriteDirNonDir) throws IOException {
-        engine.withRootfs(ref, (c, root) -> {
+        engine.withRootfs(ref, true, (c, root) -> {
             Path dir = resolve(c, root, path, true);
             if (!Files.exists(dir)) {
                 throw new PathNotFoundException(path, c);
@@ -139,7 +138,7 @@ public final class ContainerFiles {
 
     /** Writes a tar of the container's whole root filesystem (its volumes excluded, as docker's export). */
     public void export(String ref, OutputStream out) throws IOException {
-        engine.withRootfs(ref, (c, root) -> {
+        engine.withRootfs(ref, true, (c, root) -> {
             TarArchiveOutputStream tar = TreeTar.output(out);
             TreeTar.write(root, "", tar, TreeTar.Mode.PLAIN, p -> false);
             tar.finish();

@@ -196,6 +196,9 @@ class ContainerFilesTest {
         Path hostname = tmp.resolve("hostname-" + c);
         docker("cp", c + ":/etc/hostname", hostname.toString()).assertSuccess();
         assertThat(Files.readString(hostname).strip()).isEqualTo(id.substring(0, 12));
+        // frozen only while copying: it runs on, and nobody saw it paused
+        assertThat(docker("inspect", "-f", "{{.State.Status}}", c).assertSuccess().stdout().strip()).isEqualTo("running");
+        assertThat(ExternalCommand.of("runc", "--root", tmp.resolve("exec/runc").toString(), "state", id).run().stdout()).contains("\"running\"");
         docker("rm", "-f", c).assertSuccess();
     }
 
