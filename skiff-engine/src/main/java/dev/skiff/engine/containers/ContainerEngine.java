@@ -127,15 +127,26 @@ public final class ContainerEngine implements AutoCloseable {
         return volumes;
     }
 
+    /** Mounts never change after create: read once per container, so ps and volume checks stay cheap. */
+    private final Map<String, List<MountPoint>> mountCache = new ConcurrentHashMap<>();
+
     /** The container's mounts: its binds and volumes, as planned when it was created. */
     public List<MountPoint> mounts(Container c) {
-        return ContainerMounts.of(c);
+        List<MountPoint> cached = mountCache.get(c.id());
+        if (cached != null) {
+            return cached;
+        }
+        List<MountPoint> read = ContainerMounts.of(c);
+        if (store.byId(c.id()).isPresent()) {
+            mountCache.put(c.id(), read);
+        }
+        return read;
     }
 
     /** The containers (full IDs), running or not, that mount the named volume. */
     public List<String> volumeUsers(String volumeName) {
         return store.list().stream()
-                .filter(c -> ContainerMounts.of(c).stream().anyMatch(m -> m.isVolume() && m.name().equals(volumeName)))
+                .filter(c -> mounts(c).stream().anyMatch(m -> m.isVolume() && m.name().equals(volumeName)))
                 .map(Container::id).toList();
     }
 
@@ -624,6 +635,7 @@ public final class ContainerEngine implements AutoCloseable {
         } finally {
             lock.unlock();
         }
+        mountCache.remove(id);
         events.accept(ContainerEvent.of("destroy", c, Map.of()));
         complete(exitWaiters, id, c.state().exitCode());
         complete(removalWaiters, id, c.state().exitCode());
