@@ -94,7 +94,7 @@ final class ContainersApi {
             switch (action) {
                 case "" -> {
                     EngineApi.allow(m, HttpMethod.DELETE);
-                    containers.remove(ref, truthy(ex, "force"));
+                    containers.remove(ref, truthy(ex, "force"), truthy(ex, "v"));
                     ex.send(204, Map.of(), new byte[0], "text/plain");
                 }
                 case "json" -> {
@@ -310,7 +310,7 @@ final class ContainersApi {
         n.putObject("HostConfig").put("NetworkMode", c.hostConfig().networkMode());
         ObjectNode networks = n.putObject("NetworkSettings").putObject("Networks");
         c.network().ifPresent(a -> networks.set(a.networkName(), endpoint(a)));
-        n.putArray("Mounts");
+        n.set("Mounts", mounts(c));
         return n;
     }
 
@@ -452,22 +452,31 @@ final class ContainersApi {
         data.put("UpperDir", c.dir().resolve("upper").toString());
         data.put("WorkDir", c.dir().resolve("work").toString());
         graph.put("Name", "overlayfs");
-        ArrayNode mounts = n.putArray("Mounts");
-        for (String bind : c.hostConfig().binds()) {
-            String[] parts = bind.split(":");
-            if (parts.length >= 2) {
-                ObjectNode mount = mounts.addObject();
-                mount.put("Type", "bind");
-                mount.put("Source", parts[0]);
-                mount.put("Destination", parts[1]);
-                mount.put("Mode", parts.length > 2 ? parts[2] : "");
-                mount.put("RW", parts.length < 3 || !parts[2].contains("ro"));
-                mount.put("Propagation", "rprivate");
-            }
-        }
+        n.set("Mounts", mounts(c));
         n.set("Config", EngineApi.JSON.valueToTree(c.config()));
         n.set("NetworkSettings", networkSettings(c));
         return n;
+    }
+
+    /** Mounts as inspect and the list show them: binds and volumes, in docker's field names. */
+    private ArrayNode mounts(Container c) {
+        ArrayNode mounts = EngineApi.JSON.createArrayNode();
+        for (dev.skiff.engine.containers.MountPoint mp : containers.mounts(c)) {
+            ObjectNode mount = mounts.addObject();
+            mount.put("Type", mp.type());
+            if (mp.isVolume()) {
+                mount.put("Name", mp.name());
+            }
+            mount.put("Source", mp.source().toString());
+            mount.put("Destination", mp.destination());
+            if (mp.isVolume()) {
+                mount.put("Driver", "local");
+            }
+            mount.put("Mode", mp.isVolume() && mp.mode().isEmpty() ? "z" : mp.mode());
+            mount.put("RW", mp.rw());
+            mount.put("Propagation", mp.isVolume() ? "" : "rprivate");
+        }
+        return mounts;
     }
 
     private ObjectNode networkSettings(Container c) {

@@ -55,6 +55,8 @@ public final class EngineApi implements ExchangeHandler {
     private final ContainersApi containersApi;
     private final NetworksApi networksApi;
     private final ExecApi execApi;
+    private final VolumesApi volumesApi;
+    private final ContainerFilesApi containerFilesApi;
 
     /** @param registries which registries pull and push reach over plain HTTP ({@code --insecure-registry}) */
     public EngineApi(Daemon.EngineInfo engine, ImageStore images, ContentStore content, RegistryHosts registries,
@@ -74,6 +76,8 @@ public final class EngineApi implements ExchangeHandler {
         this.networksApi = new NetworksApi(containers);
         this.imagesApi.containersOf(id -> containers.list().stream().filter(c -> c.imageId().equals(id)).toList());
         this.execApi = new ExecApi(containers);
+        this.volumesApi = new VolumesApi(containers);
+        this.containerFilesApi = new ContainerFilesApi(containers, content, images);
     }
 
     @Override
@@ -119,7 +123,8 @@ public final class EngineApi implements ExchangeHandler {
                 eventsApi.stream(ex);
             }
             default -> {
-                if (!execApi.route(ex, path) && !containersApi.route(ex, path) && !networksApi.route(ex, path)
+                if (!execApi.route(ex, path) && !volumesApi.route(ex, path) && !containerFilesApi.route(ex, path)
+                        && !containersApi.route(ex, path) && !networksApi.route(ex, path)
                         && !archiveApi.route(ex, path) && !usageApi.route(ex, path) && !imagesApi.route(ex, path)) {
                     throw ApiException.notFound("page not found");
                 }

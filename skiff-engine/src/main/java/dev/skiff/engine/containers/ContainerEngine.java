@@ -9,6 +9,7 @@ import dev.skiff.engine.network.Attachment;
 import dev.skiff.engine.network.ContainerNetworking;
 import dev.skiff.engine.network.PortBinding;
 import dev.skiff.engine.snapshots.Snapshotter;
+import dev.skiff.engine.volumes.Volumes;
 import dev.skiff.formats.Digest;
 
 import java.io.IOException;
@@ -63,6 +64,7 @@ public final class ContainerEngine implements AutoCloseable {
     private final Consumer<ContainerEvent> events;
     private final HealthMonitor health;
     private final ContainerStore store;
+    private final Volumes volumes;
     private final Conmon conmon;
     private final Map<String, OciRuntime> runtimes = new ConcurrentHashMap<>();
     private final Map<String, ReentrantLock> locks = new ConcurrentHashMap<>();
@@ -81,6 +83,7 @@ public final class ContainerEngine implements AutoCloseable {
         this.snapshots = snapshots;
         this.networking = networking;
         this.store = ContainerStore.open(dataRoot.resolve("containers"));
+        this.volumes = Volumes.open(dataRoot);
         this.health = new HealthMonitor(new HealthMonitor.Engine() {
             @Override
             public Optional<Container> running(String id) {
@@ -216,6 +219,89 @@ public final class ContainerEngine implements AutoCloseable {
         return runtime(c.hostConfig().runtime());
     }
 
+    /** The named volumes of this data root; containers' {@code -v name:/path} and image VOLUMEs live here. */
+    public Volumes volumes() {
+        return volumes;
+    }
+
+    /** Mounts never change after create: read once per container, so ps and volume checks stay cheap. */
+    private final Map<String, List<MountPoint>> mountCache = new ConcurrentHashMap<>();
+
+    /** The container's mounts: its binds and volumes, as planned when it was created. */
+    public List<MountPoint> mounts(Container c) {
+        List<MountPoint> cached = mountCache.get(c.id());
+        if (cached != null) {
+            return cached;
+        }
+        List<MountPoint> read = ContainerMounts.of(c);
+        if (store.byId(c.id()).isPresent()) {
+            mountCache.put(c.id(), read);
+        }
+        return read;
+    }
+
+    /** The containers (full IDs), running or not, that mount the named volume. */
+    public List<String> volumeUsers(String volumeName) {
+        return store.list().stream()
+                .filter(c -> mounts(c).stream().anyMatch(m -> m.isVolume() && m.name().equals(volumeName)))
+                .map(Container::id).toList();
+    }
+
+    /**
+     * Runs {@code action} on the container's root filesystem: the mounted overlay of a running
+     * container, or, for one that is not running, the overlay mounted for the action's length under
+     * the container's lock (so a start cannot race it).
+     */
+    public <T> T withRootfs(String ref, RootfsAction<T> action) throws IOException {
+        return withRootfs(ref, false, action);
+    }
+
+    /**
+     * As {@link #withRootfs(String, RootfsAction)}; with {@code freeze}, a running container's
+     * processes are frozen (the runtime's pause, not recorded, no event) for the action's length, so
+     * none can swap a directory for a link between a path's check and its use (docker's cp race,
+     * CVE-2018-15664).
+     */
+    public <T> T withRootfs(String ref, boolean freeze, RootfsAction<T> action) throws IOException {
+        String id = store.resolve(ref).id();
+        ReentrantLock lock = lock(id);
+        lock.lock();
+        try {
+            Container c = current(id);
+            if (c.state().running() || Rootfs.isMounted(c.rootfs())) {
+                boolean frozen = freeze && c.state().status() == ContainerState.Status.RUNNING;
+                OciRuntime runtime = runtime(c.hostConfig().runtime());
+                if (frozen) {
+                    runtime.pause(id);
+                }
+                try {
+                    return action.apply(c, c.rootfs());
+                } finally {
+                    if (frozen) {
+                        runtime.resume(id);
+                    }
+                }
+            }
+            Image image = images.byId(c.imageId()).orElseThrow(() -> new ContainerException.Conflict(
+                    "the image of container " + c.shortId() + " (" + c.imageId() + ") is gone"));
+            images.unpackLayers(image.layers());
+            Rootfs.mount(c, snapshots.lowerDirs(image.chainIds()));
+            try {
+                return action.apply(c, c.rootfs());
+            } finally {
+                quietly(() -> Rootfs.unmount(c));
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Work on a container's root filesystem; see {@link #withRootfs}. */
+    @FunctionalInterface
+    public interface RootfsAction<T> {
+        T apply(Container c, Path rootfs) throws IOException;
+    }
+
     // ---- create
 
     /**
@@ -230,7 +316,7 @@ public final class ContainerEngine implements AutoCloseable {
         }
         Image image = images.resolve(config.image());
         OciRuntime.named(hostConfig.runtime(), execRoot); // unknown runtime: refuse now, as dockerd does
-        hostConfig.binds().forEach(OciSpec.Bind::parse);
+        ContainerMounts.validate(hostConfig.binds());
         String id = newId();
         ContainerConfig merged = ImageDefaults.merge(config, image.config().config());
         if (merged.hostname().isEmpty()) {
@@ -247,8 +333,14 @@ public final class ContainerEngine implements AutoCloseable {
                 0, Optional.empty(), dir);
         try {
             Files.createDirectories(c.bundle());
-            store.add(c);
+            synchronized (volumes) { // a volume removal checks its users under this lock: none slips in between
+                ContainerMounts.save(c, ContainerMounts.plan(hostConfig.binds(), merged.volumes(), volumes));
+                store.add(c);
+            }
         } catch (IOException | RuntimeException e) {
+            if (Files.exists(dir.resolve("mounts.json"))) {
+                quietly(() -> removeAnonymousVolumes(ContainerMounts.of(c)));
+            }
             deleteTree(dir);
             if (e instanceof RuntimeException re) {
                 throw re;
@@ -311,7 +403,7 @@ public final class ContainerEngine implements AutoCloseable {
         } finally {
             lock.unlock();
             if (removeAfter) {
-                quietly(() -> removeStopped(id));
+                quietly(() -> autoRemove(id));
             }
         }
     }
@@ -336,12 +428,14 @@ public final class ContainerEngine implements AutoCloseable {
             attached = true;
             HostFiles.write(c, net, hostNetwork);
             ProcessUser user = ProcessUser.resolve(c.config().user(), c.rootfs());
-            List<OciSpec.Bind> binds = c.hostConfig().binds().stream().map(OciSpec.Bind::parse).toList();
+            List<MountPoint> mounts = ContainerMounts.of(c);
+            List<OciSpec.Bind> binds = mounts.stream().map(mp -> new OciSpec.Bind(mp.source(), mp.destination(), !mp.rw())).toList();
             for (OciSpec.Bind b : binds) {
                 if (!Files.exists(b.source())) {
                     Files.createDirectories(b.source()); // as dockerd does for -v with a missing host path
                 }
             }
+            ContainerMounts.fillEmptyVolumes(mounts, c.rootfs());
             AtomicFiles.write(c.bundle().resolve("config.json"),
                     JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(OciSpec.build(c, net.netns(), user, binds, JSON)));
             created = true; // from here on conmon may exist
@@ -565,7 +659,36 @@ public final class ContainerEngine implements AutoCloseable {
      * container is refused in docker's words.
      */
     public void remove(String ref, boolean force) {
+        remove(ref, force, false);
+    }
+
+    /**
+     * As {@link #remove(String, boolean)}; with {@code removeVolumes} ({@code rm -v}) the container's
+     * anonymous volumes go too, once no other container uses them.
+     */
+    public void remove(String ref, boolean force, boolean removeVolumes) {
         Container c = store.resolve(ref);
+        List<MountPoint> mounts = removeVolumes ? ContainerMounts.of(c) : List.of();
+        removeContainer(c, force);
+        removeAnonymousVolumes(mounts);
+    }
+
+    /** {@code --rm}: as dockerd's auto-removal, the container goes with its anonymous volumes. */
+    private void autoRemove(String id) {
+        List<MountPoint> mounts = store.byId(id).map(ContainerMounts::of).orElse(List.of());
+        removeStopped(id);
+        removeAnonymousVolumes(mounts);
+    }
+
+    private void removeAnonymousVolumes(List<MountPoint> mounts) {
+        for (MountPoint m : mounts) {
+            if (m.isVolume() && volumes.find(m.name()).map(dev.skiff.engine.volumes.Volume::anonymous).orElse(false)) {
+                quietly(() -> volumes.remove(m.name(), () -> volumeUsers(m.name()), true));
+            }
+        }
+    }
+
+    private void removeContainer(Container c, boolean force) {
         if (c.state().running()) {
             if (!force) {
                 throw new ContainerException.Conflict("You cannot remove a running container " + c.id()
@@ -623,6 +746,7 @@ public final class ContainerEngine implements AutoCloseable {
         } finally {
             lock.unlock();
         }
+        mountCache.remove(id);
         events.accept(ContainerEvent.of("destroy", c, Map.of()));
         complete(exitWaiters, id, c.state().exitCode());
         complete(removalWaiters, id, c.state().exitCode());
@@ -717,7 +841,7 @@ public final class ContainerEngine implements AutoCloseable {
         }
         if (autoRemove) {
             try {
-                removeStopped(id);
+                autoRemove(id);
             } catch (RuntimeException e) {
                 LOG.log(System.Logger.Level.WARNING, "removing container " + id + " (--rm) failed: " + e.getMessage(), e);
             }

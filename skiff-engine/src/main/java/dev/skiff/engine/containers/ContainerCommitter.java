@@ -1,0 +1,117 @@
+package dev.skiff.engine.containers;
+
+import dev.skiff.engine.content.ContentStore;
+import dev.skiff.engine.content.ContentWriter;
+import dev.skiff.engine.images.ConfigChanges;
+import dev.skiff.engine.images.Image;
+import dev.skiff.engine.images.ImageConfig;
+import dev.skiff.engine.images.ImageConfigCodec;
+import dev.skiff.engine.images.ImageImporter;
+import dev.skiff.engine.images.ImageStore;
+import dev.skiff.engine.images.Layer;
+import dev.skiff.formats.Descriptor;
+import dev.skiff.formats.Digest;
+import dev.skiff.formats.DigestingOutputStream;
+import dev.skiff.formats.MediaTypes;
+
+import java.io.IOException;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.TreeMap;
+import java.util.TreeSet;
+
+/**
+ * {@code docker commit}: a new image made of the container's image plus one layer, the container's
+ * upper dir as an OCI layer tar ({@link ContainerFiles#diff}), with a config taken from the
+ * container's (plus Dockerfile-style {@code changes}) and one more history entry. The layer is stored
+ * uncompressed, as {@code import} stores its layer; a push compresses it.
+ */
+public final class ContainerCommitter {
+    private final ContainerEngine engine;
+    private final ContainerFiles files;
+    private final ContentStore content;
+    private final ImageStore images;
+
+    public ContainerCommitter(ContainerEngine engine, ContainerFiles files, ContentStore content, ImageStore images) {
+        this.engine = engine;
+        this.files = files;
+        this.content = content;
+        this.images = images;
+    }
+
+    /**
+     * @param reference a full reference to tag the image with ({@code docker.io/library/x:latest}); empty leaves it untagged
+     * @param pause     pause a running container while its files are read (docker's default)
+     */
+    public record Options(Optional<String> reference, String comment, String author, boolean pause, List<String> changes) {
+        public Options {
+            changes = List.copyOf(changes);
+        }
+    }
+
+    public Image commit(String ref, Options options) {
+        Container c = engine.get(ref);
+        Image base = images.byId(c.imageId()).orElseThrow(() -> new ContainerException.Conflict(
+                "the image of container " + c.shortId() + " (" + c.imageId() + ") is gone; nothing to commit onto"));
+        ImageConfig.ContainerConfig config = ConfigChanges.apply(imageConfigOf(c.config(), base.config().config()), options.changes());
+
+        boolean paused = false;
+        if (options.pause() && c.state().status() == ContainerState.Status.RUNNING) {
+            engine.pause(c.id());
+            paused = true;
+        }
+        Layer layer;
+        try {
+            layer = writeLayer(c);
+        } finally {
+            if (paused) {
+                engine.unpause(c.id());
+            }
+        }
+        Instant now = Instant.now();
+        List<Digest> diffIds = new ArrayList<>(base.config().diffIds());
+        diffIds.add(layer.diffId());
+        List<ImageConfig.History> history = new ArrayList<>(base.config().history());
+        history.add(new ImageConfig.History(Optional.of(now), String.join(" ", c.config().args()), options.author(),
+                options.comment(), false));
+        ImageConfig imageConfig = new ImageConfig(base.config().architecture(), base.config().os(), base.config().variant(),
+                options.author(), Optional.of(now), options.comment(), config, diffIds, history);
+        byte[] configJson = ImageConfigCodec.serialize(imageConfig);
+        Digest configDigest = content.put(configJson);
+
+        List<Layer> layers = new ArrayList<>(base.layers());
+        layers.add(layer);
+        Descriptor configDescriptor = Descriptor.of(MediaTypes.DOCKER_CONFIG, configDigest, configJson.length);
+        byte[] manifest = ImageImporter.manifest(MediaTypes.DOCKER_MANIFEST, configDescriptor,
+                layers.stream().map(Layer::blob).toArray(Descriptor[]::new));
+        Digest manifestDigest = content.put(manifest);
+        Image image = images.put(configDigest, Optional.of(Descriptor.of(MediaTypes.DOCKER_MANIFEST, manifestDigest, manifest.length)), layers);
+        options.reference().ifPresent(r -> images.tag(image.id(), r));
+        return images.byId(image.id()).orElse(image);
+    }
+
+    private Layer writeLayer(Container c) {
+        try (ContentWriter writer = content.writer()) {
+            DigestingOutputStream diff = new DigestingOutputStream(writer, Digest.Algorithm.SHA256);
+            files.diff(c, diff);
+            diff.flush();
+            Digest digest = writer.commit(Optional.empty(), Optional.empty());
+            return new Layer(Descriptor.of(MediaTypes.DOCKER_LAYER, digest, writer.size()), diff.digest(), diff.count());
+        } catch (IOException e) {
+            throw new ContainerException.HostFailure("cannot write the changes of container " + c.shortId()
+                    + " as a layer: " + e.getMessage(), e);
+        }
+    }
+
+    /** The container's config in the image's terms; what a container cannot say is kept from its image. */
+    static ImageConfig.ContainerConfig imageConfigOf(ContainerConfig c, ImageConfig.ContainerConfig image) {
+        return new ImageConfig.ContainerConfig(c.user(), c.env(), c.entrypoint() == null ? List.of() : c.entrypoint(),
+                c.cmd() == null ? List.of() : c.cmd(), c.workingDir(),
+                new TreeSet<>(c.exposedPorts() == null ? java.util.Set.of() : c.exposedPorts().keySet()),
+                new TreeSet<>(c.volumes() == null ? java.util.Set.of() : c.volumes().keySet()),
+                new TreeMap<>(c.labels()), c.stopSignal() == null ? "" : c.stopSignal(),
+                c.onBuild() == null ? List.of() : c.onBuild(), image.healthcheck());
+    }
+}
