@@ -160,10 +160,11 @@ class LoginTest {
                     .isEqualTo(base64("alice:alice-pw"));
             assertThat(skiff(socket, null, "logout", addr).assertSuccess().stdout()).isEqualTo("Removing login credentials for " + addr + "\n");
 
-            // on a terminal (script(1) gives it one) skiff asks, and does not echo the password
+            // on a terminal (script(1) gives it one) skiff asks, and does not echo the password; the
+            // typing waits 6 s, so a JVM slow to start on a loaded machine has its prompt out first
             String command = String.join(" ", SkiffCli.command("-H", "unix://" + socket, "login", addr).stream()
                     .map(a -> "'" + a.replace("'", "'\\''") + "'").toList());
-            CommandResult interactive = ExternalCommand.of("bash", "-c", "(sleep 2; printf 'alice\\n'; sleep 6; printf 'alice-pw\\n'; sleep 4)"
+            CommandResult interactive = ExternalCommand.of("bash", "-c", "(sleep 6; printf 'alice\\n'; sleep 6; printf 'alice-pw\\n'; sleep 4)"
                     + " | script -qec \"$SKIFF_LOGIN\" /dev/null").env("SKIFF_LOGIN", command)
                     .env("SKIFF_CONFIG", tmp.resolve("skiff-config").toString()).timeout(Duration.ofMinutes(1)).run();
             assertThat(interactive.assertSuccess().stdout()).contains("Username: alice").contains("Password: ")
