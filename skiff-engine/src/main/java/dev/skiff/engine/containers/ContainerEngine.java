@@ -1,12 +1,12 @@
 package dev.skiff.engine.containers;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.skiff.engine.AtomicFiles;
 import dev.skiff.engine.images.Image;
 import dev.skiff.engine.images.ImageStore;
 import dev.skiff.engine.network.AttachRequest;
 import dev.skiff.engine.network.Attachment;
 import dev.skiff.engine.network.ContainerNetworking;
+import dev.skiff.engine.network.PendingAttachment;
 import dev.skiff.engine.network.PortBinding;
 import dev.skiff.engine.snapshots.Snapshotter;
 import dev.skiff.formats.Digest;
@@ -260,24 +260,35 @@ public final class ContainerEngine implements AutoCloseable {
     }
 
     private void startLocked(Container c) {
+        StepTimes times = StepTimes.begin("start", c.id());
         OciRuntime runtime = runtime(c.hostConfig().runtime());
         runtime.delete(c.id()); // a previous run's record
         deleteQuietly(conmon.exitFile(c.id()));
+        times.step("runc-delete");
         boolean mounted = false;
-        boolean attached = false;
+        PendingAttachment attaching = null;
         boolean created = false;
         try {
             Image image = images.byId(c.imageId()).orElseThrow(() -> new ContainerException.Conflict(
                     "the image of container " + c.shortId() + " (" + c.imageId() + ") is gone; remove the container and create it again"));
+            // The CNI plugins run while the rootfs is mounted and the runtime creates the container
+            // in the (already existing) namespace; only its process's start waits for them.
+            attaching = networking.attachInBackground(new AttachRequest(c.id(), c.hostConfig().networkMode(),
+                    c.config().hostname(), List.of(), ports(c)));
+            times.step("attach-begin");
             images.unpackLayers(image.layers());
             List<Path> lowers = snapshots.lowerDirs(image.chainIds());
+            times.step("layers");
             Rootfs.mount(c, lowers);
             mounted = true;
+            times.step("mount");
             boolean hostNetwork = c.hostConfig().networkMode().equals("host");
-            Attachment net = networking.attach(new AttachRequest(c.id(), c.hostConfig().networkMode(),
-                    c.config().hostname(), List.of(), ports(c)));
-            attached = true;
-            HostFiles.write(c, net, hostNetwork);
+            boolean filesFinal = attaching.attachment().isDone();
+            if (filesFinal) {
+                HostFiles.write(c, attaching.await(), hostNetwork);
+            } else {
+                HostFiles.writeProvisional(c);
+            }
             ProcessUser user = ProcessUser.resolve(c.config().user(), c.rootfs());
             List<OciSpec.Bind> binds = c.hostConfig().binds().stream().map(OciSpec.Bind::parse).toList();
             for (OciSpec.Bind b : binds) {
@@ -285,23 +296,38 @@ public final class ContainerEngine implements AutoCloseable {
                     Files.createDirectories(b.source()); // as dockerd does for -v with a missing host path
                 }
             }
-            AtomicFiles.write(c.bundle().resolve("config.json"),
-                    JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(OciSpec.build(c, net.netns(), user, binds, JSON)));
+            // not synced: made again at every start, read only by the runtime's create just below
+            Files.write(c.bundle().resolve("config.json"),
+                    JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(OciSpec.build(c, attaching.netns(), user, binds, JSON)));
+            times.step("files");
             created = true; // from here on conmon may exist
             int pid = conmon.create(c, runtime);
+            times.step("create");
+            Attachment net = attaching.await();
+            times.step("attach-wait");
+            if (!filesFinal) {
+                HostFiles.write(c, net, hostNetwork);
+            }
             runBeforeStart(c);
             runtime.start(c.id());
+            times.step("runc-start");
             Container running = c.withNetwork(Optional.of(net)).withState(c.state().started(pid, Instant.now()));
             store.update(running);
             events.accept(ContainerEvent.of("start", running, Map.of()));
+            times.step("record");
+            times.end();
         } catch (IOException | RuntimeException e) {
             if (created) {
                 runtime.delete(c.id());
                 awaitConmonGone(c);
                 deleteQuietly(conmon.exitFile(c.id()));
             }
-            if (attached) {
-                quietly(() -> networking.detach(c.id()));
+            if (attaching != null) {
+                PendingAttachment undo = attaching;
+                quietly(() -> {
+                    undo.awaitEnd(); // nothing may still be adding to what detach removes
+                    networking.detach(c.id());
+                });
             }
             if (mounted) {
                 quietly(() -> Rootfs.unmount(c));
@@ -549,18 +575,25 @@ public final class ContainerEngine implements AutoCloseable {
                 throw new ContainerException.Conflict("You cannot remove a running container " + c.id()
                         + ". Stop the container before attempting removal or force remove");
             }
+            StepTimes times = StepTimes.begin("remove", id);
             runtime(c.hostConfig().runtime()).delete(id);
+            times.step("runc-delete");
             Rootfs.unmount(c);
+            times.step("unmount");
             if (c.network().isPresent()) {
-                networking.detach(id);
+                networking.detachInBackground(id);
             }
+            times.step("detach");
             deleteQuietly(conmon.exitFile(id));
             if (Rootfs.anythingMountedUnder(c.dir())) {
                 throw new ContainerException.HostFailure("something is still mounted under " + c.dir()
                         + "; unmount it, then remove the container again");
             }
             store.remove(c);
+            times.step("record");
             deleteTree(c.dir());
+            times.step("delete-dir");
+            times.end();
         } finally {
             lock.unlock();
         }
@@ -690,13 +723,19 @@ public final class ContainerEngine implements AutoCloseable {
 
     /** Called with the container's lock held. */
     private void finishExit(Container c, int code) {
+        StepTimes times = StepTimes.begin("exit", c.id());
         quietly(() -> runtime(c.hostConfig().runtime()).delete(c.id()));
+        times.step("runc-delete");
         quietly(() -> Rootfs.unmount(c));
+        times.step("unmount");
         if (c.network().isPresent()) {
-            quietly(() -> networking.detach(c.id()));
+            quietly(() -> networking.detachInBackground(c.id()));
         }
+        times.step("detach");
         Container exited = c.withNetwork(Optional.empty()).withState(c.state().exited(code, Instant.now()));
         store.update(exited);
+        times.step("record");
+        times.end();
         deleteQuietly(conmon.exitFile(c.id()));
         events.accept(ContainerEvent.of("die", exited, Map.of("exitCode", Integer.toString(code))));
         complete(exitWaiters, c.id(), code);
