@@ -262,7 +262,7 @@ public final class ContainerEngine implements AutoCloseable {
     private void startLocked(Container c) {
         StepTimes times = StepTimes.begin("start", c.id());
         OciRuntime runtime = runtime(c.hostConfig().runtime());
-        runtime.delete(c.id()); // a previous run's record
+        runtime.deleteIfKnown(c.id()); // a previous run's record
         deleteQuietly(conmon.exitFile(c.id()));
         times.step("runc-delete");
         boolean mounted = false;
@@ -576,7 +576,7 @@ public final class ContainerEngine implements AutoCloseable {
                         + ". Stop the container before attempting removal or force remove");
             }
             StepTimes times = StepTimes.begin("remove", id);
-            runtime(c.hostConfig().runtime()).delete(id);
+            runtime(c.hostConfig().runtime()).deleteIfKnown(id);
             times.step("runc-delete");
             Rootfs.unmount(c);
             times.step("unmount");
