@@ -70,6 +70,10 @@ public final class ContainerEngine implements AutoCloseable {
     /** Containers a user stopped or killed: their restart policy leaves them stopped. */
     private final Set<String> manuallyStopped = ConcurrentHashMap.newKeySet();
     private final WatchService watcher;
+    /** Deletions of removed containers' directories under way: {@link #discard}. */
+    private final Set<CompletableFuture<Void>> discards = ConcurrentHashMap.newKeySet();
+    /** A removed container's directory, moved aside to be deleted. */
+    private static final String REMOVED_PREFIX = ".removed-";
     private final Thread watcherThread;
 
     private ContainerEngine(Path dataRoot, Path execRoot, ImageStore images, Snapshotter snapshots,
@@ -591,7 +595,7 @@ public final class ContainerEngine implements AutoCloseable {
             }
             store.remove(c);
             times.step("record");
-            deleteTree(c.dir());
+            discard(c.dir());
             times.step("delete-dir");
             times.end();
         } finally {
@@ -794,9 +798,11 @@ public final class ContainerEngine implements AutoCloseable {
         } catch (IOException e) {
             LOG.log(System.Logger.Level.WARNING, "cannot read " + conmon.exitDir() + ": " + e.getMessage());
         }
-        // directories of creates that crashed before their record was written
+        // directories of creates that crashed before their record was written, of removals that
+        // crashed before their directory was deleted
         try (var dirs = Files.list(store.root())) {
-            dirs.filter(d -> d.getFileName().toString().length() == 64 && !Files.exists(d.resolve(ContainerStore.METADATA)))
+            dirs.filter(d -> (d.getFileName().toString().length() == 64 && !Files.exists(d.resolve(ContainerStore.METADATA)))
+                            || d.getFileName().toString().startsWith(REMOVED_PREFIX))
                     .forEach(d -> {
                         if (!Rootfs.anythingMountedUnder(d)) {
                             deleteTree(d);
@@ -805,6 +811,33 @@ public final class ContainerEngine implements AutoCloseable {
         } catch (IOException e) {
             LOG.log(System.Logger.Level.WARNING, "cannot read " + store.root() + ": " + e.getMessage());
         }
+    }
+
+    /**
+     * Moves a removed container's directory aside with one rename and deletes it on a virtual thread,
+     * so a big upper dir does not hold up {@code rm} or {@code --rm}; {@link #restore} deletes what a
+     * crash left aside, {@link #close} waits for the deletions under way.
+     */
+    private void discard(Path dir) {
+        Path aside = dir.resolveSibling(REMOVED_PREFIX + dir.getFileName());
+        try {
+            Files.move(dir, aside, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+        } catch (IOException e) {
+            deleteTree(dir);
+            return;
+        }
+        CompletableFuture<Void> done = new CompletableFuture<>();
+        discards.add(done);
+        Thread.ofVirtual().name("skiff-discard").start(() -> {
+            try {
+                deleteTree(aside);
+            } catch (RuntimeException e) {
+                LOG.log(System.Logger.Level.WARNING, e.getMessage() + " (the next daemon start tries again)");
+            } finally {
+                discards.remove(done);
+                done.complete(null);
+            }
+        });
     }
 
     /** Whether this container's conmon still runs; a zombie waiting for init to reap it does not. */
@@ -919,9 +952,22 @@ public final class ContainerEngine implements AutoCloseable {
         }
     }
 
-    /** Stops watching; containers keep running (they belong to conmon, not to this process). */
+    /**
+     * Stops watching and finishes deleting removed containers' directories; containers keep running
+     * (they belong to conmon, not to this process).
+     */
     @Override
     public void close() {
+        for (CompletableFuture<Void> f : List.copyOf(discards)) {
+            try {
+                f.get(60, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            } catch (ExecutionException | TimeoutException e) {
+                LOG.log(System.Logger.Level.WARNING, "a removed container's directory is not deleted yet: " + e);
+            }
+        }
         try {
             watcher.close();
         } catch (IOException e) {
