@@ -160,15 +160,6 @@ final class Conmon {
     }
 
     private static void mkfifo(Path fifo) throws IOException {
-        try {
-            Process p = new ProcessBuilder("mkfifo", "-m", "0600", fifo.toString()).redirectErrorStream(true).start();
-            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-            if (p.waitFor() != 0) {
-                throw new IOException("mkfifo " + fifo + ": " + out.strip());
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IOException("interrupted", e);
-        }
+        MountCalls.mkfifo(fifo, 0600);
     }
 }

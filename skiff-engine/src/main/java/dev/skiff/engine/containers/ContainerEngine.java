@@ -1,12 +1,12 @@
 package dev.skiff.engine.containers;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.skiff.engine.AtomicFiles;
 import dev.skiff.engine.images.Image;
 import dev.skiff.engine.images.ImageStore;
 import dev.skiff.engine.network.AttachRequest;
 import dev.skiff.engine.network.Attachment;
 import dev.skiff.engine.network.ContainerNetworking;
+import dev.skiff.engine.network.PendingAttachment;
 import dev.skiff.engine.network.PortBinding;
 import dev.skiff.engine.snapshots.Snapshotter;
 import dev.skiff.engine.volumes.Volumes;
@@ -73,6 +73,10 @@ public final class ContainerEngine implements AutoCloseable {
     /** Containers a user stopped or killed: their restart policy leaves them stopped. */
     private final Set<String> manuallyStopped = ConcurrentHashMap.newKeySet();
     private final WatchService watcher;
+    /** Deletions of removed containers' directories under way: {@link #discard}. */
+    private final Set<CompletableFuture<Void>> discards = ConcurrentHashMap.newKeySet();
+    /** A removed container's directory, moved aside to be deleted. */
+    private static final String REMOVED_PREFIX = ".removed-";
     private final Thread watcherThread;
     private final ExecSessions execs;
 
@@ -409,24 +413,35 @@ public final class ContainerEngine implements AutoCloseable {
     }
 
     private void startLocked(Container c) {
+        StepTimes times = StepTimes.begin("start", c.id());
         OciRuntime runtime = runtime(c.hostConfig().runtime());
-        runtime.delete(c.id()); // a previous run's record
+        runtime.deleteIfKnown(c.id()); // a previous run's record
         deleteQuietly(conmon.exitFile(c.id()));
+        times.step("runc-delete");
         boolean mounted = false;
-        boolean attached = false;
+        PendingAttachment attaching = null;
         boolean created = false;
         try {
             Image image = images.byId(c.imageId()).orElseThrow(() -> new ContainerException.Conflict(
                     "the image of container " + c.shortId() + " (" + c.imageId() + ") is gone; remove the container and create it again"));
+            // The CNI plugins run while the rootfs is mounted and the runtime creates the container
+            // in the (already existing) namespace; only its process's start waits for them.
+            attaching = networking.attachInBackground(new AttachRequest(c.id(), c.hostConfig().networkMode(),
+                    c.config().hostname(), List.of(), ports(c)));
+            times.step("attach-begin");
             images.unpackLayers(image.layers());
             List<Path> lowers = snapshots.lowerDirs(image.chainIds());
+            times.step("layers");
             Rootfs.mount(c, lowers);
             mounted = true;
+            times.step("mount");
             boolean hostNetwork = c.hostConfig().networkMode().equals("host");
-            Attachment net = networking.attach(new AttachRequest(c.id(), c.hostConfig().networkMode(),
-                    c.config().hostname(), List.of(), ports(c)));
-            attached = true;
-            HostFiles.write(c, net, hostNetwork);
+            boolean filesFinal = attaching.attachment().isDone();
+            if (filesFinal) {
+                HostFiles.write(c, attaching.await(), hostNetwork);
+            } else {
+                HostFiles.writeProvisional(c);
+            }
             ProcessUser user = ProcessUser.resolve(c.config().user(), c.rootfs());
             List<MountPoint> mounts = ContainerMounts.of(c);
             List<OciSpec.Bind> binds = mounts.stream().map(mp -> new OciSpec.Bind(mp.source(), mp.destination(), !mp.rw())).toList();
@@ -436,23 +451,38 @@ public final class ContainerEngine implements AutoCloseable {
                 }
             }
             ContainerMounts.fillEmptyVolumes(mounts, c.rootfs());
-            AtomicFiles.write(c.bundle().resolve("config.json"),
-                    JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(OciSpec.build(c, net.netns(), user, binds, JSON)));
+            // not synced: made again at every start, read only by the runtime's create just below
+            Files.write(c.bundle().resolve("config.json"),
+                    JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(OciSpec.build(c, attaching.netns(), user, binds, JSON)));
+            times.step("files");
             created = true; // from here on conmon may exist
             int pid = conmon.create(c, runtime);
+            times.step("create");
+            Attachment net = attaching.await();
+            times.step("attach-wait");
+            if (!filesFinal) {
+                HostFiles.write(c, net, hostNetwork);
+            }
             runBeforeStart(c);
             runtime.start(c.id());
+            times.step("runc-start");
             Container running = c.withNetwork(Optional.of(net)).withState(c.state().started(pid, Instant.now()));
             store.update(running);
             events.accept(ContainerEvent.of("start", running, Map.of()));
+            times.step("record");
+            times.end();
         } catch (IOException | RuntimeException e) {
             if (created) {
                 runtime.delete(c.id());
                 awaitConmonGone(c);
                 deleteQuietly(conmon.exitFile(c.id()));
             }
-            if (attached) {
-                quietly(() -> networking.detach(c.id()));
+            if (attaching != null) {
+                PendingAttachment undo = attaching;
+                quietly(() -> {
+                    undo.awaitEnd(); // nothing may still be adding to what detach removes
+                    networking.detach(c.id());
+                });
             }
             if (mounted) {
                 quietly(() -> Rootfs.unmount(c));
@@ -731,18 +761,25 @@ public final class ContainerEngine implements AutoCloseable {
                 throw new ContainerException.Conflict("You cannot remove a running container " + c.id()
                         + ". Stop the container before attempting removal or force remove");
             }
-            runtime(c.hostConfig().runtime()).delete(id);
+            StepTimes times = StepTimes.begin("remove", id);
+            runtime(c.hostConfig().runtime()).deleteIfKnown(id);
+            times.step("runc-delete");
             Rootfs.unmount(c);
+            times.step("unmount");
             if (c.network().isPresent()) {
-                networking.detach(id);
+                networking.detachInBackground(id);
             }
+            times.step("detach");
             deleteQuietly(conmon.exitFile(id));
             if (Rootfs.anythingMountedUnder(c.dir())) {
                 throw new ContainerException.HostFailure("something is still mounted under " + c.dir()
                         + "; unmount it, then remove the container again");
             }
             store.remove(c);
-            deleteTree(c.dir());
+            times.step("record");
+            discard(c.dir());
+            times.step("delete-dir");
+            times.end();
         } finally {
             lock.unlock();
         }
@@ -873,13 +910,19 @@ public final class ContainerEngine implements AutoCloseable {
 
     /** Called with the container's lock held. */
     private void finishExit(Container c, int code) {
+        StepTimes times = StepTimes.begin("exit", c.id());
         quietly(() -> runtime(c.hostConfig().runtime()).delete(c.id()));
+        times.step("runc-delete");
         quietly(() -> Rootfs.unmount(c));
+        times.step("unmount");
         if (c.network().isPresent()) {
-            quietly(() -> networking.detach(c.id()));
+            quietly(() -> networking.detachInBackground(c.id()));
         }
+        times.step("detach");
         Container exited = c.withNetwork(Optional.empty()).withState(c.state().exited(code, Instant.now()));
         store.update(exited);
+        times.step("record");
+        times.end();
         deleteQuietly(conmon.exitFile(c.id()));
         events.accept(ContainerEvent.of("die", exited, Map.of("exitCode", Integer.toString(code))));
         complete(exitWaiters, c.id(), code);
@@ -938,9 +981,11 @@ public final class ContainerEngine implements AutoCloseable {
         } catch (IOException e) {
             LOG.log(System.Logger.Level.WARNING, "cannot read " + conmon.exitDir() + ": " + e.getMessage());
         }
-        // directories of creates that crashed before their record was written
+        // directories of creates that crashed before their record was written, of removals that
+        // crashed before their directory was deleted
         try (var dirs = Files.list(store.root())) {
-            dirs.filter(d -> d.getFileName().toString().length() == 64 && !Files.exists(d.resolve(ContainerStore.METADATA)))
+            dirs.filter(d -> (d.getFileName().toString().length() == 64 && !Files.exists(d.resolve(ContainerStore.METADATA)))
+                            || d.getFileName().toString().startsWith(REMOVED_PREFIX))
                     .forEach(d -> {
                         if (!Rootfs.anythingMountedUnder(d)) {
                             deleteTree(d);
@@ -949,6 +994,33 @@ public final class ContainerEngine implements AutoCloseable {
         } catch (IOException e) {
             LOG.log(System.Logger.Level.WARNING, "cannot read " + store.root() + ": " + e.getMessage());
         }
+    }
+
+    /**
+     * Moves a removed container's directory aside with one rename and deletes it on a virtual thread,
+     * so a big upper dir does not hold up {@code rm} or {@code --rm}; {@link #restore} deletes what a
+     * crash left aside, {@link #close} waits for the deletions under way.
+     */
+    private void discard(Path dir) {
+        Path aside = dir.resolveSibling(REMOVED_PREFIX + dir.getFileName());
+        try {
+            Files.move(dir, aside, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+        } catch (IOException e) {
+            deleteTree(dir);
+            return;
+        }
+        CompletableFuture<Void> done = new CompletableFuture<>();
+        discards.add(done);
+        Thread.ofVirtual().name("skiff-discard").start(() -> {
+            try {
+                deleteTree(aside);
+            } catch (RuntimeException e) {
+                LOG.log(System.Logger.Level.WARNING, e.getMessage() + " (the next daemon start tries again)");
+            } finally {
+                discards.remove(done);
+                done.complete(null);
+            }
+        });
     }
 
     /** Whether this container's conmon still runs; a zombie waiting for init to reap it does not. */
@@ -1063,10 +1135,23 @@ public final class ContainerEngine implements AutoCloseable {
         }
     }
 
-    /** Stops watching; containers keep running (they belong to conmon, not to this process). */
+    /**
+     * Stops watching and finishes deleting removed containers' directories; containers keep running
+     * (they belong to conmon, not to this process).
+     */
     @Override
     public void close() {
         health.close();
+        for (CompletableFuture<Void> f : List.copyOf(discards)) {
+            try {
+                f.get(60, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            } catch (ExecutionException | TimeoutException e) {
+                LOG.log(System.Logger.Level.WARNING, "a removed container's directory is not deleted yet: " + e);
+            }
+        }
         try {
             watcher.close();
         } catch (IOException e) {

@@ -1,6 +1,5 @@
 package dev.skiff.engine.containers;
 
-import dev.skiff.engine.AtomicFiles;
 import dev.skiff.engine.network.Attachment;
 
 import java.io.IOException;
@@ -19,10 +18,26 @@ final class HostFiles {
     private HostFiles() {
     }
 
+    /**
+     * Writes the three files in place, never by rename: the runtime bind-mounts them by inode, so the
+     * final versions, written once the network attach is done, must land in the files the container
+     * already has. Not synced: they are made again at every start, so a crash cannot leave a stale one
+     * that matters.
+     */
     static void write(Container c, Attachment net, boolean hostNetwork) throws IOException {
-        AtomicFiles.write(c.hostnamePath(), (c.config().hostname() + "\n").getBytes(StandardCharsets.UTF_8));
-        AtomicFiles.write(c.hostsPath(), hosts(c, net, hostNetwork).getBytes(StandardCharsets.UTF_8));
-        AtomicFiles.write(c.resolvConfPath(), resolvConf(c.hostConfig(), net, hostNetwork).getBytes(StandardCharsets.UTF_8));
+        Files.writeString(c.hostnamePath(), c.config().hostname() + "\n", StandardCharsets.UTF_8);
+        Files.writeString(c.hostsPath(), hosts(c, net, hostNetwork), StandardCharsets.UTF_8);
+        Files.writeString(c.resolvConfPath(), resolvConf(c.hostConfig(), net, hostNetwork), StandardCharsets.UTF_8);
+    }
+
+    /**
+     * Placeholders for the runtime to bind-mount while the network attach still runs: the hostname is
+     * final, hosts and resolv.conf get their real content from {@link #write} before the process starts.
+     */
+    static void writeProvisional(Container c) throws IOException {
+        Files.writeString(c.hostnamePath(), c.config().hostname() + "\n", StandardCharsets.UTF_8);
+        Files.writeString(c.hostsPath(), "", StandardCharsets.UTF_8);
+        Files.writeString(c.resolvConfPath(), "", StandardCharsets.UTF_8);
     }
 
     static String hosts(Container c, Attachment net, boolean hostNetwork) throws IOException {

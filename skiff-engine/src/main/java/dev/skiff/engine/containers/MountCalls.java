@@ -15,8 +15,8 @@ import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
 /**
- * {@code mount(2)}, {@code umount2(2)} and {@code kill(2)} through FFM, for a container's rootfs and
- * its processes. Kept beside the containers rather than in the snapshots' LinuxCalls, which stays
+ * {@code mount(2)}, {@code umount2(2)}, {@code kill(2)} and {@code mkfifo(3)} through FFM, for a
+ * container's rootfs, its processes and conmon's sync FIFO (a call, not a process per start). Kept beside the containers rather than in the snapshots' LinuxCalls, which stays
  * private to unpacking: snapshotters describe mounts, the runtime performs them.
  */
 @SuppressWarnings("restricted")
@@ -32,6 +32,7 @@ final class MountCalls {
     private static final MethodHandle MOUNT = call("mount", FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, ADDRESS, JAVA_LONG, ADDRESS));
     private static final MethodHandle UMOUNT2 = call("umount2", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT));
     private static final MethodHandle KILL = call("kill", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT));
+    private static final MethodHandle MKFIFO = call("mkfifo", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT));
     private static final MethodHandle STRERROR = LINKER.downcallHandle(
             LINKER.defaultLookup().findOrThrow("strerror"), FunctionDescriptor.of(ADDRESS, JAVA_INT));
 
@@ -74,6 +75,21 @@ final class MountCalls {
                 throw new Errno("umount " + target, errno);
             }
             return true;
+        } catch (Errno e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new AssertionError(t);
+        }
+    }
+
+    /** {@code mkfifo(path, mode)}. */
+    static void mkfifo(Path path, int mode) throws Errno {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment state = arena.allocate(CAPTURE);
+            int rc = (int) MKFIFO.invokeExact(state, arena.allocateFrom(path.toString()), mode);
+            if (rc < 0) {
+                throw new Errno("mkfifo " + path, (int) ERRNO.get(state, 0L));
+            }
         } catch (Errno e) {
             throw e;
         } catch (Throwable t) {

@@ -109,6 +109,17 @@ final class OciRuntime {
         run("delete", "--force", id);
     }
 
+    /**
+     * {@link #delete}, skipped when the runtime keeps no state for the container (runc and crun both
+     * keep it in {@code <root>/<id>}): a fresh container's start and a removal after the exit was
+     * handled then spawn no runtime process for nothing.
+     */
+    void deleteIfKnown(String id) {
+        if (java.nio.file.Files.exists(root.resolve(id))) {
+            delete(id);
+        }
+    }
+
     /** {@code runc ps --format json}: the container's processes, as host pids. */
     List<Integer> processes(String id) {
         Result r = run("ps", "--format", "json", id);

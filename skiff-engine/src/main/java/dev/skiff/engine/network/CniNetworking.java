@@ -17,7 +17,11 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.stream.Stream;
 
 /**
@@ -61,6 +65,8 @@ public final class CniNetworking implements ContainerNetworking, AutoCloseable {
     private final PortReservations ports = new PortReservations();
     private final Map<String, EndpointFile> endpoints = new ConcurrentHashMap<>();
     private final Map<String, EmbeddedDns> dnsByNetwork = new ConcurrentHashMap<>();
+    /** Detaches running in the background, by container ID: {@link #detachInBackground}. */
+    private final Map<String, CompletableFuture<Void>> detaching = new ConcurrentHashMap<>();
     private final Networks networks;
     private final Path resolvConf;
 
@@ -81,6 +87,7 @@ public final class CniNetworking implements ContainerNetworking, AutoCloseable {
         this.networks = Networks.open(root.resolve("networks"), json, bridge, pool, new Networks.Use() {
             @Override
             public boolean hasEndpoints(String networkId) {
+                awaitDetaches(); // a container removed just before is not in the way
                 return endpoints.values().stream().anyMatch(e -> networkId.equals(e.networkId()));
             }
 
@@ -114,22 +121,32 @@ public final class CniNetworking implements ContainerNetworking, AutoCloseable {
 
     @Override
     public Attachment attach(AttachRequest request) {
+        return attachInBackground(request).await();
+    }
+
+    /**
+     * On a bridge network the namespace is made and the ports reserved here, and the plugin chain runs
+     * on a virtual thread (undoing itself if it fails); the other modes finish before returning.
+     */
+    @Override
+    public PendingAttachment attachInBackground(AttachRequest request) {
         String id = request.containerId();
         Names.requireContainerId(id);
+        finishDetach(id);
         if (endpoints.containsKey(id) || Files.exists(endpointFile(id))) {
             throw new NetworkException("container " + id + " is already attached to a network: detach it first");
         }
         List<PortBinding> requested = request.ports().stream().map(CniNetworking::validated).toList();
         if (request.networkMode().startsWith(CONTAINER_MODE)) {
-            return joinContainer(request.networkMode().substring(CONTAINER_MODE.length()));
+            return PendingAttachment.done(joinContainer(request.networkMode().substring(CONTAINER_MODE.length())));
         }
         Network network = switch (request.networkMode()) {
             case "default", "", Network.DEFAULT -> networks.defaultNetwork();
             default -> networks.get(request.networkMode());
         };
         return switch (network.driver()) {
-            case "host" -> hostAttachment(network);
-            case "null" -> attachNone(request, network);
+            case "host" -> PendingAttachment.done(hostAttachment(network));
+            case "null" -> PendingAttachment.done(attachNone(request, network));
             default -> attachBridge(request, network, requested);
         };
     }
@@ -150,6 +167,80 @@ public final class CniNetworking implements ContainerNetworking, AutoCloseable {
             return;
         }
         tearDown(endpoint);
+    }
+
+    /**
+     * Marks the container's endpoints "detaching" (saved, so {@link #open} finishes the work after a
+     * crash) and takes its names out of DNS, then runs {@link #detach} on a virtual thread. A container
+     * with published ports is detached at once instead: its host ports must be free for reuse when
+     * this returns, and portmap's DNAT rules must be gone before another container maps the same port.
+     */
+    @Override
+    public void detachInBackground(String containerId) {
+        Names.requireContainerId(containerId);
+        finishDetach(containerId);
+        EndpointFile primary = endpoints.get(containerId);
+        if (primary == null || !primary.portBindings().isEmpty()) {
+            detach(containerId);
+            return;
+        }
+        List<EndpointFile> mine = new ArrayList<>(extraEndpoints(containerId));
+        mine.add(primary);
+        for (EndpointFile e : mine) {
+            saveEndpoint(e.detaching());
+            EmbeddedDns dns = dnsByNetwork.get(e.networkId());
+            if (dns != null) {
+                dns.unregister(containerId);
+            }
+        }
+        CompletableFuture<Void> done = new CompletableFuture<>();
+        detaching.put(containerId, done);
+        Thread.ofVirtual().name("skiff-detach-" + containerId.substring(0, 12)).start(() -> {
+            try {
+                detach(containerId);
+            } catch (RuntimeException e) {
+                LOG.log(System.Logger.Level.WARNING, "could not remove the network of container " + containerId
+                        + " (the next attach of it, or the next daemon start, tries again): " + e.getMessage(), e);
+            } finally {
+                detaching.remove(containerId, done);
+                done.complete(null);
+            }
+        });
+    }
+
+    /** Waits (at most a minute each) for the background detaches begun so far. */
+    @Override
+    public void awaitDetaches() {
+        for (CompletableFuture<Void> f : List.copyOf(detaching.values())) {
+            await(f);
+        }
+    }
+
+    /**
+     * Before anything new happens to a container's network: its background detach is waited for, and
+     * one that failed (its record still says "detaching") is tried again here, so its failure is the
+     * caller's to see.
+     */
+    private void finishDetach(String containerId) {
+        CompletableFuture<Void> pending = detaching.get(containerId);
+        if (pending != null) {
+            await(pending);
+        }
+        EndpointFile left = endpoints.get(containerId);
+        if (left != null && EndpointFile.DETACHING.equals(left.state())) {
+            detach(containerId);
+        }
+    }
+
+    private static void await(CompletableFuture<Void> f) {
+        try {
+            f.get(60, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new NetworkException("interrupted while waiting for a network detach", e);
+        } catch (ExecutionException | TimeoutException e) {
+            LOG.log(System.Logger.Level.WARNING, "a background network detach did not finish: " + e);
+        }
     }
 
     /**
@@ -288,9 +379,13 @@ public final class CniNetworking implements ContainerNetworking, AutoCloseable {
         }
     }
 
-    /** Stops the DNS responders and gives up the held ports; attachments stay for the next start. */
+    /**
+     * Finishes the background detaches, then stops the DNS responders and gives up the held ports;
+     * attachments stay for the next start.
+     */
     @Override
     public void close() {
+        awaitDetaches();
         dnsByNetwork.values().forEach(EmbeddedDns::close);
         dnsByNetwork.clear();
         ports.releaseAll();
@@ -338,7 +433,7 @@ public final class CniNetworking implements ContainerNetworking, AutoCloseable {
         }
     }
 
-    private Attachment attachBridge(AttachRequest request, Network network, List<PortBinding> requested) {
+    private PendingAttachment attachBridge(AttachRequest request, Network network, List<PortBinding> requested) {
         String id = request.containerId();
         EndpointFile endpoint;
         // Under the store's lock, so a network is never removed between this check and the record.
@@ -357,14 +452,28 @@ public final class CniNetworking implements ContainerNetworking, AutoCloseable {
                 throw e;
             }
         }
+        Path netns;
         try {
-            Path netns = namespaces.create(id);
-            plugins.add(chains.loopback(), Optional.empty(), new CniPlugins.Target(id, netns, "lo"));
-            return join(endpoint, network, netns);
+            netns = namespaces.create(id);
         } catch (RuntimeException e) {
             undo(endpoint, e);
             throw e;
         }
+        EndpointFile saved = endpoint;
+        CompletableFuture<Attachment> done = new CompletableFuture<>();
+        Thread.ofVirtual().name("skiff-attach-" + id.substring(0, 12)).start(() -> {
+            try {
+                plugins.add(chains.loopback(), Optional.empty(), new CniPlugins.Target(id, netns, "lo"));
+                done.complete(join(saved, network, netns));
+            } catch (RuntimeException e) {
+                undo(saved, e);
+                done.completeExceptionally(e);
+            } catch (Throwable t) {
+                done.completeExceptionally(t);
+                throw t;
+            }
+        });
+        return new PendingAttachment(Optional.of(netns), done);
     }
 
     /** Runs the endpoint's plugin chain in the namespace, then Skiff's own rules and DNS names; saves the result. */

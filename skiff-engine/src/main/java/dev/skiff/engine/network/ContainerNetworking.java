@@ -11,6 +11,31 @@ public interface ContainerNetworking {
      */
     Attachment attach(AttachRequest request);
 
+    /**
+     * Attach, with the slow part (the CNI plugins) left running: returns once the namespace exists and
+     * its ports are reserved, so the runtime can create the container in it meanwhile. Failures known
+     * at once are thrown here; later ones come from {@link PendingAttachment#await}. This default
+     * attaches at once.
+     */
+    default PendingAttachment attachInBackground(AttachRequest request) {
+        return PendingAttachment.done(attach(request));
+    }
+
     /** Undoes attach for this container: ports, CNI DEL, IP lease, netns. Idempotent; quiet if already gone. */
     void detach(String containerId);
+
+    /**
+     * Detach, taken off the caller's critical path: when this returns the container is off its networks
+     * as far as anyone can see (no attachment, no names); the CNI DEL of its plugins, its rules and its
+     * namespace may still be removed afterwards, on another thread. A later attach of the same
+     * container, and {@link #awaitDetaches}, wait for it. An implementation that cannot do better
+     * detaches at once, as this default does.
+     */
+    default void detachInBackground(String containerId) {
+        detach(containerId);
+    }
+
+    /** Returns once every {@link #detachInBackground} begun before has finished (or failed and been logged). */
+    default void awaitDetaches() {
+    }
 }

@@ -80,10 +80,17 @@ final class NetworkFiles {
                         @JsonProperty("attachment") AttachmentFile attachment) {
         static final String ATTACHING = "attaching";
         static final String ATTACHED = "attached";
+        /** Being taken down in the background ({@code CniNetworking#detachInBackground}); open finishes it after a crash. */
+        static final String DETACHING = "detaching";
 
         EndpointFile attached(JsonNode cniResult, AttachmentFile done) {
             return new EndpointFile(schemaVersion, containerId, ATTACHED, networkId, networkName, endpointId, netns,
                     ifName, hostname, aliases, ports, plugins, cniResult, done);
+        }
+
+        EndpointFile detaching() {
+            return new EndpointFile(schemaVersion, containerId, DETACHING, networkId, networkName, endpointId, netns,
+                    ifName, hostname, aliases, ports, plugins, result, attachment);
         }
 
         EndpointFile withResult(JsonNode cniResult) {

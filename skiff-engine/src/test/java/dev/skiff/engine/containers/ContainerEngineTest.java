@@ -189,6 +189,25 @@ class ContainerEngineTest {
     }
 
     @Test
+    void aRemovedContainersDirectoryIsGoneOnceTheEngineClosesAndOneACrashLeftAsideOnTheNextOpen() throws Exception {
+        Container c = run("sh", "-c", "i=0; while [ $i -lt 200 ]; do echo $i > /file$i; i=$((i+1)); done");
+        assertThat(exitCode(c)).isZero();
+        engine.remove(c.id(), false);
+        assertThat(Files.exists(c.dir())).isFalse();
+        engine.close();
+        try (var left = Files.list(c.dir().getParent())) {
+            assertThat(left.map(p -> p.getFileName().toString())).noneMatch(n -> n.contains(c.id()));
+        }
+
+        // What a crash leaves after the rename, before the deletion finished.
+        Path aside = c.dir().resolveSibling(".removed-" + c.id());
+        Files.createDirectories(aside.resolve("upper/etc"));
+        Files.writeString(aside.resolve("upper/etc/leftover"), "x");
+        engine = open();
+        assertThat(aside).doesNotExist();
+    }
+
+    @Test
     void containersOutliveTheEngineAndExitsWhileItWasClosedAreFound() throws Exception {
         Container sleeper = run("sleep", "600");
         Container quitter = run("sh", "-c", "sleep 1; exit 7");

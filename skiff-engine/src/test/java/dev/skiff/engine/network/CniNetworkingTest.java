@@ -393,6 +393,65 @@ class CniNetworkingTest {
     }
 
     @Test
+    void aBackgroundDetachHidesTheContainerAtOnceAndLeavesNothingOnceAwaited() {
+        String id = newContainer();
+        Attachment a = networking.attach(request(id, "default"));
+        assertThat(vethsOn(bridge)).hasSize(1);
+
+        networking.detachInBackground(id);
+        assertThat(networking.attachment(id)).isEmpty();
+        assertThat(networking.attachmentsOn(networking.networks().defaultNetwork().id())).doesNotContainKey(id);
+
+        networking.awaitDetaches();
+        assertNothingLeft(id, a.ipAddress());
+        networking.detachInBackground(id); // quiet the second time, as detach is
+        networking.awaitDetaches();
+    }
+
+    @Test
+    void anAttachRightAfterABackgroundDetachOfTheSameContainerWaitsForIt() {
+        String id = newContainer();
+        networking.attach(request(id, "default"));
+        networking.detachInBackground(id);
+
+        Attachment again = networking.attach(request(id, "default"));
+        assertThat(networking.attachment(id)).contains(again);
+        assertThat(vethsOn(bridge)).hasSize(1);
+        networking.detach(id);
+        assertNothingLeft(id, again.ipAddress());
+    }
+
+    @Test
+    void aContainerWithPublishedPortsIsDetachedAtOnceSoItsPortsAreFree() {
+        String id = newContainer();
+        int port = randomPort();
+        Attachment a = networking.attach(request(id, "default", new PortBinding("tcp", 80, "", port)));
+
+        networking.detachInBackground(id);
+        assertNothingLeft(id, a.ipAddress());
+        String next = newContainer();
+        assertThat(networking.attach(request(next, "default", new PortBinding("tcp", 80, "", port))).ports().getFirst().hostPort())
+                .isEqualTo(port);
+        networking.detach(next);
+    }
+
+    @Test
+    void openFinishesABackgroundDetachACrashInterrupted() throws IOException {
+        String id = newContainer();
+        Attachment a = networking.attach(request(id, "default"));
+        networking.close();
+        // What the record holds when the daemon dies after detachInBackground returned, before the DEL ran.
+        Path record = dataRoot.resolve("network/endpoints").resolve(id + ".json");
+        var json = new com.fasterxml.jackson.databind.ObjectMapper();
+        var node = (com.fasterxml.jackson.databind.node.ObjectNode) json.readTree(record.toFile());
+        node.put("state", "detaching");
+        Files.write(record, json.writeValueAsBytes(node));
+
+        networking = open(networkingRoots());
+        assertNothingLeft(id, a.ipAddress());
+    }
+
+    @Test
     void detachWorksAfterARestartEvenWhenTheNamespaceIsGone() {
         String id = newContainer();
         int port = randomPort();
