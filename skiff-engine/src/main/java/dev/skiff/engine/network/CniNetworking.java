@@ -542,7 +542,8 @@ public final class CniNetworking implements ContainerNetworking, AutoCloseable {
             }
         }
         try {
-            Iptables.removeRules(id, primary ? Iptables.containerMarker(id) : Iptables.endpointMarker(endpoint.networkName(), id));
+            Iptables.removeRules(id, primary ? Iptables.containerMarker(id) : Iptables.endpointMarker(endpoint.networkName(), id),
+                    Iptables.pluginChains(endpoint.networkName(), id));
         } catch (RuntimeException e) {
             failures.add(e);
         }

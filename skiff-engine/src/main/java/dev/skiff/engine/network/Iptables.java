@@ -111,7 +111,16 @@ final class Iptables {
      * {@link #endpointMarker}), and the per-container chains they jump to.
      */
     static void removeRules(String containerId, String marker) {
-        String script = removalScript(Commands.check(List.of("iptables-save")).stdout(), marker);
+        removeRules(containerId, marker, Set.of());
+    }
+
+    /**
+     * As {@link #removeRules(String, String)}, and also removes the per-container chains named in
+     * {@code orphans} when they are still there with nothing jumping to them: the bridge plugin's
+     * masquerade chain is left behind empty when its DEL runs after the namespace is gone.
+     */
+    static void removeRules(String containerId, String marker, Set<String> orphans) {
+        String script = removalScript(Commands.check(List.of("iptables-save")).stdout(), marker, orphans);
         if (script.isEmpty()) {
             return;
         }
@@ -129,12 +138,20 @@ final class Iptables {
      * that jump to them. Empty when there is nothing to remove.
      */
     static String removalScript(String saved, String marker) {
+        return removalScript(saved, marker, Set.of());
+    }
+
+    static String removalScript(String saved, String marker, Set<String> orphans) {
         Map<String, List<String>> rulesByTable = new LinkedHashMap<>();
         Map<String, Set<String>> chainsByTable = new LinkedHashMap<>();
         String table = null;
         for (String line : saved.split("\n")) {
             if (line.startsWith("*")) {
                 table = line.substring(1).strip();
+            } else if (table != null && line.startsWith(":") && orphans.contains(line.substring(1).split(" ")[0])
+                    && !saved.contains("-j " + line.substring(1).split(" ")[0])) {
+                rulesByTable.computeIfAbsent(table, t -> new ArrayList<>());
+                chainsByTable.computeIfAbsent(table, t -> new LinkedHashSet<>()).add(line.substring(1).split(" ")[0]);
             } else if (table != null && line.startsWith("-A ") && line.contains(marker)) {
                 rulesByTable.computeIfAbsent(table, t -> new ArrayList<>()).add(line);
                 String target = jumpTarget(line);
@@ -160,6 +177,22 @@ final class Iptables {
             script.append("COMMIT\n");
         }
         return script.toString();
+    }
+
+    /**
+     * The chain names the CNI plugins give a container's own chains: {@code CNI-} (bridge's masquerade)
+     * and {@code CNI-DN-} (portmap's DNAT) then the hex SHA-512 of network name and container ID, cut to
+     * iptables' 28 characters.
+     */
+    static Set<String> pluginChains(String network, String containerId) {
+        try {
+            byte[] sum = java.security.MessageDigest.getInstance("SHA-512")
+                    .digest((network + containerId).getBytes(StandardCharsets.UTF_8));
+            String hex = java.util.HexFormat.of().formatHex(sum);
+            return Set.of(("CNI-" + hex).substring(0, 28), ("CNI-DN-" + hex).substring(0, 28));
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     private static String jumpTarget(String rule) {

@@ -65,6 +65,18 @@ class IptablesTest {
     }
 
     @Test
+    void anEmptyPluginChainNothingJumpsToIsRemovedAndAReferencedOneIsNot() {
+        String chain = Iptables.pluginChains("bridge", "beef02").stream().filter(c -> !c.startsWith("CNI-DN-")).findFirst().orElseThrow();
+        assertThat(chain).hasSize(28).startsWith("CNI-");
+        String saved = "*nat\n:POSTROUTING ACCEPT [0:0]\n:" + chain + " - [0:0]\nCOMMIT\n";
+        assertThat(Iptables.removalScript(saved, Iptables.containerMarker("beef02"), Iptables.pluginChains("bridge", "beef02")))
+                .isEqualTo("*nat\n-F " + chain + "\n-X " + chain + "\nCOMMIT\n");
+        String referenced = saved.replace("COMMIT", "-A POSTROUTING -s 10.0.0.2/32 -j " + chain + "\nCOMMIT");
+        assertThat(Iptables.removalScript(referenced, Iptables.containerMarker("other"), Iptables.pluginChains("bridge", "beef02")))
+                .isEmpty();
+    }
+
+    @Test
     void nothingForAContainerWithoutRulesNorForAPrefixOfAnotherId() {
         assertThat(Iptables.removalScript(SAVED, Iptables.containerMarker("dead99"))).isEmpty();
         assertThat(Iptables.removalScript(SAVED, Iptables.containerMarker("cafe0"))).isEmpty();
