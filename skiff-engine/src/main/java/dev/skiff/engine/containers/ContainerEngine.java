@@ -332,18 +332,31 @@ public final class ContainerEngine implements AutoCloseable {
         }
         Capabilities.effective(hostConfig.capAdd(), hostConfig.capDrop(), hostConfig.privileged()); // validates names
         Path dir = store.root().resolve(id);
-        String chosen = name.filter(n -> !n.isEmpty()).map(Names::normalize).orElseGet(this::freshName);
-        Container c = new Container(id, chosen, Instant.now(), image.id(), merged, hostConfig, ContainerState.created(),
+        boolean generated = name.filter(n -> !n.isEmpty()).isEmpty();
+        String chosen = generated ? freshName() : Names.normalize(name.get());
+        Container planned = new Container(id, chosen, Instant.now(), image.id(), merged, hostConfig, ContainerState.created(),
                 0, Optional.empty(), dir);
+        Container c = planned;
         try {
-            Files.createDirectories(c.bundle());
+            Files.createDirectories(planned.bundle());
             synchronized (volumes) { // a volume removal checks its users under this lock: none slips in between
-                ContainerMounts.save(c, ContainerMounts.plan(hostConfig.binds(), merged.volumes(), volumes));
-                store.add(c);
+                ContainerMounts.save(planned, ContainerMounts.plan(hostConfig.binds(), merged.volumes(), volumes));
+                for (int attempt = 1; ; attempt++) {
+                    try {
+                        store.add(c);
+                        break;
+                    } catch (ContainerException.Conflict clash) {
+                        // two creates at once drew the same generated name: draw again, as dockerd does
+                        if (!generated || attempt >= 20) {
+                            throw clash;
+                        }
+                        c = c.withName(freshName());
+                    }
+                }
             }
         } catch (IOException | RuntimeException e) {
             if (Files.exists(dir.resolve("mounts.json"))) {
-                quietly(() -> removeAnonymousVolumes(ContainerMounts.of(c)));
+                quietly(() -> removeAnonymousVolumes(ContainerMounts.of(planned)));
             }
             deleteTree(dir);
             if (e instanceof RuntimeException re) {
