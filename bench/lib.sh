@@ -8,8 +8,10 @@ die() { say "$BENCH_NAME: $*"; exit 1; }
 pids=()
 tmp=""
 cleanup_hooks=()
+pre_cleanup_hooks=()  # run while the servers still run (e.g. to remove the containers a daemon leaves running)
 cleanup() {
   local rc=$? pid hook
+  for hook in "${pre_cleanup_hooks[@]}"; do "$hook" || true; done
   for pid in "${pids[@]}"; do
     kill -0 "$pid" 2>/dev/null && kill -TERM "$pid" 2>/dev/null || true
   done
