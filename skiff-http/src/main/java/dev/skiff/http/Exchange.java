@@ -380,6 +380,9 @@ public final class Exchange {
         channel.eventLoop().submit(() -> {
             pipeline.remove(io.netty.handler.codec.http.HttpServerExpectContinueHandler.class);
             pipeline.remove(io.netty.handler.codec.http.HttpServerCodec.class);
+            // From here the bytes are read as they come (a terminal's keys, not uploads): with reads on
+            // demand, a client's quick data-then-FIN could be seen as the FIN alone (HijackTest).
+            channel.config().setAutoRead(true);
         }).syncUninterruptibly();
         StringBuilder head = new StringBuilder("HTTP/1.1 ").append(statusLine).append("\r\n");
         headers.forEach((name, value) -> head.append(name).append(": ").append(value).append("\r\n"));
