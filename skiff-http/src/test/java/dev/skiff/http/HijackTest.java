@@ -23,7 +23,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 /** A hijacked connection, as docker's attach uses it: raw bytes both ways, and a client that half-closes. */
 class HijackTest {
 
-    /** Echoes the client's bytes upper-cased once the client half-closes, then ends its own side. */
+    /** Echoes each piece the client sends, upper-cased, at once; at the client's half-close it says "bye" and ends. */
     private static final ExchangeHandler UPPER = ex -> {
         if (!ex.path().equals("/upper")) {
             ex.send(404, Map.of(), new byte[0], null);
@@ -32,8 +32,12 @@ class HijackTest {
         Exchange.Hijacked raw = ex.hijack(101, "101 UPGRADED", Map.of("Content-Type", "application/vnd.docker.raw-stream",
                 "Connection", "Upgrade", "Upgrade", "tcp"));
         try {
-            byte[] all = raw.input().readAllBytes();
-            raw.output().write(new String(all, StandardCharsets.UTF_8).toUpperCase(Locale.ROOT).getBytes(StandardCharsets.UTF_8));
+            byte[] buf = new byte[1024];
+            int n;
+            while ((n = raw.input().read(buf)) > 0) {
+                raw.output().write(new String(buf, 0, n, StandardCharsets.UTF_8).toUpperCase(Locale.ROOT).getBytes(StandardCharsets.UTF_8));
+            }
+            raw.output().write("bye".getBytes(StandardCharsets.UTF_8));
             raw.shutdownOutput();
         } catch (IOException e) {
             throw new java.io.UncheckedIOException(e);
@@ -54,10 +58,13 @@ class HijackTest {
                 String head = readHead(in);
                 assertThat(head).startsWith("HTTP/1.1 101 UPGRADED\r\n")
                         .contains("Upgrade: tcp\r\n").doesNotContain("Server:");
-                ch.write(ByteBuffer.wrap("hello ".getBytes(StandardCharsets.ISO_8859_1)));
+                ch.write(ByteBuffer.wrap("hello".getBytes(StandardCharsets.ISO_8859_1)));
+                assertThat(new String(in.readNBytes(5), StandardCharsets.ISO_8859_1)).isEqualTo("HELLO");
                 ch.write(ByteBuffer.wrap("world".getBytes(StandardCharsets.ISO_8859_1)));
+                assertThat(new String(in.readNBytes(5), StandardCharsets.ISO_8859_1)).isEqualTo("WORLD");
+                // the half-close ends the server's input, and its output still reaches us
                 ch.shutdownOutput();
-                assertThat(new String(readAll(in), StandardCharsets.ISO_8859_1)).isEqualTo("HELLO WORLD");
+                assertThat(new String(readAll(in), StandardCharsets.ISO_8859_1)).isEqualTo("bye");
             }
         }
     }
