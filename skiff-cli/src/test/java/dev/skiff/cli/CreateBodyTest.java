@@ -29,9 +29,7 @@ class CreateBodyTest {
 
     /** Parses {@code skiff args...} as the CLI would and builds the body of the run or create command. */
     static ObjectNode body(String... args) {
-        CommandLine cli = new CommandLine(new Main());
-        ContainerCommands.configure(cli);
-        CommandLine.ParseResult parsed = cli.parseArgs(args);
+        CommandLine.ParseResult parsed = Main.commandLine(args).parseArgs(args);
         Object command = parsed.subcommand().commandSpec().userObject();
         if (command instanceof ContainerRun.Run run) {
             return run.options.createBody(run.image, run.command, run.detach, new int[] {0, 0}, name -> Optional.ofNullable(Map.of("HOME", "/root").get(name)));
