@@ -9,6 +9,7 @@ import dev.skiff.engine.containers.ContainerConfig;
 import dev.skiff.engine.containers.ContainerEngine;
 import dev.skiff.engine.containers.ContainerException;
 import dev.skiff.engine.containers.ContainerState;
+import dev.skiff.engine.containers.HealthMonitor;
 import dev.skiff.engine.containers.HostConfig;
 import dev.skiff.engine.containers.LogEntry;
 import dev.skiff.engine.containers.LogOptions;
@@ -43,7 +44,6 @@ import java.util.concurrent.TimeoutException;
  * Attach ({@link ContainerAttach}) joins the client to conmon's attach socket.
  */
 final class ContainersApi {
-    static final Set<String> LIST_FILTERS = Set.of("id", "name", "status", "label", "ancestor", "exited", "before", "since");
     private static final String PREFIX = "/containers/";
 
     private final ContainerEngine containers;
@@ -230,60 +230,42 @@ final class ContainersApi {
     // ---- list
 
     private ArrayNode list(Exchange ex) {
-        boolean all = truthy(ex, "all");
         int limit = ex.query("limit").map(ContainersApi::parseInt).orElse(-1);
-        Filters filters = Filters.parse(ex.query("filters"), LIST_FILTERS);
-        if (limit > 0 || filters.has("status") || filters.has("exited")) {
-            all = all || limit > 0 || filters.has("status") || filters.has("exited");
-        }
-        Set<String> ancestors = new java.util.HashSet<>();
-        for (String a : filters.get("ancestor")) {
-            try {
-                ancestors.add(images.resolve(a).id().toString());
-            } catch (ImageNotFoundException | FormatException e) {
-                // docker lists nothing for an unknown ancestor
-                ancestors.add("none:" + a);
-            }
-        }
+        ContainerListFilter filter = new ContainerListFilter(Filters.parse(ex.query("filters"), ContainerListFilter.NAMES),
+                truthy(ex, "all"), this::containerId, this::imageId);
+        List<ContainerListFilter.Candidate> candidates = containers.list().stream().map(this::candidate).toList();
         ArrayNode out = EngineApi.JSON.createArrayNode();
-        for (Container c : containers.list()) {
-            ContainerState s = c.state();
-            if (!all && !s.running()) {
-                continue;
-            }
-            if (filters.has("id") && filters.get("id").stream().noneMatch(p -> c.id().startsWith(p))) {
-                continue;
-            }
-            if (filters.has("name") && filters.get("name").stream().noneMatch(n -> matchesName(n, c.name()))) {
-                continue;
-            }
-            if (filters.has("status") && !filters.get("status").contains(s.status().word())) {
-                continue;
-            }
-            if (filters.has("exited") && (s.status() != ContainerState.Status.EXITED
-                    || !filters.get("exited").contains(Integer.toString(s.exitCode())))) {
-                continue;
-            }
-            if (!filters.matchLabels("label", c.config().labels())) {
-                continue;
-            }
-            if (filters.has("ancestor") && !ancestors.contains(c.imageId().toString())) {
-                continue;
-            }
-            out.add(summary(c));
-            if (limit > 0 && out.size() >= limit) {
-                break;
-            }
-        }
+        filter.apply(candidates, limit, candidate -> candidate).forEach(c -> out.add(summary(containers.get(c.id()))));
         return out;
     }
 
-    private static boolean matchesName(String pattern, String name) {
+    private Optional<String> containerId(String ref) {
         try {
-            return java.util.regex.Pattern.compile(pattern).matcher(name).find();
-        } catch (java.util.regex.PatternSyntaxException e) {
-            return name.contains(pattern);
+            return Optional.of(containers.get(ref).id());
+        } catch (ContainerException.NotFound e) {
+            return Optional.empty();
         }
+    }
+
+    private Optional<String> imageId(String ref) {
+        try {
+            return Optional.of(images.resolve(ref).id().toString());
+        } catch (ImageNotFoundException | FormatException e) {
+            return Optional.empty(); // docker lists nothing for an unknown ancestor
+        }
+    }
+
+    private ContainerListFilter.Candidate candidate(Container c) {
+        ContainerState s = c.state();
+        String health = s.running() ? containers.health(c.id()).map(HealthMonitor.Health::status).orElse("none") : "none";
+        List<ContainerListFilter.Volume> mounts = containers.mounts(c).stream()
+                .map(m -> new ContainerListFilter.Volume(m.isVolume() ? m.name() : "", m.source().toString(), m.destination())).toList();
+        // a container that does not run is on no network yet, but on the one its mode names as far as ps can tell
+        String mode = c.hostConfig().networkMode();
+        Map<String, String> networks = c.network().map(a -> Map.of(a.networkName(), a.networkId()))
+                .orElse(Map.of(mode.equals("default") ? "bridge" : mode, ""));
+        return new ContainerListFilter.Candidate(c.id(), c.name(), s.status().word(), s.running(), s.exitCode(),
+                c.config().labels(), c.imageId().toString(), health, mounts, networks, listedPorts(c));
     }
 
     private static int parseInt(String v) {
@@ -316,34 +298,44 @@ final class ContainersApi {
 
     private static ArrayNode ports(Container c) {
         ArrayNode out = EngineApi.JSON.createArrayNode();
+        c.network().ifPresent(a -> {
+            for (PortBinding p : a.ports()) {
+                out.addObject().put("IP", p.hostIp().isEmpty() ? "0.0.0.0" : p.hostIp()).put("PrivatePort", p.containerPort())
+                        .put("PublicPort", p.hostPort()).put("Type", p.protocol());
+            }
+        });
+        listedPorts(c).stream().filter(p -> p.publicPort() == 0)
+                .forEach(p -> out.addObject().put("PrivatePort", p.privatePort()).put("Type", p.protocol()));
+        return out;
+    }
+
+    /** The ports the list shows: the published ones, then those only exposed (public port 0). */
+    private static List<ContainerListFilter.Port> listedPorts(Container c) {
+        List<ContainerListFilter.Port> out = new java.util.ArrayList<>();
         Set<String> published = new java.util.HashSet<>();
         c.network().ifPresent(a -> {
             for (PortBinding p : a.ports()) {
-                ObjectNode port = out.addObject();
-                port.put("IP", p.hostIp().isEmpty() ? "0.0.0.0" : p.hostIp());
-                port.put("PrivatePort", p.containerPort());
-                port.put("PublicPort", p.hostPort());
-                port.put("Type", p.protocol());
+                out.add(new ContainerListFilter.Port(p.containerPort(), p.hostPort(), p.protocol()));
                 published.add(p.containerPort() + "/" + p.protocol());
             }
         });
         if (c.config().exposedPorts() != null) {
             for (String exposed : c.config().exposedPorts().keySet()) {
                 String[] pp = exposed.split("/");
-                String key = pp[0] + "/" + (pp.length > 1 ? pp[1] : "tcp");
-                if (!published.contains(key)) {
-                    try {
-                        out.addObject().put("PrivatePort", Integer.parseInt(pp[0])).put("Type", pp.length > 1 ? pp[1] : "tcp");
-                    } catch (NumberFormatException e) {
-                        // a malformed exposed port is not listed
+                String protocol = pp.length > 1 ? pp[1] : "tcp";
+                try {
+                    int port = Integer.parseInt(pp[0]);
+                    if (published.add(port + "/" + protocol)) {
+                        out.add(new ContainerListFilter.Port(port, 0, protocol));
                     }
+                } catch (NumberFormatException e) {
+                    // a malformed exposed port is not listed
                 }
             }
         }
         return out;
     }
 
-    /** {@code Up 5 seconds}, {@code Exited (3) 2 minutes ago}, {@code Created}: docker's Status column. */
     /** docker ps's health note: " (healthy)", " (unhealthy)", " (health: starting)". */
     private String healthSuffix(Container c) {
         if (!c.state().running()) {
@@ -353,6 +345,7 @@ final class ContainersApi {
                 .orElse("");
     }
 
+    /** {@code Up 5 seconds}, {@code Exited (3) 2 minutes ago}, {@code Created}: docker's Status column. */
     static String status(ContainerState s, Instant now) {
         return switch (s.status()) {
             case RUNNING -> "Up " + humanDuration(Duration.between(s.startedAt(), now));

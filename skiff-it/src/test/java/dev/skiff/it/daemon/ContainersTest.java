@@ -115,6 +115,41 @@ class ContainersTest {
     }
 
     @Test
+    void psFiltersByVolumeNetworkPortHealthAndCreationOrder() {
+        String first = "first-" + suffix;
+        String second = "second-" + suffix;
+        String third = "third-" + suffix;
+        docker("run", "-d", "--name", first, "-v", "vol-" + suffix + ":/data", "--network", "none", IMAGE, "sleep", "600").assertSuccess();
+        docker("run", "-d", "--name", second, "-p", "127.0.0.1::80", "--expose", "9000", IMAGE, "sleep", "600").assertSuccess();
+        docker("create", "--name", third, IMAGE, "true").assertSuccess();
+        String hostPort = docker("port", second, "80").assertSuccess().stdout().strip().replaceAll(".*:", "");
+
+        assertThat(ps("volume=vol-" + suffix)).isEqualTo(first + "\n");
+        assertThat(ps("volume=/data")).isEqualTo(first + "\n");
+        assertThat(ps("network=none")).isEqualTo(first + "\n");
+        assertThat(ps("publish=" + hostPort)).isEqualTo(second + "\n");
+        assertThat(ps("expose=9000/tcp")).isEqualTo(second + "\n");
+        assertThat(ps("expose=80-90")).isEqualTo(second + "\n");
+        assertThat(ps("health=none", "-a")).isEqualTo(third + "\n" + second + "\n" + first + "\n");
+        assertThat(ps("before=" + third, "-a")).isEqualTo(second + "\n" + first + "\n");
+        assertThat(ps("since=" + first, "-a")).isEqualTo(third + "\n" + second + "\n");
+        assertThat(ps("since=" + first)).isEqualTo(second + "\n");
+
+        CommandResult badStatus = docker("ps", "--filter", "status=sleeping");
+        assertThat(badStatus.exitCode()).isEqualTo(1);
+        assertThat(badStatus.stderr()).contains("invalid filter 'status=sleeping': invalid value for state (sleeping)");
+        CommandResult ghost = docker("ps", "--filter", "before=ghost-" + suffix);
+        assertThat(ghost.exitCode()).isEqualTo(1);
+        assertThat(ghost.stderr()).contains("No such container: ghost-" + suffix);
+    }
+
+    private String ps(String filter, String... more) {
+        List<String> args = new java.util.ArrayList<>(List.of("ps", "--format", "{{.Names}}", "--filter", filter));
+        args.addAll(List.of(more));
+        return docker(args.toArray(String[]::new)).assertSuccess().stdout();
+    }
+
+    @Test
     void detachedRunWaitAndLogsGiveTheExitCodeAndBothStreams() {
         String id = docker("run", "-d", IMAGE, "sh", "-c", "echo out; echo err >&2; exit 3").assertSuccess().stdout().strip();
         assertThat(docker("wait", id).assertSuccess().stdout()).isEqualTo("3\n");
