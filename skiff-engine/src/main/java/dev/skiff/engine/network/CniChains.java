@@ -23,7 +23,7 @@ final class CniChains {
     }
 
     /**
-     * bridge (+ host-local), portmap when ports are published, firewall; each a complete configuration
+     * bridge (+ host-local), then portmap when ports are published; each a complete configuration
      * (cniVersion, name, type). {@code defaultRoute} is false for a further network joined with
      * connect: the container keeps the default route of its first network, as in docker.
      */
@@ -32,8 +32,8 @@ final class CniChains {
         ObjectNode bridge = plugin(network.name(), "bridge");
         bridge.put("bridge", network.bridge().orElseThrow());
         bridge.put("isGateway", true);
-        // Internal networks have no way out: no masquerade, no default route.
-        bridge.put("ipMasq", !network.internal());
+        // Outbound NAT is one rule per network (Iptables.networkScript), not a chain per container.
+        bridge.put("ipMasq", false);
         bridge.put("hairpinMode", true);
         ObjectNode ipam = bridge.putObject("ipam");
         ipam.put("type", "host-local");
@@ -61,10 +61,6 @@ final class CniChains {
             }
             chain.add(portmap);
         }
-        ObjectNode firewall = plugin(network.name(), "firewall");
-        // Pinned: left to itself the plugin would use firewalld's zones whenever firewalld runs.
-        firewall.put("backend", "iptables");
-        chain.add(firewall);
         return chain;
     }
 

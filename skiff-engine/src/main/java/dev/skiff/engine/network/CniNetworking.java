@@ -29,10 +29,12 @@ import java.util.stream.Stream;
  *
  * <p>Each bridge network is one CNI chain, invoked plugin by plugin as the CNI 1.0 spec says a runtime
  * must: {@code bridge} (veth into the namespace, the network's bridge, an address from
- * {@code host-local}, IP forwarding, and with {@code ipMasq} the outbound NAT), then {@code portmap}
- * when ports are published, then {@code firewall} (accepts the container's forwarded traffic even
- * where the FORWARD policy is DROP, as dockerd leaves it). The namespace's own {@code lo} is brought
- * up by the {@code loopback} plugin.
+ * {@code host-local}, IP forwarding), then {@code portmap} when ports are published. The namespace's
+ * own {@code lo} is brought up by the {@code loopback} plugin. Outbound NAT, isolation between
+ * networks and the forwarding accepts (needed where the FORWARD policy is DROP, as dockerd leaves it)
+ * are rules per network ({@link Iptables#networkScript}), installed once when the first container
+ * joins, as dockerd keeps them per bridge: the plugins' per-container rules for the same (bridge's
+ * ipMasq, the firewall plugin) cost about twenty iptables runs at each start and stop.
  *
  * <p>Published ports: portmap's DNAT rules catch connections to any local address, in PREROUTING (other
  * hosts) and OUTPUT (this host). For 127.0.0.1 it marks the connection for masquerade and sets
@@ -65,6 +67,8 @@ public final class CniNetworking implements ContainerNetworking, AutoCloseable {
     private final PortReservations ports = new PortReservations();
     private final Map<String, EndpointFile> endpoints = new ConcurrentHashMap<>();
     private final Map<String, EmbeddedDns> dnsByNetwork = new ConcurrentHashMap<>();
+    /** The bridge networks whose iptables rules this daemon installed (or replaced), by ID: bridge name. */
+    private final Map<String, String> networkRules = new ConcurrentHashMap<>();
     /** Detaches running in the background, by container ID: {@link #detachInBackground}. */
     private final Map<String, CompletableFuture<Void>> detaching = new ConcurrentHashMap<>();
     private final Networks networks;
@@ -479,6 +483,10 @@ public final class CniNetworking implements ContainerNetworking, AutoCloseable {
     /** Runs the endpoint's plugin chain in the namespace, then Skiff's own rules and DNS names; saves the result. */
     private Attachment join(EndpointFile endpoint, Network network, Path netns) {
         String id = endpoint.containerId();
+        networkRules.computeIfAbsent(network.id(), k -> {
+            Iptables.installNetwork(network, networks.defaultNetwork().bridge().orElseThrow());
+            return network.bridge().orElseThrow();
+        });
         Optional<JsonNode> result = Optional.empty();
         for (ObjectNode plugin : endpoint.plugins()) {
             result = Optional.of(plugins.add(plugin, result, new CniPlugins.Target(id, netns, endpoint.ifName())));
@@ -491,8 +499,6 @@ public final class CniNetworking implements ContainerNetworking, AutoCloseable {
         }
         JsonNode cniResult = result.orElseThrow();
         CniChains.Address address = CniChains.Address.of(cniResult);
-        Iptables.install(id, Iptables.endpointScript(id, network.name(), address.ip(), network.bridge().orElseThrow(),
-                networks.defaultNetwork().bridge().orElseThrow(), endpoint.portBindings()));
         List<String> nameservers = HostResolvConf.read(resolvConf).forContainer();
         if (!network.name().equals(Network.DEFAULT)) {
             Optional<EmbeddedDns> dns = dns(network, address.gateway());
@@ -574,7 +580,15 @@ public final class CniNetworking implements ContainerNetworking, AutoCloseable {
         if (dns != null) {
             dns.close();
         }
-        network.bridge().ifPresent(b -> Commands.run(List.of("ip", "link", "delete", b, "type", "bridge")));
+        network.bridge().ifPresent(b -> {
+            Commands.run(List.of("ip", "link", "delete", b, "type", "bridge"));
+            networkRules.remove(network.id());
+            try {
+                Iptables.removeNetwork(network.name(), b);
+            } catch (RuntimeException e) {
+                LOG.log(System.Logger.Level.WARNING, "could not remove the iptables rules of network " + network.name(), e);
+            }
+        });
         deleteTree(ipamDir.resolve(network.name()));
     }
 

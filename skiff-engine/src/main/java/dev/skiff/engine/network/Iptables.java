@@ -9,12 +9,13 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * The iptables rules Skiff itself writes, and the sweep that removes every rule naming a container.
+ * The iptables rules Skiff itself writes (per bridge network, {@link #networkScript}), and the sweep that
+ * removes every rule naming a container.
  *
  * <p>Why a sweep on top of CNI DEL: the bridge plugin (v1.1.1) tears down its masquerade chain only
  * when it can still read the container's address from the namespace, so after a reboot or a lost
- * namespace its {@code CNI-xxxx} chain would stay forever. Every per-container rule the plugins and
- * Skiff write carries {@code id: "<containerId>"} in its comment, so deleting those rules (and the
+ * namespace its {@code CNI-xxxx} chain would stay forever. Every per-container rule the plugins write
+ * carries {@code id: "<containerId>"} in its comment, so deleting those rules (and the
  * per-container chains they jump to) leaves nothing of the container behind whatever state it is in.
  */
 final class Iptables {
@@ -28,72 +29,88 @@ final class Iptables {
      */
     private static final String NOT_PUBLISHED = " -m conntrack ! --ctstate RELATED,ESTABLISHED,DNAT";
 
-    /** The firewall plugin's chain for administrators' rules, consulted before its own per-IP rules. */
-    static final String ADMIN_CHAIN = "CNI-ADMIN";
+    /** The comment of a network's rules, before its bridge's name. */
+    private static final String NETWORK_COMMENT = "skiff-net=";
 
     /**
-     * Skiff's own rules for one endpoint, as one iptables-restore script, so they go in together or not
-     * at all, in one process instead of one per rule. All in the filter table:
+     * The rules of one bridge network, for all its containers at once, as dockerd keeps them per bridge:
+     * installed when the first container joins, removed with the network, so a container's start and
+     * stop run no iptables at all unless it publishes ports (portmap's DNAT). {@code saved} is
+     * iptables-save's output: the network's rules already there (a previous daemon's, or an older
+     * subnet's) are deleted in the same iptables-restore run, so the swap is atomic. In order:
      *
      * <ul>
-     * <li>Isolation, first in CNI-ADMIN (which CNI-FORWARD consults before the firewall plugin's
-     * per-address accepts): forwarded traffic from the container's bridge to another Skiff bridge (the
-     * user networks' {@code skbr-*} and the default bridge) is dropped, as docker isolates its bridge
-     * networks; traffic within the bridge returns to the firewall plugin's rules. Connections to
-     * published ports (through the host's address) still cross, as they do in docker.</li>
-     * <li>Published ports, accepted in CNI-ADMIN: the firewall plugin accepts only traffic from the
-     * container and replies to it, but a new connection from another host to a published port is
-     * forwarded too, and a FORWARD policy of DROP (what dockerd sets) would drop it.</li>
-     * <li>Localnet, first in INPUT: portmap sets {@code route_localnet} on the bridge so that 127.0.0.1
-     * can be DNATed to a container; that also stops the host treating 127/8 arriving on the bridge as
-     * martian, so a container could reach services the host binds to localhost only (Kubernetes'
-     * CVE-2020-8558, mitigated the same way). Replies to the host's DNATed connections pass.</li>
+     * <li>FORWARD, first: traffic within the bridge passes; to another Skiff bridge (the user networks'
+     * {@code skbr-*}, and the default bridge from a user network) it is dropped, as docker isolates its
+     * bridge networks, except connections to published ports (through the host's address) and their
+     * replies; replies and published-port connections into the bridge pass, even under a FORWARD policy
+     * of DROP (what dockerd sets); what leaves the bridge passes too, or for an internal network
+     * nothing enters or leaves.</li>
+     * <li>INPUT, first: portmap sets {@code route_localnet} on the bridge so that 127.0.0.1 can be DNATed
+     * to a container; that also stops the host treating 127/8 arriving on the bridge as martian, so a
+     * container could reach services the host binds to localhost only (Kubernetes' CVE-2020-8558,
+     * mitigated the same way). Replies to the host's DNATed connections pass.</li>
+     * <li>POSTROUTING (nat), appended, unless internal: what leaves the subnet for elsewhere than the
+     * bridge is masqueraded, multicast aside, as the bridge plugin's ipMasq would per container.</li>
      * </ul>
      */
-    static String endpointScript(String containerId, String network, String ip, String bridge, String defaultBridge,
-                                 List<PortBinding> published) {
-        List<String> isolation = new ArrayList<>();
-        isolation.add("-i " + bridge + " -o " + bridge + " -m comment --comment %s -j RETURN");
-        isolation.add("-i " + bridge + " -o " + Networks.BRIDGE_PREFIX + "+" + NOT_PUBLISHED + " -m comment --comment %s -j DROP");
+    static String networkScript(String saved, String bridge, String subnet, boolean internal, String defaultBridge) {
+        String comment = " -m comment --comment \"" + NETWORK_COMMENT + bridge + "\"";
+        List<String> forward = new ArrayList<>();
+        forward.add("-i " + bridge + " -o " + bridge + comment + " -j ACCEPT");
+        forward.add("-i " + bridge + " -o " + Networks.BRIDGE_PREFIX + "+" + NOT_PUBLISHED + comment + " -j DROP");
         if (!bridge.equals(defaultBridge)) {
-            isolation.add("-i " + bridge + " -o " + defaultBridge + NOT_PUBLISHED + " -m comment --comment %s -j DROP");
+            forward.add("-i " + bridge + " -o " + defaultBridge + NOT_PUBLISHED + comment + " -j DROP");
         }
-        StringBuilder script = new StringBuilder("*filter\n");
+        forward.add("-o " + bridge + " -m conntrack --ctstate RELATED,ESTABLISHED,DNAT" + comment + " -j ACCEPT");
+        if (internal) {
+            forward.add("-i " + bridge + comment + " -j DROP");
+            forward.add("-o " + bridge + comment + " -j DROP");
+        } else {
+            forward.add("-i " + bridge + comment + " -j ACCEPT");
+        }
+        Map<String, List<String>> lines = removalLines(saved, networkMarker(bridge), Set.of());
+        List<String> filter = lines.computeIfAbsent("filter", t -> new ArrayList<>());
         // Each inserted at the top, so inserted in reverse they read in the order above.
-        for (String rule : isolation.reversed()) {
-            script.append("-I ").append(ADMIN_CHAIN).append(" 1 ")
-                    .append(rule.formatted(quoted(comment("skiff isolation", network, containerId)))).append('\n');
+        for (String rule : forward.reversed()) {
+            filter.add("-I FORWARD 1 " + rule);
         }
-        for (PortBinding p : published) {
-            script.append("-A ").append(ADMIN_CHAIN).append(" -d ").append(ip).append("/32 -p ").append(p.protocol())
-                    .append(" -m ").append(p.protocol()).append(" --dport ").append(p.containerPort())
-                    .append(" -m comment --comment ").append(quoted(comment("skiff published", network, containerId)))
-                    .append(" -j ACCEPT\n");
+        filter.add("-I INPUT 1 -i " + bridge + " -d 127.0.0.0/8" + NOT_PUBLISHED + comment + " -j DROP");
+        if (!internal) {
+            lines.computeIfAbsent("nat", t -> new ArrayList<>())
+                    .add("-A POSTROUTING -s " + subnet + " ! -o " + bridge + " ! -d 224.0.0.0/4" + comment + " -j MASQUERADE");
         }
-        script.append("-I INPUT 1 -i ").append(bridge).append(" -d 127.0.0.0/8 -m conntrack ! --ctstate RELATED,ESTABLISHED,DNAT")
-                .append(" -m comment --comment ").append(quoted(comment("skiff localnet", network, containerId)))
-                .append(" -j DROP\n");
-        script.append("COMMIT\n");
-        return script.toString();
+        return render(lines);
     }
 
-    /** Installs an {@link #endpointScript}. CNI-ADMIN exists by then: the firewall plugin made it. */
-    static void install(String containerId, String script) {
+    /** What every rule of the network on {@code bridge} carries, as iptables-save prints it. */
+    static String networkMarker(String bridge) {
+        return "--comment \"" + NETWORK_COMMENT + bridge + "\"";
+    }
+
+    /** Runs an iptables-restore script without flushing the tables; {@code what} names it in the error. */
+    static void restore(String what, String script) {
+        if (script.isEmpty()) {
+            return;
+        }
         Commands.Outcome o = Commands.run(List.of("iptables-restore", "-w", "--noflush"), Map.of(),
                 script.getBytes(StandardCharsets.UTF_8));
         if (!o.ok()) {
-            throw new NetworkException("cannot add the iptables rules of container " + containerId + ": " + o.complaint());
+            throw new NetworkException("cannot change the iptables rules of " + what + ": " + o.complaint());
         }
     }
 
-    /** A comment as iptables-save writes it and iptables-restore reads it: in quotes, inner quotes escaped. */
-    private static String quoted(String comment) {
-        return "\"" + comment.replace("\"", "\\\"") + "\"";
+    /** Installs the rules of a bridge network ({@link #networkScript}), replacing any it had. */
+    static void installNetwork(Network network, String defaultBridge) {
+        String bridge = network.bridge().orElseThrow();
+        restore("network " + network.name(), networkScript(Commands.check(List.of("iptables-save")).stdout(), bridge,
+                network.subnet().orElseThrow(), network.internal(), defaultBridge));
     }
 
-    /** The plugins' own comment shape ({@code name: "<network>" id: "<containerId>"}), so one sweep finds all. */
-    private static String comment(String what, String network, String containerId) {
-        return what + " name: \"" + network + "\" id: \"" + containerId + "\"";
+    /** Removes the rules of the network on {@code bridge}; quiet when there are none. */
+    static void removeNetwork(String networkName, String bridge) {
+        restore("network " + networkName, render(removalLines(Commands.check(List.of("iptables-save")).stdout(),
+                networkMarker(bridge), Set.of())));
     }
 
     /** What every rule of the container carries in iptables-save's text (which escapes the quotes). */
@@ -120,16 +137,7 @@ final class Iptables {
      * masquerade chain is left behind empty when its DEL runs after the namespace is gone.
      */
     static void removeRules(String containerId, String marker, Set<String> orphans) {
-        String script = removalScript(Commands.check(List.of("iptables-save")).stdout(), marker, orphans);
-        if (script.isEmpty()) {
-            return;
-        }
-        Commands.Outcome o = Commands.run(List.of("iptables-restore", "-w", "--noflush"), Map.of(),
-                script.getBytes(StandardCharsets.UTF_8));
-        if (!o.ok()) {
-            throw new NetworkException("cannot remove the iptables rules of container " + containerId + ": "
-                    + o.complaint());
-        }
+        restore("container " + containerId, removalScript(Commands.check(List.of("iptables-save")).stdout(), marker, orphans));
     }
 
     /**
@@ -142,6 +150,11 @@ final class Iptables {
     }
 
     static String removalScript(String saved, String marker, Set<String> orphans) {
+        return render(removalLines(saved, marker, orphans));
+    }
+
+    /** The deletions of {@link #removalScript}, by table, in the order they run. */
+    private static Map<String, List<String>> removalLines(String saved, String marker, Set<String> orphans) {
         Map<String, List<String>> rulesByTable = new LinkedHashMap<>();
         Map<String, Set<String>> chainsByTable = new LinkedHashMap<>();
         String table = null;
@@ -160,22 +173,34 @@ final class Iptables {
                 }
             }
         }
-        StringBuilder script = new StringBuilder();
+        Map<String, List<String>> lines = new LinkedHashMap<>();
         for (var e : rulesByTable.entrySet()) {
             Set<String> chains = chainsByTable.getOrDefault(e.getKey(), Set.of());
-            script.append('*').append(e.getKey()).append('\n');
+            List<String> script = lines.computeIfAbsent(e.getKey(), t -> new ArrayList<>());
             for (String rule : e.getValue()) {
                 String chain = rule.split(" ", 3)[1];
                 if (!chains.contains(chain)) {
-                    script.append("-D ").append(rule.substring(3)).append('\n');
+                    script.add("-D " + rule.substring(3));
                 }
             }
             for (String chain : chains) {
-                script.append("-F ").append(chain).append('\n');
-                script.append("-X ").append(chain).append('\n');
+                script.add("-F " + chain);
+                script.add("-X " + chain);
             }
-            script.append("COMMIT\n");
         }
+        return lines;
+    }
+
+    /** An iptables-restore script of these lines by table; empty when there are none. */
+    private static String render(Map<String, List<String>> lines) {
+        StringBuilder script = new StringBuilder();
+        lines.forEach((table, list) -> {
+            if (!list.isEmpty()) {
+                script.append('*').append(table).append('\n');
+                list.forEach(l -> script.append(l).append('\n'));
+                script.append("COMMIT\n");
+            }
+        });
         return script.toString();
     }
 

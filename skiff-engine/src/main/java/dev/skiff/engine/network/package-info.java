@@ -12,7 +12,9 @@
  *
  * <p>On the host: one Linux bridge per network (the default one named by
  * {@link dev.skiff.engine.network.DefaultBridge}, user networks {@code skbr-<id prefix>}); per container a
- * veth pair, a lease, and iptables rules whose comments carry {@code id: "<containerId>"}; the shared
- * CNI chains ({@code CNI-HOSTPORT-*}, {@code CNI-FORWARD}, {@code CNI-ADMIN}) stay, as the plugins intend.
+ * veth pair and a lease, and with published ports portmap's rules, whose comments carry
+ * {@code id: "<containerId>"}; per network, rules commented {@code skiff-net=<bridge>} (NAT, isolation,
+ * forwarding), removed with the network; portmap's shared chains ({@code CNI-HOSTPORT-*}) stay, as the
+ * plugins intend.
  */
 package dev.skiff.engine.network;

@@ -24,18 +24,17 @@ class CniChainsTest {
                 List.of(new PortBinding("tcp", 80, "", 8080), new PortBinding("udp", 53, "127.0.0.1", 5353)), true));
         assertThat(chain).isEqualTo("""
                 [{"cniVersion":"1.0.0","name":"web","type":"bridge","bridge":"skbr-abababab","isGateway":true,\
-                "ipMasq":true,"hairpinMode":true,"ipam":{"type":"host-local","dataDir":"/var/lib/skiff/network/ipam",\
+                "ipMasq":false,"hairpinMode":true,"ipam":{"type":"host-local","dataDir":"/var/lib/skiff/network/ipam",\
                 "ranges":[[{"subnet":"10.87.3.0/24","gateway":"10.87.3.1"}]],"routes":[{"dst":"0.0.0.0/0"}]}},\
                 {"cniVersion":"1.0.0","name":"web","type":"portmap","snat":true,"capabilities":{"portMappings":true},\
                 "runtimeConfig":{"portMappings":[{"hostPort":8080,"containerPort":80,"protocol":"tcp","hostIP":""},\
-                {"hostPort":5353,"containerPort":53,"protocol":"udp","hostIP":"127.0.0.1"}]}},\
-                {"cniVersion":"1.0.0","name":"web","type":"firewall","backend":"iptables"}]""");
+                {"hostPort":5353,"containerPort":53,"protocol":"udp","hostIP":"127.0.0.1"}]}}]""");
     }
 
     @Test
     void aFurtherNetworkHasNoDefaultRouteNorPortmap() {
         var chain = chains.forNetwork(web, List.of(), false);
-        assertThat(chain).extracting(c -> c.get("type").asText()).containsExactly("bridge", "firewall");
+        assertThat(chain).extracting(c -> c.get("type").asText()).containsExactly("bridge");
         assertThat(chain.getFirst().get("ipam").has("routes")).isFalse();
     }
 

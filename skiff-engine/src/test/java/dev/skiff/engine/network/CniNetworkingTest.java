@@ -74,6 +74,7 @@ class CniNetworkingTest {
                 }
             }
             networking.close();
+            Iptables.removeNetwork("bridge", bridge); // a daemon leaves the default network's rules, as dockerd does
         } finally {
             lab.close();
         }
@@ -193,6 +194,35 @@ class CniNetworkingTest {
     }
 
     @Test
+    void aNetworksRulesComeWithItsFirstContainerOnceAndGoWithTheNetwork() {
+        Network net = networking.networks().create(new NetworkSpec(lab.name("rul"), java.util.Optional.of(lab.freeSubnet()),
+                java.util.Optional.empty(), java.util.Map.of(), false));
+        String bridgeOfNet = net.bridge().orElseThrow();
+        lab.removeLinkAtEnd(bridgeOfNet);
+        assertThat(networkRules(bridgeOfNet)).isEmpty();
+
+        String first = newContainer();
+        Attachment a = networking.attach(request(first, net.name()));
+        List<String> rules = networkRules(bridgeOfNet);
+        assertThat(rules).hasSize(7).anySatisfy(r -> assertThat(r).startsWith("-A POSTROUTING -s " + net.subnet().orElseThrow()));
+        String second = newContainer();
+        networking.attach(request(second, net.name()));
+        assertThat(networkRules(bridgeOfNet)).isEqualTo(rules);
+        assertThat(iptablesSave()).as("a container without published ports has no rules of its own")
+                .doesNotContain(first).doesNotContain(second).doesNotContain(a.ipAddress());
+
+        networking.detach(first);
+        networking.detach(second);
+        assertThat(networkRules(bridgeOfNet)).isEqualTo(rules);
+        networking.networks().remove(net.name());
+        assertThat(networkRules(bridgeOfNet)).isEmpty();
+    }
+
+    private static List<String> networkRules(String bridge) {
+        return iptablesSave().lines().filter(l -> l.contains("--comment \"skiff-net=" + bridge + "\"")).toList();
+    }
+
+    @Test
     void outboundTrafficIsMasqueradedBehindTheHost() throws IOException {
         HostLab.OtherHost other = lab.otherHost();
         // The other host has no route to the containers' subnet: only NAT lets replies come back.
@@ -284,7 +314,7 @@ class CniNetworkingTest {
 
         networking.disconnect(app, back.name());
         assertThat(HostLab.run("nsenter", "--net=" + appNs, "ip", "link", "show", "eth1").exitCode()).isNotZero();
-        assertThat(iptablesSave()).contains(app).doesNotContain(appBack.ipAddress() + "/32");
+        assertThat(iptablesSave()).doesNotContain(appBack.ipAddress());
         assertThat(dataRoot.resolve("network/ipam").resolve(back.name()).resolve(appBack.ipAddress())).doesNotExist();
         assertThat(networking.attachments(app)).containsExactly(appFront);
         assertThat(HostLab.run("busybox", "ping", "-c", "1", "-W", "3", appFront.ipAddress()).exitCode()).isZero();
@@ -382,7 +412,7 @@ class CniNetworkingTest {
     void detachRemovesVethRulesLeaseAndNamespaceAndIsQuietTheSecondTime() {
         String id = newContainer();
         Attachment a = networking.attach(request(id, "default", new PortBinding("tcp", 80, "", randomPort())));
-        assertThat(iptablesSave()).contains(id).contains(a.ipAddress() + "/32");
+        assertThat(iptablesSave()).contains(id).contains(a.ipAddress() + ":80");
         assertThat(vethsOn(bridge)).hasSize(1);
         assertThat(lease(a.ipAddress())).exists();
 
@@ -602,7 +632,7 @@ class CniNetworkingTest {
         assertThat(b.ipAddress()).isEqualTo(a.ipAddress());
         networking.detach(second);
         assertThat(a.netns().orElseThrow()).exists();
-        assertThat(iptablesSave()).contains(first);
+        assertThat(networking.attachment(first)).contains(a);
         assertThatThrownBy(() -> networking.attach(request(newContainer(), "container:" + second)))
                 .hasMessage("cannot join network namespace of a non running container: " + second);
     }

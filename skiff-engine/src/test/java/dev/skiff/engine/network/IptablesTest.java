@@ -51,17 +51,46 @@ class IptablesTest {
     }
 
     @Test
-    void anEndpointsOwnRulesInOneScript() {
-        assertThat(Iptables.endpointScript("cafe01", "web", "10.87.3.2", "skbr-abababab", "skiff0",
-                java.util.List.of(new PortBinding("tcp", 80, "", 8080)))).isEqualTo("""
+    void aUserNetworksRulesInOneScript() {
+        assertThat(Iptables.networkScript(SAVED, "skbr-abababab", "10.87.3.0/24", false, "skiff0")).isEqualTo("""
                 *filter
-                -I CNI-ADMIN 1 -i skbr-abababab -o skiff0 -m conntrack ! --ctstate RELATED,ESTABLISHED,DNAT -m comment --comment "skiff isolation name: \\"web\\" id: \\"cafe01\\"" -j DROP
-                -I CNI-ADMIN 1 -i skbr-abababab -o skbr-+ -m conntrack ! --ctstate RELATED,ESTABLISHED,DNAT -m comment --comment "skiff isolation name: \\"web\\" id: \\"cafe01\\"" -j DROP
-                -I CNI-ADMIN 1 -i skbr-abababab -o skbr-abababab -m comment --comment "skiff isolation name: \\"web\\" id: \\"cafe01\\"" -j RETURN
-                -A CNI-ADMIN -d 10.87.3.2/32 -p tcp -m tcp --dport 80 -m comment --comment "skiff published name: \\"web\\" id: \\"cafe01\\"" -j ACCEPT
-                -I INPUT 1 -i skbr-abababab -d 127.0.0.0/8 -m conntrack ! --ctstate RELATED,ESTABLISHED,DNAT -m comment --comment "skiff localnet name: \\"web\\" id: \\"cafe01\\"" -j DROP
+                -I FORWARD 1 -i skbr-abababab -m comment --comment "skiff-net=skbr-abababab" -j ACCEPT
+                -I FORWARD 1 -o skbr-abababab -m conntrack --ctstate RELATED,ESTABLISHED,DNAT -m comment --comment "skiff-net=skbr-abababab" -j ACCEPT
+                -I FORWARD 1 -i skbr-abababab -o skiff0 -m conntrack ! --ctstate RELATED,ESTABLISHED,DNAT -m comment --comment "skiff-net=skbr-abababab" -j DROP
+                -I FORWARD 1 -i skbr-abababab -o skbr-+ -m conntrack ! --ctstate RELATED,ESTABLISHED,DNAT -m comment --comment "skiff-net=skbr-abababab" -j DROP
+                -I FORWARD 1 -i skbr-abababab -o skbr-abababab -m comment --comment "skiff-net=skbr-abababab" -j ACCEPT
+                -I INPUT 1 -i skbr-abababab -d 127.0.0.0/8 -m conntrack ! --ctstate RELATED,ESTABLISHED,DNAT -m comment --comment "skiff-net=skbr-abababab" -j DROP
+                COMMIT
+                *nat
+                -A POSTROUTING -s 10.87.3.0/24 ! -o skbr-abababab ! -d 224.0.0.0/4 -m comment --comment "skiff-net=skbr-abababab" -j MASQUERADE
                 COMMIT
                 """);
+    }
+
+    @Test
+    void theDefaultBridgeSkipsItsOwnIsolationRuleAndAnInternalNetworkNeitherLeavesNorIsMasqueraded() {
+        assertThat(Iptables.networkScript(SAVED, "skiff0", "10.86.0.0/16", false, "skiff0"))
+                .doesNotContain("-o skiff0 -m conntrack !").contains("-o skbr-+").contains("-s 10.86.0.0/16 ! -o skiff0");
+        String internal = Iptables.networkScript(SAVED, "skbr-cdcdcdcd", "10.87.4.0/24", true, "skiff0");
+        assertThat(internal).doesNotContain("*nat").doesNotContain("MASQUERADE")
+                .contains("-I FORWARD 1 -o skbr-cdcdcdcd -m comment --comment \"skiff-net=skbr-cdcdcdcd\" -j DROP\n"
+                        + "-I FORWARD 1 -i skbr-cdcdcdcd -m comment --comment \"skiff-net=skbr-cdcdcdcd\" -j DROP\n");
+    }
+
+    @Test
+    void aNetworksRulesAlreadyThereAreReplacedInTheSameRunAndOthersLeftAlone() {
+        String saved = SAVED.replace("COMMIT\n*nat", """
+                -A FORWARD -i skbr-abababab -m comment --comment "skiff-net=skbr-abababab" -j ACCEPT
+                -A FORWARD -i skbr-abababab12 -m comment --comment "skiff-net=skbr-abababab12" -j ACCEPT
+                COMMIT
+                *nat""").replace("-A POSTROUTING -m comment", """
+                -A POSTROUTING -s 10.87.9.0/24 ! -o skbr-abababab ! -d 224.0.0.0/4 -m comment --comment "skiff-net=skbr-abababab" -j MASQUERADE
+                -A POSTROUTING -m comment""");
+        String script = Iptables.networkScript(saved, "skbr-abababab", "10.87.3.0/24", false, "skiff0");
+        assertThat(script).startsWith("*filter\n-D FORWARD -i skbr-abababab -m comment --comment \"skiff-net=skbr-abababab\" -j ACCEPT\n-I FORWARD 1")
+                .contains("*nat\n-D POSTROUTING -s 10.87.9.0/24 ! -o skbr-abababab ! -d 224.0.0.0/4 -m comment --comment \"skiff-net=skbr-abababab\" -j MASQUERADE\n"
+                        + "-A POSTROUTING -s 10.87.3.0/24")
+                .doesNotContain("-D FORWARD -i skbr-abababab12");
     }
 
     @Test
