@@ -270,6 +270,10 @@ public record ShellLexer(
             }
             String name = processName();
             int ch = next();
+            if (ch == EOF) {
+                // BuildKit says "unsupported modifier (\uFFFD)" here; the brace is what is missing.
+                throw new Failure("syntax error: missing '}'");
+            }
             String modifier = ch == EOF ? "\uFFFD" : Character.toString(ch);
             boolean nullIsUnset = false;
             if (ch == '}') {
