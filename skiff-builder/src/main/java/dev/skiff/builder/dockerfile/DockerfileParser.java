@@ -256,7 +256,7 @@ public final class DockerfileParser {
             flags = split.flags();
             args = GoText.trimSpace(split.rest());
         }
-        ArgumentParsers.Parsed parsed = ArgumentParsers.parse(keyword.toLowerCase(Locale.ROOT), args, this);
+        ArgumentParsers.Parsed parsed = ArgumentParsers.parse(GoText.toLower(keyword), args, this);
         return new Instruction(keyword, flags, parsed.arguments(), parsed.json(), List.of(), line, 0, 0, comments);
     }
 

@@ -48,6 +48,16 @@ final class GoText {
         return s.substring(0, end);
     }
 
+    /**
+     * Go's {@code strings.ToLower}: each code point's simple lower-case mapping, so that, unlike
+     * {@code String.toLowerCase}, no character turns into two and no context is looked at.
+     */
+    static String toLower(String s) {
+        StringBuilder out = new StringBuilder(s.length());
+        s.codePoints().forEach(cp -> out.appendCodePoint(Character.toLowerCase(cp)));
+        return out.toString();
+    }
+
     /** The blanks BuildKit's {@code [\t\v\f\r ]+} splits on (no newline, nothing beyond ASCII). */
     static boolean isAsciiBlank(char c) {
         return c == ' ' || c == '\t' || c == 0x0B || c == '\f' || c == '\r';

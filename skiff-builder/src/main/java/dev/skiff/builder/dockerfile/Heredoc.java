@@ -14,7 +14,7 @@ import java.util.regex.Pattern;
  * @param content        the body lines as written, each with its line ending, without the delimiter line
  */
 public record Heredoc(String name, long fileDescriptor, boolean expand, boolean chomp, String content) {
-    private static final Pattern LEADING_TABS = Pattern.compile("(?m)^\t+");
+    private static final Pattern LEADING_TABS = Pattern.compile("^\t+", Pattern.MULTILINE | Pattern.UNIX_LINES);
 
     public Heredoc {
         Objects.requireNonNull(name, "name");
@@ -27,6 +27,7 @@ public record Heredoc(String name, long fileDescriptor, boolean expand, boolean 
 
     /** The body as a shell gives it to the command: without leading tabs when {@link #chomp()}. */
     public String chompedContent() {
+        // UNIX_LINES: as in Go, a line starts only after \n (not after \r or U+2028).
         return chomp ? LEADING_TABS.matcher(content).replaceAll("") : content;
     }
 }

@@ -1,7 +1,6 @@
 package dev.skiff.builder.dockerfile;
 
 import java.util.List;
-import java.util.Locale;
 import java.util.Objects;
 
 /**
@@ -40,7 +39,7 @@ public record Instruction(
 
     /** The keyword in lower case, as instructions are matched ({@code run}, {@code copy}, ...). */
     public String command() {
-        return keyword.toLowerCase(Locale.ROOT);
+        return GoText.toLower(keyword);
     }
 
     /** The argument values when every argument is text (all instructions but {@code ONBUILD}). */

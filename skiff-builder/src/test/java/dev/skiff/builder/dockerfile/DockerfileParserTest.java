@@ -81,6 +81,12 @@ class DockerfileParserTest {
     }
 
     @Test
+    void keywordsAreLowerCasedCharacterByCharacterAsInGo() {
+        // Go maps U+0130 to a plain i; Java's String.toLowerCase would add a combining dot.
+        assertThat(DockerfileParser.parse("ENTRYPO\u0130NT x\n").dump()).isEqualTo("(entrypoint \"x\")");
+    }
+
+    @Test
     void readsFromAReader() throws IOException {
         assertThat(DockerfileParser.parse(new StringReader("FROM a\n")).dump()).isEqualTo("(from \"a\")");
     }
