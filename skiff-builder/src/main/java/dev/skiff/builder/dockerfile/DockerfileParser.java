@@ -20,7 +20,7 @@ import java.util.regex.Pattern;
  * ({@code # syntax=}, {@code # escape=}, {@code # check=}) are read until the first line that is
  * not one. A line ending in the escape character continues on the next; comment and blank lines
  * inside a continuation are skipped. The first word is the keyword, leading {@code --flags} are
- * split off, and the rest is shaped per instruction (see {@link ArgumentParsers}). {@code RUN},
+ * split off, and the rest is shaped per instruction (see {@code ArgumentParsers}). {@code RUN},
  * {@code COPY} and {@code ADD} in shell form may name here-documents ({@code <<EOF}) whose bodies
  * follow the instruction.
  *

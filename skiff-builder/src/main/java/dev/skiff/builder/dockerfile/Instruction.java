@@ -42,7 +42,10 @@ public record Instruction(
         return GoText.toLower(keyword);
     }
 
-    /** The argument values when every argument is text (all instructions but {@code ONBUILD}). */
+    /**
+     * The argument values, for instructions whose arguments are all text (every one but
+     * {@code ONBUILD}, whose wrapped instruction appears here as its dump).
+     */
     public List<String> values() {
         return arguments.stream()
                 .map(a -> a instanceof Argument.Text t ? t.value() : a.dump())
