@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.skiff.engine.containers.Container;
 import dev.skiff.engine.containers.ContainerConfig;
+import dev.skiff.engine.containers.ContainerEndpoints;
 import dev.skiff.engine.containers.ContainerEngine;
 import dev.skiff.engine.containers.ContainerException;
 import dev.skiff.engine.containers.ContainerState;
@@ -166,9 +167,11 @@ final class ContainersApi {
             return true;
         } catch (ContainerException.NotFound | ImageNotFoundException e) {
             throw ApiException.notFound(e.getMessage());
+        } catch (NetworkException e) {
+            throw new ApiException(e.getMessage().endsWith(" not found") ? 404 : 400, e.getMessage());
         } catch (ContainerException.Conflict e) {
             throw ApiException.conflict(e.getMessage());
-        } catch (ContainerException.InvalidArgument | FormatException | NetworkException e) {
+        } catch (ContainerException.InvalidArgument | FormatException e) {
             throw ApiException.badRequest(e.getMessage());
         } catch (ContainerException.StartFailed e) {
             throw new ApiException(e.userError() ? 400 : 500, e.getMessage());
@@ -220,11 +223,38 @@ final class ContainersApi {
         } catch (IOException e) {
             throw ApiException.badRequest("invalid container configuration: " + e.getMessage());
         }
-        Container c = containers.create(ex.query("name"), config, hostConfig);
+        Container c = containers.create(ex.query("name"), config, hostConfig, endpoints(root, hostConfig.networkMode()));
         ObjectNode out = EngineApi.JSON.createObjectNode();
         out.put("Id", c.id());
         out.putArray("Warnings");
         EngineApi.sendJson(ex, 201, out);
+    }
+
+    /**
+     * {@code NetworkingConfig.EndpointsConfig}: the entry of the network NetworkMode names gives the
+     * container's aliases there; every other entry is a further network to join (API 1.44's
+     * {@code docker run --network a --network b}).
+     */
+    private static ContainerEndpoints endpoints(JsonNode root, String networkMode) {
+        JsonNode config = root.path("NetworkingConfig").path("EndpointsConfig");
+        if (!config.isObject()) {
+            return ContainerEndpoints.NONE;
+        }
+        List<String> aliases = List.of();
+        List<ContainerEndpoints.Endpoint> more = new java.util.ArrayList<>();
+        for (var entry : config.properties()) {
+            List<String> names = new java.util.ArrayList<>();
+            entry.getValue().path("Aliases").forEach(a -> names.add(a.asText()));
+            String network = entry.getKey();
+            boolean first = network.equals(networkMode)
+                    || (networkMode.equals("default") && (network.equals("bridge") || network.equals("default")));
+            if (first) {
+                aliases = names;
+            } else {
+                more.add(new ContainerEndpoints.Endpoint(network, names));
+            }
+        }
+        return new ContainerEndpoints(aliases, more);
     }
 
     // ---- list
@@ -262,8 +292,10 @@ final class ContainersApi {
                 .map(m -> new ContainerListFilter.Volume(m.isVolume() ? m.name() : "", m.source().toString(), m.destination())).toList();
         // a container that does not run is on no network yet, but on the one its mode names as far as ps can tell
         String mode = c.hostConfig().networkMode();
-        Map<String, String> networks = c.network().map(a -> Map.of(a.networkName(), a.networkId()))
-                .orElse(Map.of(mode.equals("default") ? "bridge" : mode, ""));
+        Map<String, String> networks = new java.util.HashMap<>(c.network().map(a -> Map.of(a.networkName(), a.networkId()))
+                .orElse(Map.of(mode.equals("default") ? "bridge" : mode, "")));
+        containers.attachments(c).forEach(a -> networks.put(a.networkName(), a.networkId()));
+        containers.endpoints(c).more().forEach(e -> networks.putIfAbsent(e.network(), ""));
         return new ContainerListFilter.Candidate(c.id(), c.name(), s.status().word(), s.running(), s.exitCode(),
                 c.config().labels(), c.imageId().toString(), health, mounts, networks, listedPorts(c));
     }
@@ -290,8 +322,7 @@ final class ContainersApi {
         n.put("State", c.state().status().word());
         n.put("Status", status(c.state(), Instant.now()) + healthSuffix(c));
         n.putObject("HostConfig").put("NetworkMode", c.hostConfig().networkMode());
-        ObjectNode networks = n.putObject("NetworkSettings").putObject("Networks");
-        c.network().ifPresent(a -> networks.set(a.networkName(), endpoint(a)));
+        n.putObject("NetworkSettings").set("Networks", networks(c));
         n.set("Mounts", mounts(c));
         return n;
     }
@@ -503,16 +534,33 @@ final class ContainersApi {
         ns.put("IPPrefixLen", a.map(Attachment::ipPrefixLength).orElse(0));
         ns.put("IPv6Gateway", "");
         ns.put("MacAddress", a.map(Attachment::macAddress).orElse(""));
-        ObjectNode networks = ns.putObject("Networks");
-        a.ifPresent(att -> networks.set(att.networkName(), endpoint(att)));
+        ns.set("Networks", networks(c));
         return ns;
     }
 
-    private static ObjectNode endpoint(Attachment a) {
+    /** NetworkSettings.Networks: the network it started on, then those it joins besides (empty until it runs). */
+    private ObjectNode networks(Container c) {
+        ObjectNode networks = EngineApi.JSON.createObjectNode();
+        ContainerEndpoints endpoints = containers.endpoints(c);
+        c.network().ifPresent(att -> networks.set(att.networkName(), endpoint(c, att, endpoints.aliases())));
+        List<Attachment> more = containers.attachments(c);
+        for (ContainerEndpoints.Endpoint e : endpoints.more()) {
+            Attachment joined = more.stream().filter(m -> m.networkName().equals(e.network())).findFirst()
+                    .orElse(new Attachment(Optional.empty(), e.network(), "", "", "", 0, "", "", List.of(), List.of(), List.of()));
+            networks.set(e.network(), endpoint(c, joined, e.aliases()));
+        }
+        return networks;
+    }
+
+    private static ObjectNode endpoint(Container c, Attachment a, List<String> aliases) {
         ObjectNode e = EngineApi.JSON.createObjectNode();
         e.putNull("IPAMConfig");
         e.putNull("Links");
-        e.putNull("Aliases");
+        if (aliases.isEmpty()) {
+            e.putNull("Aliases");
+        } else {
+            aliases.forEach(e.putArray("Aliases")::add);
+        }
         e.put("NetworkID", a.networkId());
         e.put("EndpointID", a.endpointId());
         e.put("Gateway", a.gateway());
@@ -523,6 +571,13 @@ final class ContainersApi {
         e.put("GlobalIPv6PrefixLen", 0);
         e.put("MacAddress", a.macAddress());
         e.putNull("DriverOpts");
+        // the names other containers resolve it by: on user networks only, as in docker
+        if (a.networkName().equals("bridge") || a.networkName().equals("host") || a.networkName().equals("none")) {
+            e.putNull("DNSNames");
+        } else {
+            ArrayNode names = e.putArray("DNSNames").add(c.name().substring(1)).add(c.shortId());
+            aliases.forEach(names::add);
+        }
         return e;
     }
 

@@ -23,8 +23,9 @@ import java.util.Set;
 /**
  * The Engine API's {@code /networks} routes (list, inspect, create, remove, prune) with docker's
  * fields, as {@code docker network} and Testcontainers (which inspects "bridge" to find the host's
- * address) read them. Connect and disconnect work on running containers; the network a container
- * was started on stays until it stops, as its default route lives there.
+ * address) read them. Connect and disconnect work on running containers and on those that do not run
+ * (they join at their next start); the network a container was started on stays until it stops, as
+ * its default route lives there.
  */
 final class NetworksApi {
     private static final Set<String> FILTERS = Set.of("name", "id", "driver", "label", "type", "scope");
@@ -102,16 +103,12 @@ final class NetworksApi {
                             EngineApi.allow(m, HttpMethod.POST);
                             JsonNode body = readJson(ex);
                             dev.skiff.engine.containers.Container c = containers.get(body.path("Container").asText(""));
-                            if (!c.state().running()) {
-                                throw ApiException.conflict("container " + c.shortId() + " is not running: skiff connects and "
-                                        + "disconnects running containers only; start it first, or create it with --network " + n.name());
-                            }
                             if (action.equals("connect")) {
                                 List<String> aliases = new java.util.ArrayList<>();
                                 body.path("EndpointConfig").path("Aliases").forEach(a -> aliases.add(a.asText()));
-                                net.connect(c.id(), n.id(), aliases);
+                                containers.connect(c.id(), n.name(), aliases);
                             } else {
-                                net.disconnect(c.id(), n.id());
+                                containers.disconnect(c.id(), n.name());
                             }
                             ex.send(200, Map.of(), new byte[0], "text/plain; charset=utf-8");
                         }
@@ -130,6 +127,10 @@ final class NetworksApi {
                 status = 403;
             }
             throw new ApiException(status, msg);
+        } catch (dev.skiff.engine.containers.ContainerException.NotFound e) {
+            throw ApiException.notFound(e.getMessage());
+        } catch (dev.skiff.engine.containers.ContainerException.HostFailure e) {
+            throw new ApiException(500, e.getMessage());
         }
     }
 

@@ -315,6 +315,24 @@ public final class ContainerEngine implements AutoCloseable {
      * @throws dev.skiff.engine.images.ImageNotFoundException for an unknown image ({@code No such image: x})
      */
     public Container create(Optional<String> name, ContainerConfig config, HostConfig hostConfig) {
+        return create(name, config, hostConfig, ContainerEndpoints.NONE);
+    }
+
+    /**
+     * As {@link #create(Optional, ContainerConfig, HostConfig)}, with aliases on its network and further
+     * networks to join at every start (docker's {@code NetworkingConfig}).
+     *
+     * @throws dev.skiff.engine.network.NetworkException {@code network x not found} for an unknown further network
+     */
+    public Container create(Optional<String> name, ContainerConfig config, HostConfig hostConfig, ContainerEndpoints endpoints) {
+        List<ContainerEndpoints.Endpoint> more = new ArrayList<>();
+        for (ContainerEndpoints.Endpoint e : endpoints.more()) {
+            String network = networking.networkName(e.network());
+            if (more.stream().noneMatch(m -> m.network().equals(network))) {
+                more.add(new ContainerEndpoints.Endpoint(network, e.aliases()));
+            }
+        }
+        ContainerEndpoints resolved = new ContainerEndpoints(endpoints.aliases(), more);
         if (config.image().isEmpty()) {
             throw new ContainerException.InvalidArgument("no image given: a container needs an image");
         }
@@ -339,6 +357,9 @@ public final class ContainerEngine implements AutoCloseable {
         Container c = planned;
         try {
             Files.createDirectories(planned.bundle());
+            if (!resolved.equals(ContainerEndpoints.NONE)) {
+                ContainerEndpoints.save(planned, resolved);
+            }
             synchronized (volumes) { // a volume removal checks its users under this lock: none slips in between
                 ContainerMounts.save(planned, ContainerMounts.plan(hostConfig.binds(), merged.volumes(), volumes));
                 for (int attempt = 1; ; attempt++) {
@@ -439,8 +460,9 @@ public final class ContainerEngine implements AutoCloseable {
                     "the image of container " + c.shortId() + " (" + c.imageId() + ") is gone; remove the container and create it again"));
             // The CNI plugins run while the rootfs is mounted and the runtime creates the container
             // in the (already existing) namespace; only its process's start waits for them.
+            ContainerEndpoints endpoints = ContainerEndpoints.of(c);
             attaching = networking.attachInBackground(new AttachRequest(c.id(), c.hostConfig().networkMode(),
-                    c.config().hostname(), List.of(), ports(c)));
+                    c.config().hostname(), dnsNames(c, endpoints.aliases()), ports(c)));
             times.step("attach-begin");
             images.unpackLayers(image.layers());
             List<Path> lowers = snapshots.lowerDirs(image.chainIds());
@@ -472,6 +494,9 @@ public final class ContainerEngine implements AutoCloseable {
             int pid = conmon.create(c, runtime);
             times.step("create");
             Attachment net = attaching.await();
+            for (ContainerEndpoints.Endpoint more : endpoints.more()) {
+                networking.connect(c.id(), more.network(), dnsNames(c, more.aliases()));
+            }
             times.step("attach-wait");
             if (!filesFinal) {
                 HostFiles.write(c, net, hostNetwork);
@@ -678,6 +703,79 @@ public final class ContainerEngine implements AutoCloseable {
         }
     }
 
+    /** The networks a running container is on, its first one first; none when it does not run. */
+    public List<Attachment> attachments(Container c) {
+        return c.state().running() ? networking.attachments(c.id()) : List.of();
+    }
+
+    /** What other containers of a user network resolve it by: its name, then its aliases there (and its hostname). */
+    private static List<String> dnsNames(Container c, List<String> aliases) {
+        List<String> names = new ArrayList<>();
+        names.add(c.name().substring(1));
+        aliases.stream().filter(a -> !names.contains(a)).forEach(names::add);
+        return names;
+    }
+
+    /** The aliases and further networks the container asks for; see {@link ContainerEndpoints}. */
+    public ContainerEndpoints endpoints(Container c) {
+        return ContainerEndpoints.of(c);
+    }
+
+    /**
+     * {@code docker network connect}: a running container joins the network at once; one that does not
+     * run joins it at its next start. Either way it rejoins at every start after.
+     *
+     * @throws dev.skiff.engine.network.NetworkException for an unknown network, or one it is on already
+     */
+    public void connect(String ref, String networkRef, List<String> aliases) {
+        String id = store.resolve(ref).id();
+        ReentrantLock lock = lock(id);
+        lock.lock();
+        try {
+            Container c = current(id);
+            String network = networking.networkName(networkRef);
+            ContainerEndpoints endpoints = ContainerEndpoints.of(c);
+            String mode = c.hostConfig().networkMode();
+            if (endpoints.joins(network) || mode.equals(network) || (mode.equals("default") && network.equals("bridge"))) {
+                throw new dev.skiff.engine.network.NetworkException("endpoint with name " + c.name().substring(1)
+                        + " already exists in network " + network);
+            }
+            if (mode.equals("host") || mode.equals("none") || mode.startsWith("container:")) {
+                throw new dev.skiff.engine.network.NetworkException("container cannot be connected to multiple networks"
+                        + " with one of the networks in private (none) or host mode");
+            }
+            if (c.state().running()) {
+                networking.connect(id, network, dnsNames(c, aliases));
+            }
+            ContainerEndpoints.save(c, endpoints.with(new ContainerEndpoints.Endpoint(network, aliases)));
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** {@code docker network disconnect} of a network joined with {@link #connect} or at create. */
+    public void disconnect(String ref, String networkRef) {
+        String id = store.resolve(ref).id();
+        ReentrantLock lock = lock(id);
+        lock.lock();
+        try {
+            Container c = current(id);
+            String network = networking.networkName(networkRef);
+            ContainerEndpoints endpoints = ContainerEndpoints.of(c);
+            if (!endpoints.joins(network)) {
+                // the first network, or none it is on: the networking's own words
+                networking.disconnect(id, network);
+                return;
+            }
+            if (c.state().running()) {
+                networking.disconnect(id, network);
+            }
+            ContainerEndpoints.save(c, endpoints.without(network));
+        } finally {
+            lock.unlock();
+        }
+    }
+
     public void rename(String ref, String newName) {
         String name = Names.normalize(newName);
         String id = store.resolve(ref).id();
@@ -689,6 +787,9 @@ public final class ContainerEngine implements AutoCloseable {
                 throw new ContainerException.Conflict("Renaming a container with the same name as its current name");
             }
             store.update(c.withName(name));
+            if (c.state().running()) {
+                networking.renamed(id, c.name().substring(1), name.substring(1));
+            }
             events.accept(ContainerEvent.of("rename", c.withName(name), Map.of("oldName", c.name())));
         } finally {
             lock.unlock();

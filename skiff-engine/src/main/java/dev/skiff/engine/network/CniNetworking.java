@@ -118,6 +118,11 @@ public final class CniNetworking implements ContainerNetworking, AutoCloseable {
         return n;
     }
 
+    @Override
+    public String networkName(String ref) {
+        return networks.get(ref).name();
+    }
+
     /** The networks this daemon knows, for {@code docker network create|ls|inspect|rm}. */
     public Networks networks() {
         return networks;
@@ -252,6 +257,7 @@ public final class CniNetworking implements ContainerNetworking, AutoCloseable {
      * namespace, on another bridge network. It brings no default route (the first network keeps it,
      * as in docker) and no published ports; the container's names resolve on that network too.
      */
+    @Override
     public Attachment connect(String containerId, String network, List<String> aliases) {
         Names.requireContainerId(containerId);
         EndpointFile primary = endpoints.get(containerId);
@@ -300,6 +306,7 @@ public final class CniNetworking implements ContainerNetworking, AutoCloseable {
      * {@code docker network disconnect} of a network joined with {@link #connect}. The first network
      * stays until {@link #detach}: taking it away would leave the container without its default route.
      */
+    @Override
     public void disconnect(String containerId, String network) {
         Names.requireContainerId(containerId);
         Network target = networks.get(network);
@@ -317,7 +324,7 @@ public final class CniNetworking implements ContainerNetworking, AutoCloseable {
         throw new NetworkException("container " + containerId + " is not connected to network " + target.name());
     }
 
-    /** Every network the container is on: the one it was attached to first, then those it was connected to. */
+    @Override
     public List<Attachment> attachments(String containerId) {
         Names.requireContainerId(containerId);
         List<Attachment> out = new ArrayList<>();
@@ -364,22 +371,25 @@ public final class CniNetworking implements ContainerNetworking, AutoCloseable {
     }
 
     /**
-     * Replaces the names other containers of its network resolve the container by (its hostname and
-     * aliases), as {@code docker rename} or {@code network connect --alias} need. Names only resolve on
-     * user networks; on the default bridge, as in docker, they are kept but not served.
+     * {@code docker rename}: on every network it is on, the container answers to its new name instead
+     * of the old one. Names only resolve on user networks; on the default bridge, as in docker, they
+     * are kept but not served.
      */
-    public void updateNames(String containerId, String hostname, List<String> aliases) {
+    @Override
+    public void renamed(String containerId, String oldName, String newName) {
         Names.requireContainerId(containerId);
-        EndpointFile e = endpoints.get(containerId);
-        if (e == null || !EndpointFile.ATTACHED.equals(e.state())) {
-            throw new NetworkException("container " + containerId + " is not attached to a network");
-        }
-        EndpointFile renamed = e.withNames(hostname, List.copyOf(aliases));
-        saveEndpoint(renamed);
-        EmbeddedDns dns = dnsByNetwork.get(e.networkId());
-        if (dns != null && e.attachment() != null) {
-            dns.unregister(containerId);
-            dns.register(containerId, renamed.names(), e.attachment().ipAddress());
+        for (EndpointFile e : List.copyOf(endpoints.values())) {
+            if (!e.containerId().equals(containerId) || !EndpointFile.ATTACHED.equals(e.state()) || e.aliases() == null) {
+                continue;
+            }
+            List<String> aliases = e.aliases().stream().map(a -> a.equals(oldName) ? newName : a).toList();
+            EndpointFile renamed = e.withNames(e.hostname(), aliases);
+            saveEndpoint(renamed);
+            EmbeddedDns dns = dnsByNetwork.get(e.networkId());
+            if (dns != null && e.attachment() != null) {
+                dns.unregister(containerId);
+                dns.register(containerId, renamed.names(), e.attachment().ipAddress());
+            }
         }
     }
 

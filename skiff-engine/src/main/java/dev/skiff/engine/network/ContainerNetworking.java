@@ -1,5 +1,7 @@
 package dev.skiff.engine.network;
 
+import java.util.List;
+
 /** What the container runtime asks of networking. Implemented by {@link CniNetworking} (CNI plugins + iptables). */
 public interface ContainerNetworking {
     /**
@@ -37,5 +39,33 @@ public interface ContainerNetworking {
 
     /** Returns once every {@link #detachInBackground} begun before has finished (or failed and been logged). */
     default void awaitDetaches() {
+    }
+
+    /**
+     * The name of the network {@code ref} (a name, ID or unique ID prefix) means.
+     *
+     * @throws NetworkException {@code network x not found}
+     */
+    default String networkName(String ref) {
+        throw new NetworkException("network " + ref + " not found");
+    }
+
+    /** {@code docker network connect}: the attached container joins a further network, under these aliases too. */
+    default Attachment connect(String containerId, String network, List<String> aliases) {
+        throw new NetworkException("this engine's networking joins no further networks");
+    }
+
+    /** Every network the container is on: the one it was attached to first, then those it was connected to. */
+    default List<Attachment> attachments(String containerId) {
+        return List.of();
+    }
+
+    /** {@code docker rename} of an attached container: other containers resolve it by its new name. */
+    default void renamed(String containerId, String oldName, String newName) {
+    }
+
+    /** {@code docker network disconnect} of a network joined with {@link #connect}. */
+    default void disconnect(String containerId, String network) {
+        throw new NetworkException("container " + containerId + " is not connected to network " + network);
     }
 }

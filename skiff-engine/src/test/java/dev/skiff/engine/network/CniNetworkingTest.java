@@ -263,7 +263,7 @@ class CniNetworkingTest {
                 .hasMessage("error while removing network: network " + net.name() + " id " + net.id() + " has active endpoints");
 
         assertThat(networking.attachmentsOn(net.id())).containsOnlyKeys(web, client).containsEntry(web, w);
-        networking.updateNames(web, "webhost", List.of("renamed"));
+        networking.renamed(web, "web", "renamed");
         assertThat(HostLab.run("nsenter", "--net=" + c.netns().orElseThrow(), "busybox", "nslookup",
                 "renamed", c.nameservers().getFirst()).out()).contains(w.ipAddress());
         assertThat(HostLab.run("nsenter", "--net=" + c.netns().orElseThrow(), "busybox", "nslookup",

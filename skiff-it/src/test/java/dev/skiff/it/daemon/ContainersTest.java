@@ -143,6 +143,62 @@ class ContainersTest {
         assertThat(ghost.stderr()).contains("No such container: ghost-" + suffix);
     }
 
+    @Test
+    void aliasesAndFurtherNetworksAlsoOfAContainerThatDoesNotRunKeepAcrossRestarts() {
+        String front = "front-" + suffix;
+        String back = "back-" + suffix;
+        String app = "app-" + suffix;
+        docker("network", "create", front).assertSuccess();
+        docker("network", "create", back).assertSuccess();
+        try {
+            docker("create", "--name", app, "--network", front, "--network-alias", "db-" + suffix, IMAGE, "sleep", "600").assertSuccess();
+            docker("network", "connect", back, app).assertSuccess();
+            CommandResult twice = docker("network", "connect", back, app);
+            assertThat(twice.exitCode()).isEqualTo(1);
+            assertThat(twice.stderr()).contains("endpoint with name " + app + " already exists in network " + back);
+            CommandResult unknown = docker("network", "connect", "nosuch-" + suffix, app);
+            assertThat(unknown.exitCode()).isEqualTo(1);
+            assertThat(unknown.stderr()).contains("network nosuch-" + suffix + " not found");
+            docker("start", app).assertSuccess();
+
+            String ips = docker("inspect", "-f", "{{range $k, $v := .NetworkSettings.Networks}}{{$k}}={{$v.IPAddress}} {{$v.Aliases}};{{end}}", app)
+                    .assertSuccess().stdout().strip();
+            assertThat(ips).matches("(" + front + "=10\\.[0-9.]+ \\[db-" + suffix + "\\];" + back + "=10\\.[0-9.]+ \\[\\];)"
+                    + "|(" + back + "=10\\.[0-9.]+ \\[\\];" + front + "=10\\.[0-9.]+ \\[db-" + suffix + "\\];)");
+            String frontIp = docker("inspect", "-f", "{{(index .NetworkSettings.Networks \"" + front + "\").IPAddress}}", app).assertSuccess().stdout().strip();
+            String backIp = docker("inspect", "-f", "{{(index .NetworkSettings.Networks \"" + back + "\").IPAddress}}", app).assertSuccess().stdout().strip();
+            assertThat(lookup(front, "db-" + suffix)).contains(frontIp);
+            assertThat(lookup(back, app)).contains(backIp);
+            assertThat(ps("network=" + back)).isEqualTo(app + "\n");
+
+            // disconnected while it runs: gone at once and after a restart
+            docker("network", "disconnect", back, app).assertSuccess();
+            docker("restart", "-t", "0", app).assertSuccess();
+            assertThat(docker("inspect", "-f", "{{len .NetworkSettings.Networks}}", app).assertSuccess().stdout().strip()).isEqualTo("1");
+            // connected while stopped: there at the next start
+            docker("stop", "-t", "0", app).assertSuccess();
+            docker("network", "connect", "--alias", "cache-" + suffix, back, app).assertSuccess();
+            docker("start", app).assertSuccess();
+            String backIpAgain = docker("inspect", "-f", "{{(index .NetworkSettings.Networks \"" + back + "\").IPAddress}}", app).assertSuccess().stdout().strip();
+            assertThat(lookup(back, "cache-" + suffix)).contains(backIpAgain);
+            assertThat(lookup(back, app)).contains(backIpAgain);
+            // renamed: the new name resolves, the old one no more
+            docker("rename", app, app + "-new").assertSuccess();
+            assertThat(lookup(front, app + "-new")).contains(docker("inspect", "-f",
+                    "{{(index .NetworkSettings.Networks \"" + front + "\").IPAddress}}", app + "-new").assertSuccess().stdout().strip());
+            assertThat(lookup(front, app)).contains("NXDOMAIN");
+        } finally {
+            docker("rm", "-f", app);
+            docker("rm", "-f", app + "-new");
+            docker("network", "rm", front, back);
+        }
+    }
+
+    private String lookup(String network, String name) {
+        CommandResult r = docker("run", "--rm", "--network", network, IMAGE, "busybox", "nslookup", name);
+        return r.stdout() + r.stderr();
+    }
+
     private String ps(String filter, String... more) {
         List<String> args = new java.util.ArrayList<>(List.of("ps", "--format", "{{.Names}}", "--filter", filter));
         args.addAll(List.of(more));
