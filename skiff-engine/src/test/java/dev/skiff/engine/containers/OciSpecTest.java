@@ -174,7 +174,7 @@ class OciSpecTest {
         HostConfig host = JSON.readValue("""
                 {"Mounts":[{"Type":"bind","Source":"/a","Target":"/b","ReadOnly":true,"BindOptions":{"Propagation":"rshared"}},
                            {"Type":"tmpfs","Target":"/t","TmpfsOptions":{"SizeBytes":67108864,"Mode":1023}},
-                           {"Type":"volume","Target":"/v","VolumeOptions":{"NoCopy":true}}],
+                           {"Type":"volume","Target":"/v","VolumeOptions":{"NoCopy":true,"DriverConfig":{}}}],
                  "Tmpfs":{"/run":"size=1m"},"Init":true}""", HostConfig.class);
         assertThat(host.mounts()).hasSize(3);
         assertThat(host.mounts().get(1).tmpfsOptions().mode()).isEqualTo(01777);
@@ -182,7 +182,7 @@ class OciSpecTest {
         JsonNode out = JSON.valueToTree(host);
         assertThat(out.path("Mounts").toString()).isEqualTo("[{\"Type\":\"bind\",\"Source\":\"/a\",\"Target\":\"/b\",\"ReadOnly\":true,"
                 + "\"BindOptions\":{\"Propagation\":\"rshared\"}},{\"Type\":\"tmpfs\",\"Target\":\"/t\",\"TmpfsOptions\":{\"SizeBytes\":67108864,"
-                + "\"Mode\":1023}},{\"Type\":\"volume\",\"Target\":\"/v\",\"VolumeOptions\":{\"NoCopy\":true}}]");
+                + "\"Mode\":1023}},{\"Type\":\"volume\",\"Target\":\"/v\",\"VolumeOptions\":{\"NoCopy\":true,\"DriverConfig\":{}}}]");
         assertThat(out.path("Tmpfs").toString()).isEqualTo("{\"/run\":\"size=1m\"}");
         JsonNode none = JSON.valueToTree(HostConfig.defaults());
         assertThat(none.has("Mounts")).isFalse();
