@@ -470,6 +470,7 @@ public final class ContainerEngine implements AutoCloseable {
                     Files.createDirectories(m.source()); // as dockerd does for -v with a missing host path
                 }
             }
+            ContainerMounts.checkPropagation(mounts, Files.readAllLines(Path.of("/proc/self/mountinfo")));
             ContainerMounts.fillEmptyVolumes(mounts, c.rootfs());
             if (c.hostConfig().runsInit() && !Files.isExecutable(initBinary)) {
                 throw new ContainerException.StartFailed("--init needs the init binary " + initBinary

@@ -302,6 +302,51 @@ final class ContainerMounts {
     }
 
     /**
+     * dockerd's check before a start: a bind with shared propagation needs a source on a shared mount,
+     * one with slave propagation a source on a shared or slave mount, else nothing could propagate.
+     *
+     * @param mountinfo the host's mount table ({@code /proc/self/mountinfo})
+     * @throws ContainerException.StartFailed naming the path and the mount it is on, as dockerd does
+     */
+    static void checkPropagation(List<MountPoint> mounts, List<String> mountinfo) throws IOException {
+        for (MountPoint m : mounts) {
+            boolean shared = m.propagation().endsWith("shared");
+            boolean slave = m.propagation().endsWith("slave");
+            if (m.isTmpfs() || !(shared || slave)) {
+                continue;
+            }
+            String path = m.source().toRealPath().toString();
+            String on = "/";
+            String optional = "";
+            for (String line : mountinfo) {
+                String[] f = line.split(" ");
+                if (f.length < 7) {
+                    continue;
+                }
+                String point = f[4].replace("\\040", " ");
+                boolean under = point.equals("/") || path.equals(point) || path.startsWith(point + "/");
+                // the longest mount point holding the path; of mounts stacked on one point, the last
+                if (under && point.length() >= on.length()) {
+                    on = point;
+                    StringBuilder tags = new StringBuilder();
+                    for (int i = 6; i < f.length && !f[i].equals("-"); i++) {
+                        tags.append(f[i]).append(' ');
+                    }
+                    optional = tags.toString();
+                }
+            }
+            boolean isShared = optional.contains("shared:");
+            if (shared && !isShared) {
+                throw new ContainerException.StartFailed("path " + m.source() + " is mounted on " + on + " but it is not a shared mount", 128);
+            }
+            if (slave && !isShared && !optional.contains("master:")) {
+                throw new ContainerException.StartFailed("path " + m.source() + " is mounted on " + on
+                        + " but it is not a shared or slave mount", 128);
+            }
+        }
+    }
+
+    /**
      * Docker's copy-up: an empty volume mounted over a directory of the image first receives that
      * directory's content, so an image's VOLUME starts with what the image put there.
      */

@@ -434,4 +434,35 @@ class ContainerEngineTest {
         assertThat(engine.get(c.id()).state().status()).isEqualTo(ContainerState.Status.CREATED);
         assertThat(Rootfs.isMounted(c.rootfs())).isFalse();
     }
+
+    private static void sh(String command) throws Exception {
+        Process p = new ProcessBuilder("sh", "-c", command).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(p.waitFor()).as(command + ": " + out).isZero();
+    }
+
+    @Test
+    void aSharedBindNeedsASharedSourceAndThenPropagatesToTheHost() throws Exception {
+        Path disk = Files.createDirectories(tmp.resolve("disk"));
+        sh("mount -t tmpfs skiff-test " + disk + " && mount --make-private " + disk);
+        try {
+            Path src = Files.createDirectories(disk.resolve("src"));
+            HostConfig host = HostConfig.defaults().withMounts(List.of(Mount.bind(src.toString(), "/shared", false)
+                    .withBindOptions(new Mount.BindOptions("rshared", false, false))));
+            Container c = engine.create(Optional.empty(), ContainerConfig.of(BusyboxImage.TAG, List.of("sh", "-c",
+                    "mount -t tmpfs inner /shared/inner && echo mounted")), host.withCaps(List.of("SYS_ADMIN"), List.of()));
+            Files.createDirectories(src.resolve("inner"));
+            assertThatThrownBy(() -> engine.start(c.id())).isInstanceOf(ContainerException.StartFailed.class)
+                    .hasMessage("path " + src + " is mounted on " + disk + " but it is not a shared mount");
+
+            sh("mount --make-shared " + disk);
+            engine.start(c.id());
+            assertThat(exitCode(c)).isZero();
+            assertThat(logs(c)).isEqualTo("mounted\n");
+            // the container's mount came back out through the shared bind
+            assertThat(Rootfs.isMounted(src.resolve("inner"))).isTrue();
+        } finally {
+            sh("umount -R " + disk);
+        }
+    }
 }

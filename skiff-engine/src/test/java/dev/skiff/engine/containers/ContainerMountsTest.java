@@ -89,4 +89,31 @@ class ContainerMountsTest {
         assertThat(ContainerMounts.parse("/a:/b").propagation()).isEqualTo("rprivate");
         assertThatThrownBy(() -> ContainerMounts.parse("/a:/b:sideways")).hasMessage("invalid mode: sideways");
     }
+
+    @Test
+    void sharedAndSlaveBindsNeedASourceMountThatPropagates() throws Exception {
+        Path priv = Files.createDirectories(tmp.resolve("private/dir"));
+        Path shared = Files.createDirectories(tmp.resolve("shared/dir"));
+        Path slave = Files.createDirectories(tmp.resolve("slave/dir"));
+        List<String> mountinfo = List.of(
+                "22 1 8:1 / / rw,relatime shared:1 - ext4 /dev/sda1 rw",
+                "30 22 0:40 / " + tmp.resolve("private") + " rw - tmpfs tmpfs rw",
+                "31 22 0:41 / " + tmp.resolve("shared") + " rw shared:7 - tmpfs tmpfs rw",
+                "32 22 0:42 / " + tmp.resolve("slave") + " rw master:7 - tmpfs tmpfs rw");
+        MountPoint sharedOnPrivate = new MountPoint("bind", "", priv, "/x", true, "", "rshared", "");
+        assertThatThrownBy(() -> ContainerMounts.checkPropagation(List.of(sharedOnPrivate), mountinfo))
+                .isInstanceOf(ContainerException.StartFailed.class)
+                .hasMessage("path " + priv + " is mounted on " + tmp.resolve("private") + " but it is not a shared mount");
+        MountPoint slaveOnPrivate = new MountPoint("bind", "", priv, "/x", true, "", "slave", "");
+        assertThatThrownBy(() -> ContainerMounts.checkPropagation(List.of(slaveOnPrivate), mountinfo))
+                .hasMessage("path " + priv + " is mounted on " + tmp.resolve("private") + " but it is not a shared or slave mount");
+        MountPoint sharedOnSlave = new MountPoint("bind", "", slave, "/x", true, "", "rshared", "");
+        assertThatThrownBy(() -> ContainerMounts.checkPropagation(List.of(sharedOnSlave), mountinfo))
+                .hasMessageContaining("is mounted on " + tmp.resolve("slave") + " but it is not a shared mount");
+        ContainerMounts.checkPropagation(List.of(
+                new MountPoint("bind", "", shared, "/a", true, "", "rshared", ""),
+                new MountPoint("bind", "", shared, "/b", true, "", "rslave", ""),
+                new MountPoint("bind", "", slave, "/c", true, "", "rslave", ""),
+                new MountPoint("bind", "", priv, "/d", true, "", "rprivate", "")), mountinfo);
+    }
 }
