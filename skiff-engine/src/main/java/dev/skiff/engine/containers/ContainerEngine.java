@@ -466,12 +466,19 @@ public final class ContainerEngine implements AutoCloseable {
             ProcessUser user = ProcessUser.resolve(c.config().user(), c.rootfs());
             List<MountPoint> mounts = ContainerMounts.of(c);
             for (MountPoint m : mounts) {
-                if (!m.isTmpfs() && !Files.exists(m.source())) {
-                    Files.createDirectories(m.source()); // as dockerd does for -v with a missing host path
+                if (m.isTmpfs() || Files.exists(m.source())) {
+                    continue;
                 }
+                // dockerd makes a missing -v host path; a --mount bind's source only with bind-create-src
+                if (m.type().equals("bind") && ContainerMounts.specOf(c.hostConfig(), m)
+                        .map(s -> s.bindOptions() == null || !s.bindOptions().createMountpoint()).orElse(false)) {
+                    throw new ContainerException.StartFailed("invalid mount config for type \"bind\": bind source path does not exist: "
+                            + m.source(), 128);
+                }
+                Files.createDirectories(m.source());
             }
             ContainerMounts.checkPropagation(mounts, Files.readAllLines(Path.of("/proc/self/mountinfo")));
-            ContainerMounts.fillEmptyVolumes(mounts, c.rootfs());
+            ContainerMounts.fillEmptyVolumes(mounts, c.hostConfig(), c.rootfs());
             if (c.hostConfig().runsInit() && !Files.isExecutable(initBinary)) {
                 throw new ContainerException.StartFailed("--init needs the init binary " + initBinary
                         + ", which is missing or not executable: install Debian's tini package (it has /usr/bin/tini-static)", 128);

@@ -237,6 +237,15 @@ final class ContainerMounts {
         };
     }
 
+    /**
+     * The {@code Mounts} entry a mount point was planned from, if it came from one: its options
+     * ({@code volume-nocopy}, {@code bind-nonrecursive}, {@code bind-create-src}) are read from there.
+     */
+    static Optional<Mount> specOf(HostConfig host, MountPoint m) {
+        return host.mounts().stream().filter(s -> s.type().equals(m.type()) && clean(s.target()).equals(clean(m.destination())))
+                .findFirst();
+    }
+
     /** One {@code Binds} entry; a volume's source is filled in by {@link #plan}. */
     static MountPoint parse(String spec) {
         String[] parts = spec.split(":");
@@ -350,9 +359,11 @@ final class ContainerMounts {
      * Docker's copy-up: an empty volume mounted over a directory of the image first receives that
      * directory's content, so an image's VOLUME starts with what the image put there.
      */
-    static void fillEmptyVolumes(List<MountPoint> mounts, Path rootfs) throws IOException {
+    static void fillEmptyVolumes(List<MountPoint> mounts, HostConfig host, Path rootfs) throws IOException {
         for (MountPoint m : mounts) {
-            if (!m.isVolume() || m.mode().contains("nocopy") || !Files.isDirectory(m.source()) || !isEmpty(m.source())) {
+            boolean noCopy = m.mode().contains("nocopy")
+                    || specOf(host, m).map(s -> s.volumeOptions() != null && s.volumeOptions().noCopy()).orElse(false);
+            if (!m.isVolume() || noCopy || !Files.isDirectory(m.source()) || !isEmpty(m.source())) {
                 continue;
             }
             Path from = RootPath.resolve(rootfs, m.destination());

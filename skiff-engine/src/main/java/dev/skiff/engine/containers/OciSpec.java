@@ -88,9 +88,9 @@ final class OciSpec {
         mount(defaults, "/sys/fs/cgroup", "cgroup", "cgroup", "nosuid", "noexec", "nodev", "relatime", host.privileged() ? "rw" : "ro");
         mount(defaults, "/dev/mqueue", "mqueue", "mqueue", "nosuid", "noexec", "nodev");
         mount(defaults, "/dev/shm", "tmpfs", "shm", "nosuid", "noexec", "nodev", "mode=1777", "size=" + host.shmSize());
-        bind(defaults, "/etc/resolv.conf", c.resolvConfPath(), false, MountPoint.DEFAULT_PROPAGATION);
-        bind(defaults, "/etc/hostname", c.hostnamePath(), false, MountPoint.DEFAULT_PROPAGATION);
-        bind(defaults, "/etc/hosts", c.hostsPath(), false, MountPoint.DEFAULT_PROPAGATION);
+        bind(defaults, "/etc/resolv.conf", c.resolvConfPath(), false, MountPoint.DEFAULT_PROPAGATION, true);
+        bind(defaults, "/etc/hostname", c.hostnamePath(), false, MountPoint.DEFAULT_PROPAGATION, true);
+        bind(defaults, "/etc/hosts", c.hostsPath(), false, MountPoint.DEFAULT_PROPAGATION, true);
 
         ArrayNode own = json.createArrayNode();
         List<MountPoint> ordered = new ArrayList<>(mounts);
@@ -106,7 +106,9 @@ final class OciSpec {
                 }
                 mount(own, m.destination(), "tmpfs", "tmpfs", mergeTmpfsOptions(options).toArray(String[]::new));
             } else {
-                bind(own, m.destination(), m.source(), !m.rw(), m.propagation());
+                boolean recursive = ContainerMounts.specOf(host, m).map(b -> b.bindOptions() == null || !b.bindOptions().nonRecursive())
+                        .orElse(true);
+                bind(own, m.destination(), m.source(), !m.rw(), m.propagation(), recursive);
                 // as dockerd: a shared or slave mount needs a root that propagates too
                 if (m.propagation().endsWith("shared")) {
                     rootPropagation = "shared";
@@ -205,11 +207,13 @@ final class OciSpec {
         }
     }
 
-    private static void bind(ArrayNode mounts, String destination, Path source, boolean readOnly, String propagation) {
+    private static void bind(ArrayNode mounts, String destination, Path source, boolean readOnly, String propagation,
+                             boolean recursive) {
+        String kind = recursive ? "rbind" : "bind";
         if (readOnly) {
-            mount(mounts, destination, "bind", source.toString(), "rbind", propagation, "ro");
+            mount(mounts, destination, "bind", source.toString(), kind, propagation, "ro");
         } else {
-            mount(mounts, destination, "bind", source.toString(), "rbind", propagation);
+            mount(mounts, destination, "bind", source.toString(), kind, propagation);
         }
     }
 

@@ -465,4 +465,34 @@ class ContainerEngineTest {
             sh("umount -R " + disk);
         }
     }
+
+    @Test
+    void mountOptionsNoCopyAndCreateSourceAreHonouredAtStart() throws Exception {
+        // an empty volume takes the image's /etc, unless volume-nocopy says not to
+        Container copied = engine.create(Optional.empty(), ContainerConfig.of(BusyboxImage.TAG, List.of("ls", "/etc")),
+                HostConfig.defaults().withMounts(List.of(Mount.volume("", "/etc", false))));
+        Container bare = engine.create(Optional.empty(), ContainerConfig.of(BusyboxImage.TAG, List.of("ls", "/etc")),
+                HostConfig.defaults().withMounts(List.of(new Mount("volume", null, "/etc", false, null, null,
+                        new Mount.VolumeOptions(true, null, null, null), null))));
+        engine.start(copied.id());
+        engine.start(bare.id());
+        assertThat(exitCode(copied)).isZero();
+        assertThat(exitCode(bare)).isZero();
+        assertThat(logs(copied).lines().toList()).contains("passwd", "group");
+        assertThat(logs(bare).lines().toList()).doesNotContain("passwd", "group");
+
+        // a --mount bind's source gone by the start is refused (-v's would be made); bind-create-src makes it
+        Path gone = Files.createDirectories(tmp.resolve("gone"));
+        Container strict = engine.create(Optional.empty(), ContainerConfig.of(BusyboxImage.TAG, List.of("true")),
+                HostConfig.defaults().withMounts(List.of(Mount.bind(gone.toString(), "/g", false))));
+        Container lenient = engine.create(Optional.empty(), ContainerConfig.of(BusyboxImage.TAG, List.of("true")),
+                HostConfig.defaults().withMounts(List.of(Mount.bind(gone.toString(), "/g", false)
+                        .withBindOptions(new Mount.BindOptions("", false, true)))));
+        Files.delete(gone);
+        assertThatThrownBy(() -> engine.start(strict.id())).isInstanceOf(ContainerException.StartFailed.class)
+                .hasMessage("invalid mount config for type \"bind\": bind source path does not exist: " + gone);
+        engine.start(lenient.id());
+        assertThat(exitCode(lenient)).isZero();
+        assertThat(gone).isDirectory();
+    }
 }

@@ -146,6 +146,13 @@ class OciSpecTest {
         assertThat(texts(mountAt(spec, "/data").path("options"))).containsExactly("rbind", "rslave");
         assertThat(texts(mountAt(spec, "/data/inner").path("options"))).containsExactly("rbind", "rprivate", "ro");
         assertThat(spec.at("/linux/rootfsPropagation").asText()).isEqualTo("rslave");
+
+        // bind-nonrecursive: a plain bind, without what is mounted below the source
+        HostConfig flat = HostConfig.defaults().withMounts(List.of(Mount.bind("/h/data", "/data", false)
+                .withBindOptions(new Mount.BindOptions("", true, false))));
+        JsonNode nonRecursive = OciSpec.build(container(ContainerConfig.of("img", List.of("true")), flat), Optional.empty(), ProcessUser.ROOT,
+                List.of(new MountPoint("bind", "", Path.of("/h/data"), "/data", true, "")), ContainerEngine.DEFAULT_INIT_BINARY, JSON);
+        assertThat(texts(mountAt(nonRecursive, "/data").path("options"))).containsExactly("bind", "rprivate");
     }
 
     @Test
