@@ -10,8 +10,9 @@ import java.util.Map;
 import java.util.TreeMap;
 
 /**
- * Docker's {@code HostConfig}: how the host runs the container (resources, network, ports, privileges),
- * with its JSON names. Fields this engine does not know are ignored.
+ * Docker's {@code HostConfig}: how the host runs the container (resources, network, ports, privileges,
+ * mounts), with its JSON names. Fields this engine does not know are ignored; {@code Mounts} and
+ * {@code Tmpfs} are left out of the JSON when empty, as dockerd leaves them out.
  */
 @JsonIgnoreProperties(ignoreUnknown = true)
 public record HostConfig(
@@ -54,7 +55,13 @@ public record HostConfig(
         shmSize = shmSize <= 0 ? DEFAULT_SHM_SIZE : shmSize;
         runtime = runtime == null || runtime.isEmpty() ? "runc" : runtime;
         mounts = mounts == null ? List.of() : List.copyOf(mounts);
-        tmpfs = tmpfs == null ? Map.of() : Collections.unmodifiableMap(new TreeMap<>(tmpfs));
+        if (tmpfs == null) {
+            tmpfs = Map.of();
+        } else {
+            Map<String, String> sorted = new TreeMap<>(); // a null value is as good as no options
+            tmpfs.forEach((path, options) -> sorted.put(path, options == null ? "" : options));
+            tmpfs = Collections.unmodifiableMap(sorted);
+        }
         if (memory < 0 || nanoCpus < 0 || cpuShares < 0) {
             throw new ContainerException.InvalidArgument("Memory, NanoCpus and CpuShares must not be negative");
         }

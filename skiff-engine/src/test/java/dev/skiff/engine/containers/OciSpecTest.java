@@ -182,7 +182,8 @@ class OciSpecTest {
                 {"Mounts":[{"Type":"bind","Source":"/a","Target":"/b","ReadOnly":true,"BindOptions":{"Propagation":"rshared"}},
                            {"Type":"tmpfs","Target":"/t","TmpfsOptions":{"SizeBytes":67108864,"Mode":1023}},
                            {"Type":"volume","Target":"/v","VolumeOptions":{"NoCopy":true,"DriverConfig":{}}}],
-                 "Tmpfs":{"/run":"size=1m"},"Init":true}""", HostConfig.class);
+                 "Tmpfs":{"/run":"size=1m","/n":null},"Init":true}""", HostConfig.class);
+        assertThat(host.tmpfs()).containsExactly(java.util.Map.entry("/n", ""), java.util.Map.entry("/run", "size=1m"));
         assertThat(host.mounts()).hasSize(3);
         assertThat(host.mounts().get(1).tmpfsOptions().mode()).isEqualTo(01777);
         assertThat(host.runsInit()).isTrue();
@@ -190,7 +191,7 @@ class OciSpecTest {
         assertThat(out.path("Mounts").toString()).isEqualTo("[{\"Type\":\"bind\",\"Source\":\"/a\",\"Target\":\"/b\",\"ReadOnly\":true,"
                 + "\"BindOptions\":{\"Propagation\":\"rshared\"}},{\"Type\":\"tmpfs\",\"Target\":\"/t\",\"TmpfsOptions\":{\"SizeBytes\":67108864,"
                 + "\"Mode\":1023}},{\"Type\":\"volume\",\"Target\":\"/v\",\"VolumeOptions\":{\"NoCopy\":true,\"DriverConfig\":{}}}]");
-        assertThat(out.path("Tmpfs").toString()).isEqualTo("{\"/run\":\"size=1m\"}");
+        assertThat(out.path("Tmpfs").toString()).isEqualTo("{\"/n\":\"\",\"/run\":\"size=1m\"}");
         JsonNode none = JSON.valueToTree(HostConfig.defaults());
         assertThat(none.has("Mounts")).isFalse();
         assertThat(none.has("Tmpfs")).isFalse();
