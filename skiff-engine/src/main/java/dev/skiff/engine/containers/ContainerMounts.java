@@ -115,6 +115,12 @@ final class ContainerMounts {
                 if (m.volumeOptions() != null && !m.volumeOptions().subpath().isEmpty()) {
                     return "volume subpaths (volume-subpath) are not supported by skiff; mount the whole volume";
                 }
+                String driver = m.volumeOptions() == null || m.volumeOptions().driverConfig() == null ? ""
+                        : m.volumeOptions().driverConfig().name();
+                if (!driver.isEmpty() && !driver.equals("local")) {
+                    // checked here, not when the volume is made, so an earlier mount's volume is not made either
+                    return "error looking up volume plugin " + driver + ": plugin \"" + driver + "\" not found; skiff has only the local driver";
+                }
                 if (!m.source().isEmpty() && !Volumes.validName(m.source())) {
                     return "\"" + m.source() + "\" includes invalid characters for a local volume name, only \"[a-zA-Z0-9][a-zA-Z0-9_.-]\" are allowed";
                 }

@@ -47,6 +47,9 @@ class ContainerMountsTest {
                 "invalid mount config for type \"tmpfs\": invalid option: nosuid");
         refused(Mount.volume("bad/name", "/b", false), "invalid mount config for type \"volume\": \"bad/name\" includes invalid characters"
                 + " for a local volume name, only \"[a-zA-Z0-9][a-zA-Z0-9_.-]\" are allowed");
+        refused(new Mount("volume", "v", "/v", false, null, null, new Mount.VolumeOptions(false, null, null, new Mount.Driver("nfs", null)), null),
+                "invalid mount config for type \"volume\": error looking up volume plugin nfs: plugin \"nfs\" not found;"
+                        + " skiff has only the local driver");
         refused(List.of("/tmp:/d"), List.of(Mount.bind("/tmp", "/d/", false)), Map.of(), "Duplicate mount point: /d/");
         refused(List.of("/tmp:/d"), List.of(), Map.of("/d", ""), "Duplicate mount point: /d");
         refused(List.of(), List.of(), Map.of("run", ""), "invalid mount path: 'run' mount path must be absolute");
