@@ -333,11 +333,14 @@ final class RunOptions {
         host.put("ReadonlyRootfs", readOnly);
         host.putNull("SecurityOpt");
         if (!tmpfs.isEmpty()) {
-            ObjectNode t = host.putObject("Tmpfs");
-            for (String spec : new TreeSet<>(tmpfs)) {
+            // docker: the path before the first colon, its mount options after; a later one for the same path wins;
+            // Go writes the map with its keys sorted
+            Map<String, String> byPath = new TreeMap<>();
+            for (String spec : tmpfs) {
                 int colon = spec.indexOf(':');
-                t.put(colon < 0 ? spec : spec.substring(0, colon), colon < 0 ? "" : spec.substring(colon + 1));
+                byPath.put(colon < 0 ? spec : spec.substring(0, colon), colon < 0 ? "" : spec.substring(colon + 1));
             }
+            byPath.forEach(host.putObject("Tmpfs")::put);
         }
         host.put("UTSMode", "");
         host.put("UsernsMode", "");
@@ -528,40 +531,302 @@ final class RunOptions {
         return hostPart + spec.substring(colon);
     }
 
-    /** {@code --mount type=bind,source=/a,target=/b,readonly}: the API's Mount object. */
+    /**
+     * {@code --mount type=bind,source=/a,target=/b,readonly}: the API's Mount object, parsed as docker CLI 28
+     * parses it (a CSV record of {@code key=value} fields, keys in any case) and written with the fields it
+     * sends, in its order.
+     *
+     * @throws Cli.FlagError with docker's reason for a value it refuses
+     */
     static ObjectNode mount(String spec) {
+        try {
+            return MountSpec.parse(spec).toJson();
+        } catch (Units.InvalidValue e) {
+            throw flagError("--mount", spec, e.getMessage());
+        }
+    }
+
+    /** One {@code --mount} value; the daemon judges what only it can (the type's name, a source's existence). */
+    private static final class MountSpec {
         String type = "volume";
-        String source = null;
-        String target = null;
-        boolean readOnly = false;
-        for (String field : spec.split(",")) {
-            int eq = field.indexOf('=');
-            String key = (eq < 0 ? field : field.substring(0, eq)).strip().toLowerCase(Locale.ROOT);
-            String value = eq < 0 ? null : field.substring(eq + 1);
-            switch (key) {
-                case "type" -> type = value;
-                case "source", "src" -> source = value;
-                case "target", "destination", "dst" -> target = value;
-                case "readonly", "ro" -> readOnly = value == null || value.equals("1") || value.equalsIgnoreCase("true");
-                case "consistency", "bind-propagation", "volume-nocopy", "volume-driver", "volume-opt", "tmpfs-size", "tmpfs-mode",
-                     "volume-label", "bind-recursive" -> {
+        String source = "";
+        String target = "";
+        boolean readOnly;
+        String consistency = "";
+        // bind options
+        boolean bindOptions;
+        String propagation = "";
+        boolean nonRecursive;
+        boolean readOnlyNonRecursive;
+        boolean readOnlyForceRecursive;
+        // volume options
+        boolean volumeOptions;
+        boolean noCopy;
+        final Map<String, String> volumeLabels = new TreeMap<>();
+        String subpath = "";
+        String volumeDriver = "";
+        final Map<String, String> volumeDriverOptions = new TreeMap<>();
+        // image options
+        String imageSubpath;
+        // tmpfs options
+        boolean tmpfsOptions;
+        long tmpfsSize;
+        long tmpfsMode;
+
+        static MountSpec parse(String spec) {
+            MountSpec m = new MountSpec();
+            for (String field : csvRecord(spec)) {
+                int eq = field.indexOf('=');
+                String key = (eq < 0 ? field : field.substring(0, eq)).toLowerCase(Locale.ROOT);
+                String value = eq < 0 ? null : field.substring(eq + 1);
+                if (value == null) {
+                    switch (key) {
+                        case "readonly", "ro" -> m.readOnly = true;
+                        case "volume-nocopy" -> {
+                            m.volumeOptions = true;
+                            m.noCopy = true;
+                        }
+                        case "bind-nonrecursive" -> {
+                            m.bindOptions = true;
+                            m.nonRecursive = true;
+                        }
+                        default -> throw new Units.InvalidValue("invalid field '" + field + "' must be a key=value pair");
+                    }
+                    continue;
                 }
-                default -> throw new Cli.UserError("invalid argument \"" + spec + "\" for \"--mount\" flag: unexpected key '" + key + "' in '" + field + "'");
+                switch (key) {
+                    case "type" -> m.type = value.toLowerCase(Locale.ROOT);
+                    case "source", "src" -> m.source = value.startsWith(".") ? Path.of(value).toAbsolutePath().normalize().toString() : value;
+                    case "target", "dst", "destination" -> m.target = value;
+                    case "readonly", "ro" -> m.readOnly = goBool(value, "invalid value for " + key + ": " + value);
+                    case "consistency" -> m.consistency = value.toLowerCase(Locale.ROOT);
+                    case "bind-propagation" -> {
+                        m.bindOptions = true;
+                        m.propagation = value.toLowerCase(Locale.ROOT);
+                    }
+                    case "bind-nonrecursive" -> {
+                        m.bindOptions = true;
+                        m.nonRecursive = goBool(value, "invalid value for " + key + ": " + value);
+                    }
+                    case "bind-recursive" -> {
+                        switch (value) {
+                            case "enabled" -> {
+                            }
+                            case "disabled" -> m.nonRecursive = true;
+                            case "writable" -> m.readOnlyNonRecursive = true;
+                            case "readonly" -> m.readOnlyForceRecursive = true;
+                            default -> throw new Units.InvalidValue("invalid value for " + key + ": " + value
+                                    + " (must be \"enabled\", \"disabled\", \"writable\", or \"readonly\")");
+                        }
+                        m.bindOptions |= !value.equals("enabled");
+                    }
+                    case "volume-subpath" -> {
+                        m.volumeOptions = true;
+                        m.subpath = value;
+                    }
+                    case "volume-nocopy" -> {
+                        m.volumeOptions = true;
+                        m.noCopy = goBool(value, "invalid value for volume-nocopy: " + value);
+                    }
+                    case "volume-label" -> {
+                        m.volumeOptions = true;
+                        putKeyValue(m.volumeLabels, value);
+                    }
+                    case "volume-driver" -> {
+                        m.volumeOptions = true;
+                        m.volumeDriver = value;
+                    }
+                    case "volume-opt" -> {
+                        m.volumeOptions = true;
+                        putKeyValue(m.volumeDriverOptions, value);
+                    }
+                    case "image-subpath" -> m.imageSubpath = value;
+                    case "tmpfs-size" -> {
+                        m.tmpfsOptions = true;
+                        try {
+                            m.tmpfsSize = Units.ramInBytes(value);
+                        } catch (Units.InvalidValue e) {
+                            throw new Units.InvalidValue("invalid value for " + key + ": " + value);
+                        }
+                    }
+                    case "tmpfs-mode" -> {
+                        m.tmpfsOptions = true;
+                        try {
+                            m.tmpfsMode = Long.parseLong(value, 8);
+                        } catch (NumberFormatException e) {
+                            m.tmpfsMode = -1;
+                        }
+                        if (m.tmpfsMode < 0 || m.tmpfsMode > 0xFFFF_FFFFL) {
+                            throw new Units.InvalidValue("invalid value for " + key + ": " + value);
+                        }
+                    }
+                    default -> throw new Units.InvalidValue("unexpected key '" + key + "' in '" + field + "'");
+                }
+            }
+            m.check();
+            return m;
+        }
+
+        private void check() {
+            if (type.isEmpty()) {
+                throw new Units.InvalidValue("type is required");
+            }
+            if (target.isEmpty()) {
+                throw new Units.InvalidValue("target is required");
+            }
+            if (volumeOptions && !type.equals("volume")) {
+                throw new Units.InvalidValue("cannot mix 'volume-*' options with mount type '" + type + "'");
+            }
+            if (imageSubpath != null && !type.equals("image")) {
+                throw new Units.InvalidValue("cannot mix 'image-*' options with mount type '" + type + "'");
+            }
+            if (bindOptions && !type.equals("bind")) {
+                throw new Units.InvalidValue("cannot mix 'bind-*' options with mount type '" + type + "'");
+            }
+            if (tmpfsOptions && !type.equals("tmpfs")) {
+                throw new Units.InvalidValue("cannot mix 'tmpfs-*' options with mount type '" + type + "'");
+            }
+            if (readOnlyNonRecursive && !readOnly) {
+                throw new Units.InvalidValue("option 'bind-recursive=writable' requires 'readonly' to be specified in conjunction");
+            }
+            if (readOnlyForceRecursive && !readOnly) {
+                throw new Units.InvalidValue("option 'bind-recursive=readonly' requires 'readonly' to be specified in conjunction");
+            }
+            if (readOnlyForceRecursive && !propagation.equals("rprivate")) {
+                throw new Units.InvalidValue("option 'bind-recursive=readonly' requires 'bind-propagation=rprivate' to be specified in conjunction");
             }
         }
-        if (target == null) {
-            throw new Cli.UserError("invalid argument \"" + spec + "\" for \"--mount\" flag: target is required");
+
+        /** The API's Mount, as Go writes docker's struct: fields in its order, empty ones left out. */
+        ObjectNode toJson() {
+            ObjectNode m = ImageCommands.JSON.createObjectNode();
+            m.put("Type", type);
+            putIfSet(m, "Source", source);
+            m.put("Target", target);
+            if (readOnly) {
+                m.put("ReadOnly", true);
+            }
+            putIfSet(m, "Consistency", consistency);
+            if (bindOptions) {
+                ObjectNode b = m.putObject("BindOptions");
+                putIfSet(b, "Propagation", propagation);
+                putIfTrue(b, "NonRecursive", nonRecursive);
+                putIfTrue(b, "ReadOnlyNonRecursive", readOnlyNonRecursive);
+                putIfTrue(b, "ReadOnlyForceRecursive", readOnlyForceRecursive);
+            }
+            if (volumeOptions) {
+                ObjectNode v = m.putObject("VolumeOptions");
+                putIfTrue(v, "NoCopy", noCopy);
+                if (!volumeLabels.isEmpty()) {
+                    volumeLabels.forEach(v.putObject("Labels")::put);
+                }
+                putIfSet(v, "Subpath", subpath);
+                ObjectNode d = v.putObject("DriverConfig"); // docker CLI 28 always sends it with volume options
+                putIfSet(d, "Name", volumeDriver);
+                if (!volumeDriverOptions.isEmpty()) {
+                    volumeDriverOptions.forEach(d.putObject("Options")::put);
+                }
+            }
+            if (imageSubpath != null) {
+                putIfSet(m.putObject("ImageOptions"), "Subpath", imageSubpath);
+            }
+            if (tmpfsOptions) {
+                ObjectNode t = m.putObject("TmpfsOptions");
+                if (tmpfsSize != 0) {
+                    t.put("SizeBytes", tmpfsSize);
+                }
+                if (tmpfsMode != 0) {
+                    t.put("Mode", tmpfsMode);
+                }
+            }
+            return m;
         }
-        ObjectNode m = ImageCommands.JSON.createObjectNode();
-        m.put("Type", type);
-        if (source != null && !source.isEmpty()) {
-            m.put("Source", source);
+
+        private static void putIfSet(ObjectNode n, String field, String value) {
+            if (!value.isEmpty()) {
+                n.put(field, value);
+            }
         }
-        m.put("Target", target);
-        if (readOnly) {
-            m.put("ReadOnly", true);
+
+        private static void putIfTrue(ObjectNode n, String field, boolean value) {
+            if (value) {
+                n.put(field, true);
+            }
         }
-        return m;
+
+        private static void putKeyValue(Map<String, String> map, String keyValue) {
+            int eq = keyValue.indexOf('=');
+            String k = eq < 0 ? keyValue : keyValue.substring(0, eq);
+            if (!k.isEmpty()) {
+                map.put(k, eq < 0 ? "" : keyValue.substring(eq + 1));
+            }
+        }
+
+        /** Go's strconv.ParseBool. */
+        private static boolean goBool(String value, String error) {
+            return switch (value) {
+                case "1", "t", "T", "true", "TRUE", "True" -> true;
+                case "0", "f", "F", "false", "FALSE", "False" -> false;
+                default -> throw new Units.InvalidValue(error);
+            };
+        }
+
+        /**
+         * One record of Go's encoding/csv: comma-separated fields, a field in double quotes may hold commas
+         * and doubled quotes. Its errors keep Go's words.
+         */
+        static List<String> csvRecord(String text) {
+            if (text.isEmpty()) {
+                throw new Units.InvalidValue("EOF");
+            }
+            List<String> fields = new ArrayList<>();
+            int i = 0;
+            int n = text.length();
+            while (true) {
+                StringBuilder field = new StringBuilder();
+                if (i < n && text.charAt(i) == '"') {
+                    i++;
+                    while (true) {
+                        if (i >= n) {
+                            throw new Units.InvalidValue("parse error on line 1, column " + (n + 1) + ": extraneous or missing \" in quoted-field");
+                        }
+                        char ch = text.charAt(i);
+                        if (ch == '"') {
+                            if (i + 1 < n && text.charAt(i + 1) == '"') {
+                                field.append('"');
+                                i += 2;
+                                continue;
+                            }
+                            i++;
+                            break;
+                        }
+                        field.append(ch);
+                        i++;
+                    }
+                    if (i < n && text.charAt(i) != ',') {
+                        throw new Units.InvalidValue("parse error on line 1, column " + (i + 1) + ": extraneous or missing \" in quoted-field");
+                    }
+                } else {
+                    while (i < n && text.charAt(i) != ',') {
+                        char ch = text.charAt(i);
+                        if (ch == '"') {
+                            throw new Units.InvalidValue("parse error on line 1, column " + (i + 1) + ": bare \" in non-quoted-field");
+                        }
+                        if (ch == '\n' || ch == '\r') {
+                            break;
+                        }
+                        field.append(ch);
+                        i++;
+                    }
+                }
+                fields.add(field.toString());
+                if (i < n && text.charAt(i) == ',') {
+                    i++;
+                    continue;
+                }
+                return fields;
+            }
+        }
     }
 
     private static long flagSize(String flag, String value) {

@@ -133,4 +133,75 @@ class CreateBodyTest {
         ObjectNode config = ContainerRun.execConfig("", false, false, null, false, false, null, List.of(), "", List.of("ls", "/app"));
         assertThat(ImageCommands.JSON.writeValueAsString(config)).isEqualTo(ImageCommands.JSON.writeValueAsString(trace("exec-create.json")));
     }
+
+    private static String mounts(String... mountFlags) {
+        List<String> args = new java.util.ArrayList<>(List.of("create"));
+        for (String m : mountFlags) {
+            args.add("--mount");
+            args.add(m);
+        }
+        args.add("busybox");
+        return body(args.toArray(String[]::new)).path("HostConfig").path("Mounts").toString();
+    }
+
+    /** Each expected value is what docker CLI 28.2.2 sent for the same flag (captured from its create request). */
+    @Test
+    void mountFlagsBecomeTheMountsDockerSends() {
+        assertThat(mounts("type=bind,src=/a,dst=/b,readonly")).isEqualTo("[{\"Type\":\"bind\",\"Source\":\"/a\",\"Target\":\"/b\",\"ReadOnly\":true}]");
+        assertThat(mounts("type=volume,source=data,target=/d,volume-nocopy"))
+                .isEqualTo("[{\"Type\":\"volume\",\"Source\":\"data\",\"Target\":\"/d\",\"VolumeOptions\":{\"NoCopy\":true,\"DriverConfig\":{}}}]");
+        assertThat(mounts("type=tmpfs,destination=/t,tmpfs-size=64m,tmpfs-mode=1777"))
+                .isEqualTo("[{\"Type\":\"tmpfs\",\"Target\":\"/t\",\"TmpfsOptions\":{\"SizeBytes\":67108864,\"Mode\":1023}}]");
+        assertThat(mounts("type=bind,source=/a,target=/b,bind-propagation=rshared"))
+                .isEqualTo("[{\"Type\":\"bind\",\"Source\":\"/a\",\"Target\":\"/b\",\"BindOptions\":{\"Propagation\":\"rshared\"}}]");
+        assertThat(mounts("target=/x")).isEqualTo("[{\"Type\":\"volume\",\"Target\":\"/x\"}]");
+        assertThat(mounts("\"type=bind\",\"src=/a,b\",dst=/c")).isEqualTo("[{\"Type\":\"bind\",\"Source\":\"/a,b\",\"Target\":\"/c\"}]");
+        assertThat(mounts("type=volume,src=v,dst=/v,volume-label=a=b,volume-opt=o=p,volume-driver=local"))
+                .isEqualTo("[{\"Type\":\"volume\",\"Source\":\"v\",\"Target\":\"/v\",\"VolumeOptions\":{\"Labels\":{\"a\":\"b\"},"
+                        + "\"DriverConfig\":{\"Name\":\"local\",\"Options\":{\"o\":\"p\"}}}}]");
+        assertThat(mounts("type=bind,src=/a,dst=/b,ro=false,bind-recursive=disabled"))
+                .isEqualTo("[{\"Type\":\"bind\",\"Source\":\"/a\",\"Target\":\"/b\",\"BindOptions\":{\"NonRecursive\":true}}]");
+        assertThat(mounts("type=tmpfs,dst=/t,tmpfs-size=1000")).isEqualTo("[{\"Type\":\"tmpfs\",\"Target\":\"/t\",\"TmpfsOptions\":{\"SizeBytes\":1000}}]");
+        assertThat(mounts("TYPE=BIND,SRC=/A,DST=/B,RO=1")).isEqualTo("[{\"Type\":\"bind\",\"Source\":\"/A\",\"Target\":\"/B\",\"ReadOnly\":true}]");
+        // a relative source that starts with a dot is made absolute, as docker does
+        assertThat(mounts("type=bind,src=./rel,dst=/r")).contains("\"Source\":\"" + java.nio.file.Path.of("rel").toAbsolutePath() + "\"");
+        assertThat(mounts("type=bind,src=/a,dst=/b", "type=tmpfs,dst=/t")).isEqualTo("[{\"Type\":\"bind\",\"Source\":\"/a\",\"Target\":\"/b\"},"
+                + "{\"Type\":\"tmpfs\",\"Target\":\"/t\"}]");
+    }
+
+    /** Docker CLI 28.2.2's words for each, printed after {@code invalid argument "<value>" for "--mount" flag: }. */
+    @Test
+    void badMountFlagsAreRefusedWithDockersWords() {
+        java.util.Map<String, String> cases = new java.util.LinkedHashMap<>();
+        cases.put("", "EOF");
+        cases.put("type=bind,src=/a", "target is required");
+        cases.put("type=bind,src=/a,dst=/b,colour=red", "unexpected key 'colour' in 'colour=red'");
+        cases.put("type=bind,src=/a,dst=/b,nosuch", "invalid field 'nosuch' must be a key=value pair");
+        cases.put("type=bind,src=/a,dst=/b,ro=maybe", "invalid value for ro: maybe");
+        cases.put("type=tmpfs,dst=/t,volume-nocopy", "cannot mix 'volume-*' options with mount type 'tmpfs'");
+        cases.put("type=volume,dst=/t,bind-propagation=shared", "cannot mix 'bind-*' options with mount type 'volume'");
+        cases.put("type=bind,src=/a,dst=/t,tmpfs-size=1m", "cannot mix 'tmpfs-*' options with mount type 'bind'");
+        cases.put("type=tmpfs,dst=/t,tmpfs-size=12x", "invalid value for tmpfs-size: 12x");
+        cases.put("type=tmpfs,dst=/t,tmpfs-mode=999", "invalid value for tmpfs-mode: 999");
+        cases.put("src=\"/a,dst=/b", "parse error on line 1, column 5: bare \" in non-quoted-field");
+        cases.put("src=/a\",dst=/b", "parse error on line 1, column 7: bare \" in non-quoted-field");
+        cases.put("\"type=bind,src=/a", "parse error on line 1, column 18: extraneous or missing \" in quoted-field");
+        cases.put("type=,dst=/b", "type is required");
+        cases.put("type=bind,src=/a,dst=/b,bind-recursive=maybe",
+                "invalid value for bind-recursive: maybe (must be \"enabled\", \"disabled\", \"writable\", or \"readonly\")");
+        cases.put("type=bind,src=/a,dst=/b,bind-recursive=writable", "option 'bind-recursive=writable' requires 'readonly' to be specified in conjunction");
+        cases.forEach((value, why) -> assertThatThrownBy(() -> mounts(value)).as(value).isInstanceOf(Cli.FlagError.class)
+                .hasMessage("invalid argument \"" + value + "\" for \"--mount\" flag: " + why));
+    }
+
+    @Test
+    void tmpfsFlagsBecomeAMapWhereTheLastForAPathWinsAndInitIsSentWhenGiven() {
+        JsonNode h = body("create", "--tmpfs", "/run:size=64m", "--tmpfs", "/tmp", "--tmpfs", "/run:size=1m", "--init", "busybox").path("HostConfig");
+        assertThat(h.path("Tmpfs").toString()).isEqualTo("{\"/run\":\"size=1m\",\"/tmp\":\"\"}");
+        assertThat(h.path("Init").toString()).isEqualTo("true");
+        JsonNode none = body("create", "busybox").path("HostConfig");
+        assertThat(none.has("Tmpfs")).isFalse();
+        assertThat(none.has("Mounts")).isFalse();
+        assertThat(none.has("Init")).isFalse();
+    }
 }

@@ -482,7 +482,10 @@ final class ContainersApi {
         return n;
     }
 
-    /** Mounts as inspect and the list show them: binds and volumes, in docker's field names. */
+    /**
+     * Mounts as inspect and the list show them: binds, volumes and {@code --mount} tmpfs, in docker's field
+     * names ({@code --tmpfs} ones are not mount points in docker either: HostConfig.Tmpfs has them).
+     */
     private ArrayNode mounts(Container c) {
         ArrayNode mounts = EngineApi.JSON.createArrayNode();
         for (dev.skiff.engine.containers.MountPoint mp : containers.mounts(c)) {
@@ -491,14 +494,14 @@ final class ContainersApi {
             if (mp.isVolume()) {
                 mount.put("Name", mp.name());
             }
-            mount.put("Source", mp.source().toString());
+            mount.put("Source", mp.isTmpfs() ? "" : mp.source().toString());
             mount.put("Destination", mp.destination());
             if (mp.isVolume()) {
                 mount.put("Driver", "local");
             }
             mount.put("Mode", mp.isVolume() && mp.mode().isEmpty() ? "z" : mp.mode());
             mount.put("RW", mp.rw());
-            mount.put("Propagation", mp.isVolume() ? "" : "rprivate");
+            mount.put("Propagation", mp.propagation());
         }
         return mounts;
     }

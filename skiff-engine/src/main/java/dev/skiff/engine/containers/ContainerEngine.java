@@ -56,8 +56,11 @@ public final class ContainerEngine implements AutoCloseable {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final int DEFAULT_STOP_TIMEOUT = 10;
     private static final long KILL_WAIT_SECONDS = 30;
+    /** What {@code --init} runs as PID 1 (docker's docker-init is this same tini, built static). */
+    static final Path DEFAULT_INIT_BINARY = Path.of("/usr/bin/tini-static");
 
     private final Path execRoot;
+    private volatile Path initBinary = DEFAULT_INIT_BINARY;
     private final ImageStore images;
     private final Snapshotter snapshots;
     private final ContainerNetworking networking;
@@ -223,6 +226,11 @@ public final class ContainerEngine implements AutoCloseable {
         return runtime(c.hostConfig().runtime());
     }
 
+    /** Uses another init binary for {@code --init} (a test's missing one, say); tini's static build by default. */
+    void useInitBinary(Path binary) {
+        initBinary = binary;
+    }
+
     /** The named volumes of this data root; containers' {@code -v name:/path} and image VOLUMEs live here. */
     public Volumes volumes() {
         return volumes;
@@ -338,7 +346,7 @@ public final class ContainerEngine implements AutoCloseable {
         }
         Image image = images.resolve(config.image());
         OciRuntime.named(hostConfig.runtime(), execRoot); // unknown runtime: refuse now, as dockerd does
-        ContainerMounts.validate(hostConfig.binds());
+        ContainerMounts.validate(hostConfig.binds(), hostConfig.mounts(), hostConfig.tmpfs());
         String id = newId();
         ContainerConfig merged = ImageDefaults.merge(config, image.config().config());
         if (merged.hostname().isEmpty()) {
@@ -361,7 +369,7 @@ public final class ContainerEngine implements AutoCloseable {
                 ContainerEndpoints.save(planned, resolved);
             }
             synchronized (volumes) { // a volume removal checks its users under this lock: none slips in between
-                ContainerMounts.save(planned, ContainerMounts.plan(hostConfig.binds(), merged.volumes(), volumes));
+                ContainerMounts.save(planned, ContainerMounts.plan(hostConfig, merged.volumes(), volumes));
                 for (int attempt = 1; ; attempt++) {
                     try {
                         store.add(c);
@@ -479,16 +487,27 @@ public final class ContainerEngine implements AutoCloseable {
             }
             ProcessUser user = ProcessUser.resolve(c.config().user(), c.rootfs());
             List<MountPoint> mounts = ContainerMounts.of(c);
-            List<OciSpec.Bind> binds = mounts.stream().map(mp -> new OciSpec.Bind(mp.source(), mp.destination(), !mp.rw())).toList();
-            for (OciSpec.Bind b : binds) {
-                if (!Files.exists(b.source())) {
-                    Files.createDirectories(b.source()); // as dockerd does for -v with a missing host path
+            for (MountPoint m : mounts) {
+                if (m.isTmpfs() || Files.exists(m.source())) {
+                    continue;
                 }
+                // dockerd makes a missing -v host path; a --mount bind's source only with bind-create-src
+                if (m.type().equals("bind") && ContainerMounts.specOf(c.hostConfig(), m)
+                        .map(s -> s.bindOptions() == null || !s.bindOptions().createMountpoint()).orElse(false)) {
+                    throw new ContainerException.StartFailed("invalid mount config for type \"bind\": bind source path does not exist: "
+                            + m.source(), 128);
+                }
+                Files.createDirectories(m.source());
             }
-            ContainerMounts.fillEmptyVolumes(mounts, c.rootfs());
+            ContainerMounts.checkPropagation(mounts, Files.readAllLines(Path.of("/proc/self/mountinfo")));
+            ContainerMounts.fillEmptyVolumes(mounts, c.hostConfig(), c.rootfs());
+            if (c.hostConfig().runsInit() && !Files.isExecutable(initBinary)) {
+                throw new ContainerException.StartFailed("--init needs the init binary " + initBinary
+                        + ", which is missing or not executable: install Debian's tini package (it has /usr/bin/tini-static)", 128);
+            }
             // not synced: made again at every start, read only by the runtime's create just below
-            Files.write(c.bundle().resolve("config.json"),
-                    JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(OciSpec.build(c, attaching.netns(), user, binds, JSON)));
+            Files.write(c.bundle().resolve("config.json"), JSON.writerWithDefaultPrettyPrinter()
+                    .writeValueAsBytes(OciSpec.build(c, attaching.netns(), user, mounts, initBinary, JSON)));
             times.step("files");
             created = true; // from here on conmon may exist
             int pid = conmon.create(c, runtime);

@@ -196,8 +196,9 @@ public final class ContainerFiles {
     private Path resolve(Container c, Path root, String path, boolean followLast) throws IOException {
         Path inRoot = RootPath.resolve(root, path, followLast);
         String containerPath = containerPath(c, root, inRoot);
+        // a tmpfs lives in the container's mount namespace only: the host sees the rootfs under it
         Optional<MountPoint> mount = mountsOf(c).stream()
-                .filter(m -> isUnder(containerPath, m.destination()))
+                .filter(m -> !m.isTmpfs() && isUnder(containerPath, m.destination()))
                 .max(Comparator.comparingInt(m -> m.destination().length()));
         if (mount.isEmpty()) {
             return inRoot;

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -29,11 +30,20 @@ final class OciSpec {
     private OciSpec() {
     }
 
+    /** Where Docker puts its init in the container, and what the process runs under {@code --init}. */
+    static final String INIT_PATH = "/sbin/docker-init";
+
+    /** tmpfs options Docker gives every {@code --tmpfs} and {@code --mount type=tmpfs} before the user's own. */
+    static final List<String> TMPFS_DEFAULTS = List.of("noexec", "nosuid", "nodev", MountPoint.DEFAULT_PROPAGATION);
+
     /**
-     * @param netns the network namespace to join; empty shares the host's
-     * @param binds {@code -v /host:/container[:ro]} mounts, already validated
+     * @param netns  the network namespace to join; empty shares the host's
+     * @param mounts the container's binds, volumes and {@code --mount} tmpfs, as planned at create
+     * @param init   the host's init binary, bind-mounted at {@value #INIT_PATH} to run as PID 1 when the
+     *               container asks for {@code --init}
      */
-    static ObjectNode build(Container c, Optional<Path> netns, ProcessUser user, List<Bind> binds, ObjectMapper json) {
+    static ObjectNode build(Container c, Optional<Path> netns, ProcessUser user, List<MountPoint> mounts, Path init,
+                            ObjectMapper json) {
         ContainerConfig cfg = c.config();
         HostConfig host = c.hostConfig();
         ObjectNode spec = json.createObjectNode();
@@ -49,6 +59,9 @@ final class OciSpec {
             user.additionalGids().forEach(gids::add);
         }
         ArrayNode args = process.putArray("args");
+        if (host.runsInit()) {
+            args.add(INIT_PATH).add("--");
+        }
         cfg.args().forEach(args::add);
         ArrayNode env = process.putArray("env");
         environment(cfg).forEach(env::add);
@@ -67,19 +80,56 @@ final class OciSpec {
         root.put("readonly", host.readonlyRootfs());
         spec.put("hostname", cfg.hostname());
 
-        ArrayNode mounts = spec.putArray("mounts");
-        mount(mounts, "/proc", "proc", "proc", "nosuid", "noexec", "nodev");
-        mount(mounts, "/dev", "tmpfs", "tmpfs", "nosuid", "strictatime", "mode=755", "size=65536k");
-        mount(mounts, "/dev/pts", "devpts", "devpts", "nosuid", "noexec", "newinstance", "ptmxmode=0666", "mode=0620", "gid=5");
-        mount(mounts, "/sys", "sysfs", "sysfs", "nosuid", "noexec", "nodev", host.privileged() ? "rw" : "ro");
-        mount(mounts, "/sys/fs/cgroup", "cgroup", "cgroup", "nosuid", "noexec", "nodev", "relatime", host.privileged() ? "rw" : "ro");
-        mount(mounts, "/dev/mqueue", "mqueue", "mqueue", "nosuid", "noexec", "nodev");
-        mount(mounts, "/dev/shm", "tmpfs", "shm", "nosuid", "noexec", "nodev", "mode=1777", "size=" + host.shmSize());
-        bind(mounts, "/etc/resolv.conf", c.resolvConfPath(), false);
-        bind(mounts, "/etc/hostname", c.hostnamePath(), false);
-        bind(mounts, "/etc/hosts", c.hostsPath(), false);
-        for (Bind b : binds) {
-            bind(mounts, b.target(), b.source(), b.readOnly());
+        ArrayNode defaults = json.createArrayNode();
+        mount(defaults, "/proc", "proc", "proc", "nosuid", "noexec", "nodev");
+        mount(defaults, "/dev", "tmpfs", "tmpfs", "nosuid", "strictatime", "mode=755", "size=65536k");
+        mount(defaults, "/dev/pts", "devpts", "devpts", "nosuid", "noexec", "newinstance", "ptmxmode=0666", "mode=0620", "gid=5");
+        mount(defaults, "/sys", "sysfs", "sysfs", "nosuid", "noexec", "nodev", host.privileged() ? "rw" : "ro");
+        mount(defaults, "/sys/fs/cgroup", "cgroup", "cgroup", "nosuid", "noexec", "nodev", "relatime", host.privileged() ? "rw" : "ro");
+        mount(defaults, "/dev/mqueue", "mqueue", "mqueue", "nosuid", "noexec", "nodev");
+        mount(defaults, "/dev/shm", "tmpfs", "shm", "nosuid", "noexec", "nodev", "mode=1777", "size=" + host.shmSize());
+        bind(defaults, "/etc/resolv.conf", c.resolvConfPath(), false, MountPoint.DEFAULT_PROPAGATION, true);
+        bind(defaults, "/etc/hostname", c.hostnamePath(), false, MountPoint.DEFAULT_PROPAGATION, true);
+        bind(defaults, "/etc/hosts", c.hostsPath(), false, MountPoint.DEFAULT_PROPAGATION, true);
+
+        ArrayNode own = json.createArrayNode();
+        List<MountPoint> ordered = new ArrayList<>(mounts);
+        host.tmpfs().forEach((dest, data) -> ordered.add(new MountPoint("tmpfs", "", Path.of(""), dest, true, "", "", data)));
+        // dockerd's order: parents before what is mounted inside them
+        ordered.sort(Comparator.comparingInt(m -> depth(m.destination())));
+        String rootPropagation = "";
+        for (MountPoint m : ordered) {
+            if (m.isTmpfs()) {
+                List<String> options = new ArrayList<>(TMPFS_DEFAULTS);
+                if (!m.tmpfsData().isEmpty()) {
+                    options.addAll(List.of(m.tmpfsData().split(",")));
+                }
+                mount(own, m.destination(), "tmpfs", "tmpfs", mergeTmpfsOptions(options).toArray(String[]::new));
+            } else {
+                boolean recursive = ContainerMounts.specOf(host, m).map(b -> b.bindOptions() == null || !b.bindOptions().nonRecursive())
+                        .orElse(true);
+                bind(own, m.destination(), m.source(), !m.rw(), m.propagation(), recursive);
+                // as dockerd: a shared or slave mount needs a root that propagates too
+                if (m.propagation().endsWith("shared")) {
+                    rootPropagation = "shared";
+                } else if (m.propagation().endsWith("slave") && rootPropagation.isEmpty()) {
+                    rootPropagation = "rslave";
+                }
+            }
+        }
+        ArrayNode all = spec.putArray("mounts");
+        java.util.Set<String> covered = new java.util.HashSet<>();
+        own.forEach(m -> covered.add(clean(m.path("destination").asText())));
+        for (var m : defaults) {
+            String dest = m.path("destination").asText();
+            // a user's mount replaces the default at its path; one on /dev replaces all of /dev
+            if (!covered.contains(dest) && !(covered.contains("/dev") && dest.startsWith("/dev/"))) {
+                all.add(m);
+            }
+        }
+        all.addAll(own);
+        if (host.runsInit()) {
+            mount(all, INIT_PATH, "bind", init.toString(), "bind", "ro");
         }
 
         ObjectNode linux = spec.putObject("linux");
@@ -89,6 +139,9 @@ final class OciSpec {
         }
         netns.ifPresent(p -> namespaces.addObject().put("type", "network").put("path", p.toString()));
         linux.put("cgroupsPath", "/skiff/" + c.id());
+        if (!rootPropagation.isEmpty()) {
+            linux.put("rootfsPropagation", rootPropagation);
+        }
         linux.set("resources", resources(host, json));
         if (!host.privileged()) {
             ArrayNode masked = linux.putArray("maskedPaths");
@@ -154,38 +207,74 @@ final class OciSpec {
         }
     }
 
-    private static void bind(ArrayNode mounts, String destination, Path source, boolean readOnly) {
+    private static void bind(ArrayNode mounts, String destination, Path source, boolean readOnly, String propagation,
+                             boolean recursive) {
+        String kind = recursive ? "rbind" : "bind";
         if (readOnly) {
-            mount(mounts, destination, "bind", source.toString(), "rbind", "rprivate", "ro");
+            mount(mounts, destination, "bind", source.toString(), kind, propagation, "ro");
         } else {
-            mount(mounts, destination, "bind", source.toString(), "rbind", "rprivate");
+            mount(mounts, destination, "bind", source.toString(), kind, propagation);
         }
     }
 
-    /** A {@code -v /host/path:/container/path[:ro]} bind mount. */
-    record Bind(Path source, String target, boolean readOnly) {
-        /** Parses one {@code Binds} entry; named volumes are not supported yet and say so. */
-        static Bind parse(String spec) {
-            String[] parts = spec.split(":");
-            if (parts.length < 2 || parts.length > 3 || parts[1].isEmpty() || !parts[1].startsWith("/")) {
-                throw new ContainerException.InvalidArgument("invalid volume specification: '" + spec + "'");
-            }
-            if (!parts[0].startsWith("/")) {
-                throw new ContainerException.InvalidArgument("named volumes are not supported yet ('" + spec
-                        + "'); bind-mount a host directory with an absolute path instead");
-            }
-            boolean ro = false;
-            if (parts.length == 3) {
-                for (String opt : parts[2].split(",")) {
-                    switch (opt) {
-                        case "ro" -> ro = true;
-                        case "rw", "z", "Z", "rprivate", "private" -> {
-                        }
-                        default -> throw new ContainerException.InvalidArgument("invalid mode: " + opt);
-                    }
-                }
-            }
-            return new Bind(Path.of(parts[0]), parts[1], ro);
-        }
+    private static int depth(String destination) {
+        String d = clean(destination);
+        return d.equals("/") ? 0 : (int) d.chars().filter(ch -> ch == '/').count();
     }
+
+    private static String clean(String destination) {
+        String d = Path.of(destination).normalize().toString();
+        return d.isEmpty() ? "/" : d;
+    }
+
+    /** Flags that undo one another: the later of a pair wins, as in moby's MergeTmpfsOptions. */
+    private static final Map<String, String> OPPOSITES = Map.ofEntries(
+            Map.entry("ro", "rw"), Map.entry("suid", "nosuid"), Map.entry("dev", "nodev"), Map.entry("exec", "noexec"),
+            Map.entry("sync", "async"), Map.entry("atime", "noatime"), Map.entry("diratime", "nodiratime"),
+            Map.entry("relatime", "norelatime"), Map.entry("strictatime", "nostrictatime"), Map.entry("mand", "nomand"),
+            Map.entry("iversion", "noiversion"), Map.entry("dirsync", "nodirsync"));
+
+    /**
+     * Docker's defaults followed by the user's tmpfs options, each option once: for {@code key=value}
+     * the last value of a key, for flags the last of a pair ({@code exec} after {@code noexec} wins),
+     * in the order they were last given.
+     *
+     * @throws ContainerException.InvalidArgument for an option tmpfs does not take, in dockerd's words
+     */
+    static List<String> mergeTmpfsOptions(List<String> options) {
+        Map<String, String> byGroup = new LinkedHashMap<>();
+        for (String o : options) {
+            if (o.isEmpty() || o.equals("defaults")) {
+                continue;
+            }
+            int eq = o.indexOf('=');
+            if (eq >= 0 ? !TMPFS_DATA.contains(o.substring(0, eq)) : group(o) == null) {
+                String[] parts = o.split("=", 2);
+                throw new ContainerException.InvalidArgument("invalid tmpfs option [" + String.join(" ", java.util.Arrays.stream(parts)
+                        .map(x -> "\"" + x + "\"").toList()) + "]");
+            }
+            String group = eq >= 0 ? o.substring(0, eq) : group(o);
+            byGroup.remove(group); // the later one takes the later place
+            byGroup.put(group, o);
+        }
+        return List.copyOf(byGroup.values());
+    }
+
+    private static String group(String flag) {
+        for (var e : OPPOSITES.entrySet()) {
+            if (flag.equals(e.getKey()) || flag.equals(e.getValue())) {
+                return e.getKey();
+            }
+        }
+        if (ContainerMounts.PROPAGATIONS.contains(flag)) {
+            return "propagation";
+        }
+        return FLAGS.contains(flag) ? flag : null;
+    }
+
+    /** Other mount flags moby knows; {@code key=value} data tmpfs takes. */
+    private static final java.util.Set<String> FLAGS = java.util.Set.of("remount", "bind", "rbind", "unbindable", "runbindable",
+            "nosymfollow", "symfollow");
+    private static final java.util.Set<String> TMPFS_DATA = java.util.Set.of("size", "mode", "uid", "gid", "nr_inodes", "nr_blocks",
+            "mpol");
 }

@@ -359,4 +359,140 @@ class ContainerEngineTest {
         assertThat(exitCode(c)).isZero();
         assertThat(logs(c)).isEqualTo("root-refused\nok\n" + c.id().substring(0, 12) + "\n");
     }
+
+    @Test
+    void mountFlagsBindVolumesAndTmpfsAsDockerDoes() throws Exception {
+        Path shared = Files.createDirectories(tmp.resolve("shared"));
+        Files.writeString(shared.resolve("in.txt"), "from host\n");
+        HostConfig host = HostConfig.defaults()
+                .withMounts(List.of(Mount.bind(shared.toString(), "/ro", true), Mount.volume("mount-test-data", "/named", false),
+                        Mount.volume("", "/anon", false), Mount.tmpfs("/t", 1L << 20, 01777)))
+                .withTmpfs(java.util.Map.of("/run/x", "size=64m,mode=1770"));
+        Container c = engine.create(Optional.empty(), ContainerConfig.of(BusyboxImage.TAG, List.of("sh", "-c", String.join("; ",
+                "cat /ro/in.txt", "(echo x > /ro/y) 2>/dev/null || echo ro-refused", "echo kept > /named/f", "echo a > /anon/f",
+                "grep -E ' /(t|run/x) ' /proc/mounts", "busybox stat -c '%n %a' /t /run/x"))), host);
+        List<MountPoint> mounts = engine.mounts(c);
+        assertThat(mounts).extracting(MountPoint::type).containsExactly("bind", "volume", "volume", "tmpfs");
+        assertThat(mounts.get(0).propagation()).isEqualTo("rprivate");
+        assertThat(engine.volumes().get("mount-test-data").anonymous()).isFalse();
+        assertThat(engine.volumes().get(mounts.get(2).name()).anonymous()).isTrue();
+        engine.start(c.id());
+        assertThat(exitCode(c)).isZero();
+        List<String> lines = logs(c).lines().toList();
+        assertThat(lines.subList(0, 2)).containsExactly("from host", "ro-refused");
+        assertThat(lines).anyMatch(l -> l.matches("tmpfs /t tmpfs rw,nosuid,nodev,noexec,\\S*size=1024k\\S* 0 0"));
+        assertThat(lines).anyMatch(l -> l.matches("tmpfs /run/x tmpfs rw,nosuid,nodev,noexec,\\S*size=65536k,mode=1770\\S* 0 0"));
+        assertThat(lines).contains("/t 1777", "/run/x 1770");
+        assertThat(Files.readString(engine.volumes().get("mount-test-data").mountpoint().resolve("f"))).isEqualTo("kept\n");
+        assertThat(Files.exists(shared.resolve("y"))).isFalse();
+
+        String anonymous = mounts.get(2).name();
+        engine.remove(c.id(), false, true);
+        assertThat(engine.volumes().find(anonymous)).isEmpty();
+        assertThat(engine.volumes().find("mount-test-data")).isPresent();
+        engine.volumes().remove("mount-test-data", List::of, false);
+    }
+
+    @Test
+    void aBadMountCreatesNothing() {
+        HostConfig host = HostConfig.defaults().withMounts(List.of(Mount.volume("should-not-exist", "/v", false),
+                Mount.bind(tmp.resolve("missing").toString(), "/m", false)));
+        assertThatThrownBy(() -> engine.create(Optional.of("bad-mount"), ContainerConfig.of(BusyboxImage.TAG, List.of("true")), host))
+                .isInstanceOf(ContainerException.InvalidArgument.class)
+                .hasMessage("invalid mount config for type \"bind\": bind source path does not exist: " + tmp.resolve("missing"));
+        assertThat(engine.list()).isEmpty();
+        assertThat(engine.volumes().list()).isEmpty();
+    }
+
+    @Test
+    void initRunsAsPidOneAndPassesStopsSigtermOn() throws Exception {
+        Container c = engine.create(Optional.empty(), ContainerConfig.of(BusyboxImage.TAG, List.of("sh", "-c",
+                "busybox tr '\\0' ' ' < /proc/1/cmdline; echo; echo $$")), HostConfig.defaults().withInit(true));
+        engine.start(c.id());
+        assertThat(exitCode(c)).isZero();
+        List<String> lines = logs(c).lines().toList();
+        assertThat(lines.get(0).strip()).isEqualTo("/sbin/docker-init -- sh -c busybox tr '\\0' ' ' < /proc/1/cmdline; echo; echo $$");
+        assertThat(Integer.parseInt(lines.get(1))).isGreaterThan(1); // the command is tini's child, not PID 1
+
+        // sleep as PID 1 ignores SIGTERM; under tini it gets it and dies of it: 128 + 15, no SIGKILL wait
+        Container sleeper = engine.create(Optional.empty(), ContainerConfig.of(BusyboxImage.TAG, List.of("sleep", "600")),
+                HostConfig.defaults().withInit(true));
+        engine.start(sleeper.id());
+        long t0 = System.nanoTime();
+        assertThat(engine.stop(sleeper.id(), OptionalInt.of(10))).isTrue();
+        assertThat(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0)).isLessThan(5000L);
+        assertThat(engine.get(sleeper.id()).state().exitCode()).isEqualTo(143);
+    }
+
+    @Test
+    void initWithoutItsBinarySaysWhatToInstall() {
+        engine.useInitBinary(tmp.resolve("no-tini"));
+        Container c = engine.create(Optional.empty(), ContainerConfig.of(BusyboxImage.TAG, List.of("true")), HostConfig.defaults().withInit(true));
+        assertThatThrownBy(() -> engine.start(c.id())).isInstanceOf(ContainerException.StartFailed.class)
+                .hasMessage("--init needs the init binary " + tmp.resolve("no-tini")
+                        + ", which is missing or not executable: install Debian's tini package (it has /usr/bin/tini-static)");
+        assertThat(engine.get(c.id()).state().status()).isEqualTo(ContainerState.Status.CREATED);
+        assertThat(Rootfs.isMounted(c.rootfs())).isFalse();
+    }
+
+    private static void sh(String command) throws Exception {
+        Process p = new ProcessBuilder("sh", "-c", command).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(p.waitFor()).as(command + ": " + out).isZero();
+    }
+
+    @Test
+    void aSharedBindNeedsASharedSourceAndThenPropagatesToTheHost() throws Exception {
+        Path disk = Files.createDirectories(tmp.resolve("disk"));
+        sh("mount -t tmpfs skiff-test " + disk + " && mount --make-private " + disk);
+        try {
+            Path src = Files.createDirectories(disk.resolve("src"));
+            HostConfig host = HostConfig.defaults().withMounts(List.of(Mount.bind(src.toString(), "/shared", false)
+                    .withBindOptions(new Mount.BindOptions("rshared", false, false))));
+            Container c = engine.create(Optional.empty(), ContainerConfig.of(BusyboxImage.TAG, List.of("sh", "-c",
+                    "mount -t tmpfs inner /shared/inner && echo mounted")), host.withCaps(List.of("SYS_ADMIN"), List.of()));
+            Files.createDirectories(src.resolve("inner"));
+            assertThatThrownBy(() -> engine.start(c.id())).isInstanceOf(ContainerException.StartFailed.class)
+                    .hasMessage("path " + src + " is mounted on " + disk + " but it is not a shared mount");
+
+            sh("mount --make-shared " + disk);
+            engine.start(c.id());
+            assertThat(exitCode(c)).isZero();
+            assertThat(logs(c)).isEqualTo("mounted\n");
+            // the container's mount came back out through the shared bind
+            assertThat(Rootfs.isMounted(src.resolve("inner"))).isTrue();
+        } finally {
+            sh("umount -R " + disk);
+        }
+    }
+
+    @Test
+    void mountOptionsNoCopyAndCreateSourceAreHonouredAtStart() throws Exception {
+        // an empty volume takes the image's /etc, unless volume-nocopy says not to
+        Container copied = engine.create(Optional.empty(), ContainerConfig.of(BusyboxImage.TAG, List.of("ls", "/etc")),
+                HostConfig.defaults().withMounts(List.of(Mount.volume("", "/etc", false))));
+        Container bare = engine.create(Optional.empty(), ContainerConfig.of(BusyboxImage.TAG, List.of("ls", "/etc")),
+                HostConfig.defaults().withMounts(List.of(new Mount("volume", null, "/etc", false, null, null,
+                        new Mount.VolumeOptions(true, null, null, null), null))));
+        engine.start(copied.id());
+        engine.start(bare.id());
+        assertThat(exitCode(copied)).isZero();
+        assertThat(exitCode(bare)).isZero();
+        assertThat(logs(copied).lines().toList()).contains("passwd", "group");
+        assertThat(logs(bare).lines().toList()).doesNotContain("passwd", "group");
+
+        // a --mount bind's source gone by the start is refused (-v's would be made); bind-create-src makes it
+        Path gone = Files.createDirectories(tmp.resolve("gone"));
+        Container strict = engine.create(Optional.empty(), ContainerConfig.of(BusyboxImage.TAG, List.of("true")),
+                HostConfig.defaults().withMounts(List.of(Mount.bind(gone.toString(), "/g", false))));
+        Container lenient = engine.create(Optional.empty(), ContainerConfig.of(BusyboxImage.TAG, List.of("true")),
+                HostConfig.defaults().withMounts(List.of(Mount.bind(gone.toString(), "/g", false)
+                        .withBindOptions(new Mount.BindOptions("", false, true)))));
+        Files.delete(gone);
+        assertThatThrownBy(() -> engine.start(strict.id())).isInstanceOf(ContainerException.StartFailed.class)
+                .hasMessage("invalid mount config for type \"bind\": bind source path does not exist: " + gone);
+        engine.start(lenient.id());
+        assertThat(exitCode(lenient)).isZero();
+        assertThat(gone).isDirectory();
+    }
 }

@@ -182,4 +182,81 @@ class DockerCliAgainstDaemonTest {
         assertThat(skiffDown.stderr().strip()).startsWith("skiff: cannot connect to the skiff daemon at unix://" + socket + ": is it running?")
                 .doesNotContain("Exception").hasLineCount(1);
     }
+
+    private static com.fasterxml.jackson.databind.JsonNode mountAt(com.fasterxml.jackson.databind.JsonNode mounts, String destination) {
+        for (var m : mounts) {
+            if (m.path("Destination").asText().equals(destination)) {
+                return m;
+            }
+        }
+        throw new AssertionError("no mount at " + destination + " in " + mounts);
+    }
+
+    @Test
+    void dockerRunsWithMountTmpfsAndInitAsDockerdDoes() throws Exception {
+        Path socket = tmp.resolve("skiff.sock");
+        Path bin = tmp.resolve("rootfs/bin");
+        java.nio.file.Files.createDirectories(bin);
+        java.nio.file.Files.copy(RequiredTool.BUSYBOX.path(), bin.resolve("busybox"));
+        java.nio.file.Files.createSymbolicLink(bin.resolve("sh"), Path.of("busybox"));
+        Path tar = tmp.resolve("rootfs.tar");
+        ExternalCommand.of("tar", "-C", tmp.resolve("rootfs").toString(), "-cf", tar.toString(), ".").run().assertSuccess();
+        Path src = java.nio.file.Files.createDirectories(tmp.resolve("src"));
+        java.nio.file.Files.writeString(src.resolve("f"), "from host\n");
+        var json = new com.fasterxml.jackson.databind.ObjectMapper();
+        try (ServerProcess daemon = startDaemon(socket)) {
+            docker(socket, "import", tar.toString(), "busybox:local").assertSuccess();
+            String out = docker(socket, "run", "--name", "mounts", "--network", "none",
+                    "--mount", "type=bind,src=" + src + ",dst=/ro,readonly", "--mount", "type=volume,src=e2e-data,dst=/named",
+                    "--mount", "type=tmpfs,dst=/t,tmpfs-size=1m", "--tmpfs", "/run/x:size=64m,mode=1770", "busybox:local",
+                    "sh", "-c", "busybox cat /ro/f; (echo x > /ro/y) 2>/dev/null || echo ro-refused; busybox grep -E ' /(t|run/x) ' /proc/mounts")
+                    .assertSuccess().stdout();
+            assertThat(out).startsWith("from host\nro-refused\n")
+                    .containsPattern("tmpfs /t tmpfs rw,nosuid,nodev,noexec,\\S*size=1024k")
+                    .containsPattern("tmpfs /run/x tmpfs rw,nosuid,nodev,noexec,\\S*size=65536k,mode=1770");
+
+            var mounts = json.readTree(docker(socket, "inspect", "-f", "{{json .Mounts}}", "mounts").assertSuccess().stdout());
+            assertThat(mounts).hasSize(3); // --tmpfs is no mount point in docker's inspect either
+            assertThat(mountAt(mounts, "/ro").toString()).isEqualTo("{\"Type\":\"bind\",\"Source\":\"" + src
+                    + "\",\"Destination\":\"/ro\",\"Mode\":\"\",\"RW\":false,\"Propagation\":\"rprivate\"}");
+            assertThat(mountAt(mounts, "/named").toString()).isEqualTo("{\"Type\":\"volume\",\"Name\":\"e2e-data\",\"Source\":\""
+                    + tmp.resolve("data/volumes/e2e-data/_data") + "\",\"Destination\":\"/named\",\"Driver\":\"local\",\"Mode\":\"z\","
+                    + "\"RW\":true,\"Propagation\":\"\"}");
+            assertThat(mountAt(mounts, "/t").toString())
+                    .isEqualTo("{\"Type\":\"tmpfs\",\"Source\":\"\",\"Destination\":\"/t\",\"Mode\":\"\",\"RW\":true,\"Propagation\":\"\"}");
+            assertThat(docker(socket, "inspect", "-f", "{{json .HostConfig.Mounts}} {{json .HostConfig.Tmpfs}}", "mounts").assertSuccess().stdout().strip())
+                    .isEqualTo("[{\"Type\":\"bind\",\"Source\":\"" + src + "\",\"Target\":\"/ro\",\"ReadOnly\":true},"
+                            + "{\"Type\":\"volume\",\"Source\":\"e2e-data\",\"Target\":\"/named\"},"
+                            + "{\"Type\":\"tmpfs\",\"Target\":\"/t\",\"TmpfsOptions\":{\"SizeBytes\":1048576}}] {\"/run/x\":\"size=64m,mode=1770\"}");
+
+            // a missing bind source: refused at create, nothing made; the CLI's own refusals never reach the daemon
+            String missing = tmp.resolve("missing").toString();
+            for (CommandResult refused : List.of(
+                    docker(socket, "run", "--rm", "--mount", "type=volume,src=not-made,dst=/v", "--mount", "type=bind,src=" + missing + ",dst=/x", "busybox:local", "true"),
+                    skiff(socket, "run", "--rm", "--mount", "type=volume,src=not-made,dst=/v", "--mount", "type=bind,src=" + missing + ",dst=/x", "busybox:local", "true"))) {
+                assertThat(refused.exitCode()).isEqualTo(125);
+                assertThat(refused.stderr()).contains("Error response from daemon: invalid mount config for type \"bind\": bind source path does not exist: " + missing);
+            }
+            for (CommandResult refused : List.of(docker(socket, "run", "--mount", "type=bind,src=/a", "busybox:local", "true"),
+                    skiff(socket, "run", "--mount", "type=bind,src=/a", "busybox:local", "true"))) {
+                assertThat(refused.exitCode()).isEqualTo(125);
+                assertThat(refused.stderr()).contains("invalid argument \"type=bind,src=/a\" for \"--mount\" flag: target is required");
+            }
+            assertThat(docker(socket, "ps", "-aq").assertSuccess().stdout().lines().count()).isEqualTo(1);
+            assertThat(docker(socket, "volume", "ls", "-q").assertSuccess().stdout().lines().toList()).containsExactly("e2e-data");
+
+            // --init: tini is PID 1 and passes stop's SIGTERM to sleep, which dies of it at once (sleep as PID 1 would ignore it)
+            assertThat(skiff(socket, "run", "--rm", "--init", "--network", "none", "busybox:local", "sh", "-c",
+                    "busybox tr '\\0' ' ' < /proc/1/cmdline").assertSuccess().stdout().strip())
+                    .isEqualTo("/sbin/docker-init -- sh -c busybox tr '\\0' ' ' < /proc/1/cmdline");
+            docker(socket, "run", "-d", "--init", "--network", "none", "--name", "sleeper", "busybox:local", "busybox", "sleep", "600").assertSuccess();
+            assertThat(docker(socket, "exec", "sleeper", "busybox", "ps", "-o", "pid,args").assertSuccess().stdout())
+                    .containsPattern("(?m)^\\s*1\\s+/sbin/docker-init -- busybox sleep 600$");
+            long t0 = System.nanoTime();
+            docker(socket, "stop", "sleeper").assertSuccess();
+            assertThat(Duration.ofNanos(System.nanoTime() - t0)).isLessThan(Duration.ofSeconds(5));
+            assertThat(docker(socket, "inspect", "-f", "{{.State.ExitCode}} {{.HostConfig.Init}}", "sleeper").assertSuccess().stdout().strip())
+                    .isEqualTo("143 true");
+        }
+    }
 }
