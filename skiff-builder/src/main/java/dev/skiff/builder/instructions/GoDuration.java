@@ -2,8 +2,6 @@ package dev.skiff.builder.instructions;
 
 import dev.skiff.builder.dockerfile.DockerfileException;
 
-import java.math.BigDecimal;
-import java.math.BigInteger;
 import java.time.Duration;
 import java.util.Map;
 
@@ -17,13 +15,19 @@ public final class GoDuration {
     private static final Map<String, Long> UNITS = Map.of(
             "ns", 1L, "us", 1_000L, "\u00b5s", 1_000L, "\u03bcs", 1_000L,
             "ms", 1_000_000L, "s", 1_000_000_000L, "m", 60_000_000_000L, "h", 3_600_000_000_000L);
-    private static final BigInteger MIN = BigInteger.valueOf(Long.MIN_VALUE);
-    private static final BigInteger MAX = BigInteger.valueOf(Long.MAX_VALUE);
 
     private GoDuration() {
     }
 
-    /** @throws DockerfileException with Go's message when {@code text} is not a duration */
+    /** 2^63 as an unsigned 64-bit value: Go accumulates the magnitude as uint64 and allows -2^63. */
+    private static final long TWO_63 = Long.MIN_VALUE;
+
+    /**
+     * Follows Go's algorithm step by step (an unsigned 64-bit magnitude, the fraction scaled
+     * through a float64), so that inputs such as {@code 0.3333333333333333333h} round as in Go.
+     *
+     * @throws DockerfileException with Go's message when {@code text} is not a duration
+     */
     public static Duration parse(String text) {
         String s = text;
         boolean negative = false;
@@ -37,51 +41,99 @@ public final class GoDuration {
         if (s.isEmpty()) {
             throw invalid(text);
         }
-        BigInteger total = BigInteger.ZERO;
+        long total = 0; // unsigned
         int i = 0;
-        while (i < s.length()) {
+        int n = s.length();
+        while (i < n) {
+            char c = s.charAt(i);
+            if (c != '.' && !isDigit(c)) {
+                throw invalid(text);
+            }
+            long v = 0; // unsigned
             int start = i;
-            while (i < s.length() && Character.isDigit(s.charAt(i)) && s.charAt(i) < 128) {
-                i++;
-            }
-            String whole = s.substring(start, i);
-            String fraction = "";
-            if (i < s.length() && s.charAt(i) == '.') {
-                i++;
-                int fs = i;
-                while (i < s.length() && s.charAt(i) >= '0' && s.charAt(i) <= '9') {
-                    i++;
+            while (i < n && isDigit(s.charAt(i))) {
+                if (Long.compareUnsigned(v, Long.divideUnsigned(TWO_63, 10)) > 0) {
+                    throw invalid(text);
                 }
-                fraction = s.substring(fs, i);
-            }
-            if (whole.isEmpty() && fraction.isEmpty()) {
-                throw invalid(text); // no digits, as in ".s" or "s"
-            }
-            int us = i;
-            while (i < s.length() && s.charAt(i) != '.' && !(s.charAt(i) >= '0' && s.charAt(i) <= '9')) {
+                v = v * 10 + (s.charAt(i) - '0');
+                if (Long.compareUnsigned(v, TWO_63) > 0) {
+                    throw invalid(text);
+                }
                 i++;
             }
-            if (us == i) {
+            boolean pre = i != start;
+            boolean post = false;
+            long f = 0;
+            double scale = 1;
+            if (i < n && s.charAt(i) == '.') {
+                i++;
+                int fractionStart = i;
+                boolean overflow = false;
+                while (i < n && isDigit(s.charAt(i))) {
+                    int digit = s.charAt(i) - '0';
+                    i++;
+                    if (overflow) {
+                        continue;
+                    }
+                    if (f > Long.MAX_VALUE / 10) {
+                        overflow = true;
+                        continue;
+                    }
+                    long y = f * 10 + digit;
+                    if (y < 0) {
+                        overflow = true;
+                        continue;
+                    }
+                    f = y;
+                    scale *= 10;
+                }
+                post = i != fractionStart;
+            }
+            if (!pre && !post) {
+                throw invalid(text);
+            }
+            int unitStart = i;
+            while (i < n && s.charAt(i) != '.' && !isDigit(s.charAt(i))) {
+                i++;
+            }
+            if (unitStart == i) {
                 throw new DockerfileException("time: missing unit in duration " + quote(text));
             }
-            String unitName = s.substring(us, i);
+            String unitName = s.substring(unitStart, i);
             Long unit = UNITS.get(unitName);
             if (unit == null) {
                 throw new DockerfileException("time: unknown unit " + quote(unitName) + " in duration " + quote(text));
             }
-            BigDecimal number = new BigDecimal((whole.isEmpty() ? "0" : whole) + (fraction.isEmpty() ? "" : "." + fraction));
-            total = total.add(number.multiply(BigDecimal.valueOf(unit)).toBigInteger());
-            if (total.compareTo(MAX.add(BigInteger.ONE)) > 0) {
+            if (Long.compareUnsigned(v, Long.divideUnsigned(TWO_63, unit)) > 0) {
+                throw invalid(text);
+            }
+            v *= unit;
+            if (f > 0) {
+                double extra = (double) f * ((double) unit / scale);
+                if (extra >= 0x1p63) {
+                    throw invalid(text);
+                }
+                v += (long) extra;
+                if (Long.compareUnsigned(v, TWO_63) > 0) {
+                    throw invalid(text);
+                }
+            }
+            total += v;
+            if (Long.compareUnsigned(total, TWO_63) > 0) {
                 throw invalid(text);
             }
         }
         if (negative) {
-            total = total.negate();
+            return Duration.ofNanos(-total); // -(2^63) wraps to Long.MIN_VALUE, as Go allows
         }
-        if (total.compareTo(MAX) > 0 || total.compareTo(MIN) < 0) {
+        if (total < 0) {
             throw invalid(text);
         }
-        return Duration.ofNanos(total.longValueExact());
+        return Duration.ofNanos(total);
+    }
+
+    private static boolean isDigit(char c) {
+        return c >= '0' && c <= '9';
     }
 
     private static DockerfileException invalid(String text) {
