@@ -122,7 +122,7 @@ public final class CommandParser {
         if (args.size() == 3 && args.get(1).equalsIgnoreCase("as")) {
             stageName = args.get(2).toLowerCase(Locale.ROOT);
             if (!STAGE_NAME.matcher(stageName).matches()) {
-                throw new DockerfileException("invalid name for build stage: " + GoDuration.quote(args.get(2))
+                throw new DockerfileException("invalid name for build stage: " + GoStrings.quote(args.get(2))
                         + ", name can't start with a number or contain symbols");
             }
         } else if (args.size() != 1) {
@@ -141,12 +141,12 @@ public final class CommandParser {
         }
         String network = flags.stringOr("network", "default");
         if (!NETWORKS.contains(network)) {
-            throw new DockerfileException("invalid network mode " + GoDuration.quote(network)
+            throw new DockerfileException("invalid network mode " + GoStrings.quote(network)
                     + "; use default, none or host");
         }
         String security = flags.stringOr("security", "sandbox");
         if (!SECURITIES.contains(security)) {
-            throw new DockerfileException("security " + GoDuration.quote(security)
+            throw new DockerfileException("security " + GoStrings.quote(security)
                     + " is not valid; use sandbox or insecure");
         }
         return new Command.Run(commandLine(in, args), mounts, network, security, in.heredocs(), at);
@@ -241,7 +241,7 @@ public final class CommandParser {
         flags.string("interval").string("timeout").string("start-period").string("start-interval").string("retries")
                 .parse();
         if (!type.equals("CMD")) {
-            throw new DockerfileException("Unknown type " + GoDuration.quote(type)
+            throw new DockerfileException("Unknown type " + GoStrings.quote(type)
                     + " in HEALTHCHECK (try CMD); write HEALTHCHECK CMD <command> or HEALTHCHECK NONE");
         }
         if (rest.isEmpty()) {
@@ -261,11 +261,11 @@ public final class CommandParser {
             try {
                 value = Long.parseLong(retriesText.get());
                 if (value < Integer.MIN_VALUE || value > Integer.MAX_VALUE) {
-                    throw new DockerfileException("strconv.ParseInt: parsing " + GoDuration.quote(retriesText.get())
+                    throw new DockerfileException("strconv.ParseInt: parsing " + GoStrings.quote(retriesText.get())
                             + ": value out of range");
                 }
             } catch (NumberFormatException e) {
-                throw new DockerfileException("strconv.ParseInt: parsing " + GoDuration.quote(retriesText.get())
+                throw new DockerfileException("strconv.ParseInt: parsing " + GoStrings.quote(retriesText.get())
                         + ": invalid syntax; --retries takes a whole number");
             }
             if (value < 0) {

@@ -97,12 +97,12 @@ public final class GoDuration {
                 i++;
             }
             if (unitStart == i) {
-                throw new DockerfileException("time: missing unit in duration " + quote(text));
+                throw new DockerfileException("time: missing unit in duration " + GoStrings.quote(text));
             }
             String unitName = s.substring(unitStart, i);
             Long unit = UNITS.get(unitName);
             if (unit == null) {
-                throw new DockerfileException("time: unknown unit " + quote(unitName) + " in duration " + quote(text));
+                throw new DockerfileException("time: unknown unit " + GoStrings.quote(unitName) + " in duration " + GoStrings.quote(text));
             }
             if (Long.compareUnsigned(v, Long.divideUnsigned(TWO_63, unit)) > 0) {
                 throw invalid(text);
@@ -137,27 +137,6 @@ public final class GoDuration {
     }
 
     private static DockerfileException invalid(String text) {
-        return new DockerfileException("time: invalid duration " + quote(text));
-    }
-
-    static String quote(String s) {
-        StringBuilder out = new StringBuilder("\"");
-        s.codePoints().forEach(cp -> {
-            switch (cp) {
-                case '"' -> out.append("\\\"");
-                case '\\' -> out.append("\\\\");
-                case '\n' -> out.append("\\n");
-                case '\t' -> out.append("\\t");
-                case '\r' -> out.append("\\r");
-                default -> {
-                    if (cp < 0x20 || cp == 0x7f) {
-                        out.append(String.format("\\x%02x", cp));
-                    } else {
-                        out.appendCodePoint(cp);
-                    }
-                }
-            }
-        });
-        return out.append('"').toString();
+        return new DockerfileException("time: invalid duration " + GoStrings.quote(text));
     }
 }

@@ -32,7 +32,7 @@ public record Platform(String os, String architecture, Optional<String> variant)
         String[] parts = text.split("/", -1);
         for (String part : parts) {
             if (!part.matches("[A-Za-z0-9_.-]+")) {
-                throw new DockerfileException(GoDuration.quote(text)
+                throw new DockerfileException(GoStrings.quote(text)
                         + ": invalid platform; write os/arch[/variant], such as linux/amd64 or linux/arm64");
             }
         }
@@ -40,14 +40,14 @@ public record Platform(String os, String architecture, Optional<String> variant)
             case 1 -> {
                 String arch = parts[0].toLowerCase(Locale.ROOT);
                 if (arch.equals("linux") || arch.equals("windows") || arch.equals("darwin")) {
-                    throw new DockerfileException(GoDuration.quote(text)
+                    throw new DockerfileException(GoStrings.quote(text)
                             + ": an operating system alone is no platform; add the architecture, as in linux/amd64");
                 }
                 yield normalize("linux", arch, "");
             }
             case 2 -> normalize(parts[0], parts[1], "");
             case 3 -> normalize(parts[0], parts[1], parts[2]);
-            default -> throw new DockerfileException(GoDuration.quote(text)
+            default -> throw new DockerfileException(GoStrings.quote(text)
                     + ": invalid platform; write os/arch[/variant], such as linux/arm/v7");
         };
     }

@@ -117,7 +117,7 @@ public record RunMount(
                     String t = value.toLowerCase(Locale.ROOT);
                     if (!TYPES.contains(t)) {
                         throw new DockerfileException(Suggest.withSuggestion("unsupported mount type "
-                                + GoDuration.quote(value), value, TYPES, true) + "; use one of " + String.join(", ", TYPES));
+                                + GoStrings.quote(value), value, TYPES, true) + "; use one of " + String.join(", ", TYPES));
                     }
                     type = Type.valueOf(t.toUpperCase(Locale.ROOT));
                 }
@@ -149,7 +149,7 @@ public record RunMount(
                     String s = value.toLowerCase(Locale.ROOT);
                     if (!SHARINGS.contains(s)) {
                         throw new DockerfileException(Suggest.withSuggestion("unsupported sharing value "
-                                + GoDuration.quote(value), value, SHARINGS, true) + "; use shared, private or locked");
+                                + GoStrings.quote(value), value, SHARINGS, true) + "; use shared, private or locked");
                     }
                     sharing = Sharing.valueOf(s.toUpperCase(Locale.ROOT));
                 }

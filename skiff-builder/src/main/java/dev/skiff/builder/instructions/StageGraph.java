@@ -112,8 +112,8 @@ public final class StageGraph {
             return Optional.empty();
         }
         if (source.get().index() >= stage.index()) {
-            throw new InstructionException(copy.location(), "cannot copy from stage " + GoDuration.quote(from)
-                    + ", it needs to be defined before current stage " + GoDuration.quote(stage.displayName()));
+            throw new InstructionException(copy.location(), "cannot copy from stage " + GoStrings.quote(from)
+                    + ", it needs to be defined before current stage " + GoStrings.quote(stage.displayName()));
         }
         return Optional.of(source.get().index());
     }

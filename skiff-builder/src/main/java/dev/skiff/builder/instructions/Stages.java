@@ -86,7 +86,7 @@ public record Stages(List<Command.Arg> globalArgs, List<Stage> stages, char esca
             return stages.getLast();
         }
         return byName(target.get()).orElseThrow(() -> new DockerfileException(
-                Suggest.withSuggestion("target stage " + GoDuration.quote(target.get()) + " could not be found",
+                Suggest.withSuggestion("target stage " + GoStrings.quote(target.get()) + " could not be found",
                         target.get(), names(), true) + "; the stages are: " + String.join(", ", names())));
     }
 
