@@ -21,6 +21,15 @@ public record Heredoc(String name, long fileDescriptor, boolean expand, boolean 
         Objects.requireNonNull(content, "content");
     }
 
+    /**
+     * Reads a here-document mark as it appears among an instruction's arguments ({@code <<EOF},
+     * {@code <<-"EOF"}, {@code 3<<EOF}), without a body; empty when {@code word} is not one. This is
+     * how {@code COPY <<EOF /dest} tells an inline source from a path.
+     */
+    public static java.util.Optional<Heredoc> fromMark(String word) {
+        return java.util.Optional.ofNullable(DockerfileParser.parseHeredoc(word));
+    }
+
     Heredoc withContent(String body) {
         return new Heredoc(name, fileDescriptor, expand, chomp, body);
     }
