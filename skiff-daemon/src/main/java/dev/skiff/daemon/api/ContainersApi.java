@@ -21,6 +21,7 @@ import dev.skiff.engine.network.Attachment;
 import dev.skiff.engine.network.NetworkException;
 import dev.skiff.engine.network.PortBinding;
 import dev.skiff.formats.FormatException;
+import dev.skiff.formats.HumanDuration;
 import dev.skiff.http.Exchange;
 import io.netty.handler.codec.http.HttpMethod;
 
@@ -379,44 +380,13 @@ final class ContainersApi {
     /** {@code Up 5 seconds}, {@code Exited (3) 2 minutes ago}, {@code Created}: docker's Status column. */
     static String status(ContainerState s, Instant now) {
         return switch (s.status()) {
-            case RUNNING -> "Up " + humanDuration(Duration.between(s.startedAt(), now));
-            case PAUSED -> "Up " + humanDuration(Duration.between(s.startedAt(), now)) + " (Paused)";
+            case RUNNING -> "Up " + HumanDuration.of(Duration.between(s.startedAt(), now));
+            case PAUSED -> "Up " + HumanDuration.of(Duration.between(s.startedAt(), now)) + " (Paused)";
             case EXITED -> s.finishedAt().equals(ContainerState.ZERO) ? "Exited (" + s.exitCode() + ")"
-                    : "Exited (" + s.exitCode() + ") " + humanDuration(Duration.between(s.finishedAt(), now)) + " ago";
+                    : "Exited (" + s.exitCode() + ") " + HumanDuration.of(Duration.between(s.finishedAt(), now)) + " ago";
             case CREATED -> "Created";
             case REMOVING -> "Removal In Progress";
         };
-    }
-
-    /** go-units HumanDuration, which docker's Status uses. */
-    static String humanDuration(Duration d) {
-        long seconds = d.toSeconds();
-        if (seconds < 1) {
-            return "Less than a second";
-        } else if (seconds == 1) {
-            return "1 second";
-        } else if (seconds < 60) {
-            return seconds + " seconds";
-        }
-        long minutes = d.toMinutes();
-        if (minutes == 1) {
-            return "About a minute";
-        } else if (minutes < 60) {
-            return minutes + " minutes";
-        }
-        long hours = Math.round(d.toSeconds() / 3600.0);
-        if (hours == 1) {
-            return "About an hour";
-        } else if (hours < 48) {
-            return hours + " hours";
-        } else if (hours < 24 * 7 * 2) {
-            return hours / 24 + " days";
-        } else if (hours < 24 * 30 * 2) {
-            return hours / 24 / 7 + " weeks";
-        } else if (hours < 24 * 365 * 2) {
-            return hours / 24 / 30 + " months";
-        }
-        return hours / 24 / 365 + " years";
     }
 
     // ---- inspect
