@@ -609,6 +609,10 @@ final class ContainersApi {
                 "io_wait_time_recursive", "io_merged_recursive", "io_time_recursive", "sectors_recursive")) {
             blkio.putNull(k);
         }
+        now.filter(u -> !u.blockIo().isEmpty()).ifPresent(u -> {
+            ArrayNode bytes = blkio.putArray("io_service_bytes_recursive");
+            u.blockIo().forEach(b -> bytes.addObject().put("major", b.major()).put("minor", b.minor()).put("op", b.op()).put("value", b.value()));
+        });
         n.put("num_procs", 0);
         n.putObject("storage_stats");
         n.set("cpu_stats", cpuJson(now));
@@ -620,6 +624,12 @@ final class ContainersApi {
             ObjectNode st = mem.putObject("stats");
             u.memoryStat().forEach(st::put);
             mem.put("limit", u.memoryLimit());
+        });
+        now.filter(u -> !u.networks().isEmpty()).ifPresent(u -> {
+            ObjectNode networks = n.putObject("networks");
+            u.networks().forEach((name, i) -> networks.putObject(name).put("rx_bytes", i.rxBytes()).put("rx_packets", i.rxPackets())
+                    .put("rx_errors", i.rxErrors()).put("rx_dropped", i.rxDropped()).put("tx_bytes", i.txBytes())
+                    .put("tx_packets", i.txPackets()).put("tx_errors", i.txErrors()).put("tx_dropped", i.txDropped()));
         });
         n.put("name", c.name());
         n.put("id", c.id());
