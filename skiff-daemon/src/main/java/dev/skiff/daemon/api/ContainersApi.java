@@ -391,6 +391,25 @@ final class ContainersApi {
 
     // ---- inspect
 
+    /** The HostConfig fields dockerd shows that this engine does not use, with the values dockerd shows for them. */
+    private static final ObjectNode INSPECT_HOST_DEFAULTS;
+
+    static {
+        try {
+            INSPECT_HOST_DEFAULTS = (ObjectNode) EngineApi.JSON.readTree("""
+                    {"ContainerIDFile":"","VolumeDriver":"","VolumesFrom":null,"ConsoleSize":[0,0],"CgroupnsMode":"host",
+                    "DnsOptions":[],"GroupAdd":null,"IpcMode":"private","Cgroup":"","Links":null,"OomScoreAdj":0,"PidMode":"",
+                    "SecurityOpt":null,"UTSMode":"","UsernsMode":"","Isolation":"","BlkioWeight":0,"BlkioWeightDevice":[],
+                    "BlkioDeviceReadBps":[],"BlkioDeviceWriteBps":[],"BlkioDeviceReadIOps":[],"BlkioDeviceWriteIOps":[],
+                    "CgroupParent":"","CpuPeriod":0,"CpuQuota":0,"CpuRealtimePeriod":0,"CpuRealtimeRuntime":0,"CpusetCpus":"",
+                    "CpusetMems":"","Devices":[],"DeviceCgroupRules":null,"DeviceRequests":null,"KernelMemory":0,
+                    "KernelMemoryTCP":0,"MemoryReservation":0,"MemorySwap":0,"MemorySwappiness":null,"OomKillDisable":false,
+                    "Ulimits":[],"CpuCount":0,"CpuPercent":0,"IOMaximumIOps":0,"IOMaximumBandwidth":0}""");
+        } catch (JsonProcessingException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
     private ObjectNode inspect(Container c) {
         ObjectNode n = EngineApi.JSON.createObjectNode();
         n.put("Id", c.id());
@@ -439,6 +458,18 @@ final class ContainersApi {
         n.putNull("ExecIDs");
         ObjectNode host = EngineApi.JSON.valueToTree(c.hostConfig());
         host.putObject("LogConfig").put("Type", "k8s-file").putObject("Config");
+        INSPECT_HOST_DEFAULTS.properties().forEach(e -> {
+            if (!host.has(e.getKey())) {
+                host.set(e.getKey(), e.getValue().deepCopy());
+            }
+        });
+        if (c.hostConfig().privileged()) {
+            host.putNull("MaskedPaths"); // as dockerd: a privileged container masks nothing
+            host.putNull("ReadonlyPaths");
+        } else {
+            c.hostConfig().effectiveMaskedPaths().forEach(host.putArray("MaskedPaths")::add);
+            c.hostConfig().effectiveReadonlyPaths().forEach(host.putArray("ReadonlyPaths")::add);
+        }
         n.set("HostConfig", host);
         ObjectNode graph = n.putObject("GraphDriver");
         ObjectNode data = graph.putObject("Data");

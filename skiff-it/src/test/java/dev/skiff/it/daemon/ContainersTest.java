@@ -95,6 +95,10 @@ class ContainersTest {
         assertThat(docker("inspect", "-f", "{{.State.Status}} {{.State.Running}} {{.Name}} {{.Config.Hostname}}", id.substring(0, 6))
                 .assertSuccess().stdout()).isEqualTo("running true /" + name + " " + id.substring(0, 12) + "\n");
         awaitOutput(() -> docker("logs", name).stdout(), "started\n");
+        // fields dockerd shows though this engine does not use them, with dockerd's values
+        assertThat(docker("inspect", "-f", "{{json .HostConfig.MaskedPaths}} {{.HostConfig.IpcMode}} {{json .HostConfig.Ulimits}} "
+                + "{{.HostConfig.CgroupnsMode}}", name).assertSuccess().stdout())
+                .startsWith("[\"/proc/asound\",").contains("\"/proc/kcore\"").endsWith("] private [] host\n");
 
         CommandResult refused = docker("rm", name);
         assertThat(refused.exitCode()).isNotZero();
