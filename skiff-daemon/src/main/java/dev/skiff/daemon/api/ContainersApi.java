@@ -18,6 +18,7 @@ import dev.skiff.engine.containers.WaitCondition;
 import dev.skiff.engine.images.ImageNotFoundException;
 import dev.skiff.engine.images.ImageStore;
 import dev.skiff.engine.network.Attachment;
+import dev.skiff.engine.network.Network;
 import dev.skiff.engine.network.NetworkException;
 import dev.skiff.engine.network.PortBinding;
 import dev.skiff.formats.FormatException;
@@ -546,14 +547,23 @@ final class ContainersApi {
     private ObjectNode networks(Container c) {
         ObjectNode networks = EngineApi.JSON.createObjectNode();
         ContainerEndpoints endpoints = containers.endpoints(c);
-        c.network().ifPresent(att -> networks.set(att.networkName(), endpoint(c, att, endpoints.aliases())));
+        String mode = c.hostConfig().networkMode();
+        Attachment first = c.network().orElseGet(() -> unattached(mode.equals("default") ? Network.DEFAULT : mode));
+        if (!mode.startsWith("container:")) {
+            // one that does not run is still on its network, with no address, as dockerd shows it
+            networks.set(first.networkName(), endpoint(c, first, endpoints.aliases()));
+        }
         List<Attachment> more = containers.attachments(c);
         for (ContainerEndpoints.Endpoint e : endpoints.more()) {
             Attachment joined = more.stream().filter(m -> m.networkName().equals(e.network())).findFirst()
-                    .orElse(new Attachment(Optional.empty(), e.network(), "", "", "", 0, "", "", List.of(), List.of(), List.of()));
+                    .orElse(unattached(e.network()));
             networks.set(e.network(), endpoint(c, joined, e.aliases()));
         }
         return networks;
+    }
+
+    private static Attachment unattached(String network) {
+        return new Attachment(Optional.empty(), network, "", "", "", 0, "", "", List.of(), List.of(), List.of());
     }
 
     private static ObjectNode endpoint(Container c, Attachment a, List<String> aliases) {

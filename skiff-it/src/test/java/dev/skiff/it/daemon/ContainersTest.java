@@ -157,6 +157,8 @@ class ContainersTest {
         try {
             docker("create", "--name", app, "--network", front, "--network-alias", "db-" + suffix, IMAGE, "sleep", "600").assertSuccess();
             docker("network", "connect", back, app).assertSuccess();
+            assertThat(docker("inspect", "-f", "{{range $k, $v := .NetworkSettings.Networks}}{{$k}}:{{$v.IPAddress}} {{end}}", app)
+                    .assertSuccess().stdout()).isEqualTo(back + ": " + front + ": \n"); // a template ranges over keys in order
             CommandResult twice = docker("network", "connect", back, app);
             assertThat(twice.exitCode()).isEqualTo(1);
             assertThat(twice.stderr()).contains("endpoint with name " + app + " already exists in network " + back);
