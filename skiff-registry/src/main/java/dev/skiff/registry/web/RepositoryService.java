@@ -46,11 +46,11 @@ final class RepositoryService {
     private static final int SUMMARY_CACHE_SIZE = 20_000;
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    record RepositorySummary(String name, String namespace, String description, String visibility, int tagCount) {
+    public record RepositorySummary(String name, String namespace, String description, String visibility, int tagCount) {
     }
 
-    record Page<T>(List<T> items, int page, int perPage, int total) {
-        int pages() {
+    public record Page<T>(List<T> items, int page, int perPage, int total) {
+        public int pages() {
             return Math.max(1, (total + perPage - 1) / perPage);
         }
 
@@ -63,30 +63,30 @@ final class RepositoryService {
         }
     }
 
-    record TagSummary(String name, String digest, String mediaType, long size, List<String> platforms,
+    public record TagSummary(String name, String digest, String mediaType, long size, List<String> platforms,
                       Instant pushedAt, String pushedBy) {
     }
 
-    record RepositoryDetail(String name, String description, String visibility, String createdBy, Instant created,
+    public record RepositoryDetail(String name, String description, String visibility, String createdBy, Instant created,
                             boolean canEdit, List<TagSummary> tags) {
     }
 
-    record Layer(String digest, String mediaType, long size) {
+    public record Layer(String digest, String mediaType, long size) {
     }
 
-    record HistoryEntry(Instant created, String createdBy, boolean emptyLayer, String comment) {
+    public record HistoryEntry(Instant created, String createdBy, boolean emptyLayer, String comment) {
     }
 
-    record Image(String platform, String digest, String configDigest, long size, Instant created,
+    public record Image(String platform, String digest, String configDigest, long size, Instant created,
                  List<String> entrypoint, List<String> cmd, List<String> env, List<String> exposedPorts,
                  Map<String, String> labels, String workingDir, String user, List<Layer> layers,
                  List<HistoryEntry> history) {
     }
 
-    record Referrer(String digest, String artifactType, String mediaType, long size) {
+    public record Referrer(String digest, String artifactType, String mediaType, long size) {
     }
 
-    record TagDetail(String repository, String tag, String digest, String mediaType, long size, Instant pushedAt,
+    public record TagDetail(String repository, String tag, String digest, String mediaType, long size, Instant pushedAt,
                      String pushedBy, boolean canEdit, List<Image> images, List<Referrer> referrers) {
     }
 

@@ -1,0 +1,22 @@
+// The only script: "Copy" buttons next to pull commands. Without it the commands are plain, selectable text.
+document.addEventListener("DOMContentLoaded", () => {
+  if (!navigator.clipboard) {
+    return;
+  }
+  for (const button of document.querySelectorAll("button[data-copy]")) {
+    const source = document.getElementById(button.dataset.copy);
+    if (!source) {
+      continue;
+    }
+    button.hidden = false;
+    button.addEventListener("click", async () => {
+      try {
+        await navigator.clipboard.writeText(source.textContent);
+        button.textContent = "Copied";
+      } catch (e) {
+        button.textContent = "Copy failed";
+      }
+      setTimeout(() => { button.textContent = "Copy"; }, 1500);
+    });
+  }
+});
