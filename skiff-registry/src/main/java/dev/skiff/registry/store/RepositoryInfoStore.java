@@ -31,6 +31,7 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 public final class RepositoryInfoStore {
     static final String ROOT = RegistryLayout.SKIFF + "/repositories";
+    static final int MAX_CACHED = 100_000;
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final StorageDriver driver;
@@ -48,6 +49,10 @@ public final class RepositoryInfoStore {
 
     /** The stored info, or empty when the repository was never created through the web API. */
     public Optional<RepositoryInfo> info(RepositoryName name) {
+        if (cache.size() >= MAX_CACHED) {
+            // Clients can ask about any name; forget them all now and then rather than grow without bound.
+            cache.clear();
+        }
         return cache.computeIfAbsent(name, this::read);
     }
 

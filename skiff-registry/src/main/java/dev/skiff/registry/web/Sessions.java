@@ -80,7 +80,7 @@ final class Sessions {
         sessions.values().removeIf(s -> s.user().equals(user) && !s.id().equals(keep));
     }
 
-    private static String random() {
+    static String random() {
         byte[] bytes = new byte[32];
         RANDOM.nextBytes(bytes);
         return Base64.getUrlEncoder().withoutPadding().encodeToString(bytes);

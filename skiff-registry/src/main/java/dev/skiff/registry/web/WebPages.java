@@ -31,6 +31,7 @@ import java.util.regex.Pattern;
  */
 final class WebPages {
     private static final String HTML_TYPE = "text/html; charset=utf-8";
+    static final String LOGIN_COOKIE = "skiff_login";
     private static final Map<String, String> PAGE_HEADERS = Map.of(
             "Content-Security-Policy", "default-src 'none'; style-src 'self'; script-src 'self'; img-src 'self';"
                     + " form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
@@ -157,29 +158,52 @@ final class WebPages {
         render(ex, 200, "repository", model, Map.of());
     }
 
+    /**
+     * The sign-in form. It has no session yet to take a CSRF token from, so it uses a cookie of its own
+     * (double submit): a cross-site form cannot send that SameSite=Strict cookie, so it cannot sign the
+     * visitor in to the attacker's account.
+     */
     private void login(Exchange ex, Caller caller) throws InterruptedException {
         String next = safeNext(ex.query("next").orElse("/"));
+        Optional<String> loginToken = Requests.cookie(ex, LOGIN_COOKIE).filter(t -> t.length() >= 20 && t.length() <= 100);
         if (ex.method().equals(HttpMethod.GET) || ex.method().equals(HttpMethod.HEAD)) {
-            Map<String, Object> model = model(ex, caller);
-            model.put("next", next);
-            model.put("username", "");
-            render(ex, 200, "login", model, Map.of());
+            renderLogin(ex, caller, 200, next, "", loginToken, Optional.empty(), Map.of());
             return;
         }
         allowed(ex.method(), HttpMethod.POST);
         Map<String, String> fields = Requests.fields(ex);
         next = safeNext(fields.getOrDefault("next", "/"));
+        String username = fields.getOrDefault("username", "");
+        String sent = fields.get(WebSite.CSRF_FIELD);
+        if (loginToken.isEmpty() || sent == null || !java.security.MessageDigest.isEqual(
+                loginToken.get().getBytes(StandardCharsets.UTF_8), sent.getBytes(StandardCharsets.UTF_8))) {
+            renderLogin(ex, caller, 403, next, username, Optional.empty(),
+                    Optional.of("the sign-in form had expired (or came from another site); sign in again"), Map.of());
+            return;
+        }
         try {
             String user = site.signIn(ex, fields.get("username"), fields.get("password"));
             Sessions.Session session = site.startSession(user);
             redirect(ex, next, Map.of("Set-Cookie", WebSite.sessionCookie(ex, session)));
         } catch (WebException e) {
-            Map<String, Object> model = model(ex, caller);
-            model.put("next", next);
-            model.put("username", fields.getOrDefault("username", ""));
-            model.put("error", e.getMessage());
-            render(ex, e.status(), "login", model, e.headers());
+            renderLogin(ex, caller, e.status(), next, username, loginToken, Optional.of(e.getMessage()), e.headers());
         }
+    }
+
+    private void renderLogin(Exchange ex, Caller caller, int status, String next, String username,
+                             Optional<String> token, Optional<String> error, Map<String, String> extraHeaders) {
+        String t = token.orElseGet(Sessions::random);
+        Map<String, Object> model = model(ex, caller);
+        model.put("next", next);
+        model.put("username", username);
+        model.put("loginToken", t);
+        error.ifPresent(e -> model.put("error", e));
+        Map<String, String> headers = new LinkedHashMap<>(extraHeaders);
+        if (token.isEmpty()) {
+            headers.put("Set-Cookie", LOGIN_COOKIE + "=" + t + "; Path=/login; HttpOnly; SameSite=Strict; Max-Age=3600"
+                    + (ex.baseUrl().startsWith("https:") ? "; Secure" : ""));
+        }
+        render(ex, status, "login", model, headers);
     }
 
     private void logout(Exchange ex, Caller caller) throws InterruptedException {

@@ -254,6 +254,11 @@ public final class WebSite implements ExchangeHandler {
             }
             send(ex, 200, sessionBody(caller.user().get(), caller.csrfToken()), Map.of());
         } else if (m.equals(HttpMethod.POST)) {
+            if (!Requests.isJson(ex)) {
+                // A cross-site HTML form cannot send JSON, so it cannot sign a visitor in to another account.
+                throw new WebException(415, "UNSUPPORTED_MEDIA_TYPE", "send {\"username\": ..., \"password\": ...}"
+                        + " as application/json");
+            }
             Map<String, String> fields = Requests.fields(ex);
             String user = signIn(ex, fields.get("username"), fields.get("password"));
             Sessions.Session session = startSession(user);

@@ -185,10 +185,14 @@ class WebApiTest {
     }
 
     @Test
-    void sessionCookieIsHttpOnlyAndSameSiteStrict() throws Exception {
+    void signInTakesJsonAndSetsAnHttpOnlySameSiteStrictCookie() throws Exception {
         start(true);
-        var r = registry.client().send("POST", "/api/session", "username=alice&password=alice-pw",
+        var form = registry.client().send("POST", "/api/session", "username=alice&password=alice-pw",
                 "Content-Type", "application/x-www-form-urlencoded");
+        assertThat(form.statusCode()).as("a cross-site form could send this").isEqualTo(415);
+        assertThat(form.headers().firstValue("Set-Cookie")).isEmpty();
+        var r = registry.client().send("POST", "/api/session", "{\"username\":\"alice\",\"password\":\"alice-pw\"}",
+                "Content-Type", "application/json");
         assertThat(r.statusCode()).isEqualTo(200);
         String cookie = r.headers().firstValue("Set-Cookie").orElseThrow();
         assertThat(cookie).startsWith("skiff_session=").contains("HttpOnly").contains("SameSite=Strict").contains("Path=/");

@@ -43,7 +43,7 @@ class WebPagesTest {
         var form = browser.get("/login");
         assertThat(form.statusCode()).isEqualTo(200);
         assertThat(form.body()).contains("<form method=\"post\" action=\"/login\"");
-        var r = browser.form("/login", "username=" + user + "&password=" + password + "&next=%2F");
+        var r = browser.form("/login", "username=" + user + "&password=" + password + "&next=%2F&_csrf=" + csrf(form));
         assertThat(r.statusCode()).as(r.body()).isEqualTo(303);
         assertThat(r.headers().firstValue("Location")).contains("/");
         assertThat(r.headers().firstValue("Set-Cookie").orElseThrow()).contains("HttpOnly").contains("SameSite=Strict");
@@ -167,18 +167,33 @@ class WebPagesTest {
     }
 
     @Test
+    void theSignInFormNeedsItsOwnCookieSoAnotherSiteCannotSignYouIn() throws Exception {
+        var victim = registry.client();
+        var forged = victim.form("/login", "username=bob&password=bob-pw&_csrf=made-up-by-another-site");
+        assertThat(forged.statusCode()).isEqualTo(403);
+        assertThat(forged.body()).contains("sign in again");
+        assertThat(victim.cookies).doesNotContainKey("skiff_session");
+        // the page it answers with carries a fresh token, so signing in from it works
+        var retry = victim.form("/login", "username=bob&password=bob-pw&_csrf=" + csrf(forged));
+        assertThat(retry.statusCode()).isEqualTo(303);
+        assertThat(victim.cookies).containsKey("skiff_session");
+    }
+
+    @Test
     void badInputIsShownOnTheFormWithoutAStackTrace() throws Exception {
         var anonymous = registry.client();
-        var wrong = anonymous.form("/login", "username=alice&password=wrong");
+        String token = csrf(anonymous.get("/login"));
+        var wrong = anonymous.form("/login", "username=alice&password=wrong&_csrf=" + token);
         assertThat(wrong.statusCode()).isEqualTo(401);
         assertThat(wrong.body()).contains("invalid username or password").contains("value=\"alice\"");
-        var missing = anonymous.form("/login", "username=alice");
+        var missing = anonymous.form("/login", "username=alice&_csrf=" + token);
         assertThat(missing.statusCode()).isEqualTo(400);
         assertThat(missing.body()).contains("username and password are both required");
         var newPage = anonymous.get("/new");
         assertThat(newPage.statusCode()).isEqualTo(303);
         assertThat(newPage.headers().firstValue("Location")).contains("/login?next=%2Fnew");
-        var offsite = anonymous.form("/login", "username=bob&password=bob-pw&next=" + enc("//evil.example/x"));
+        var offsite = anonymous.form("/login", "username=bob&password=bob-pw&next=" + enc("//evil.example/x") + "&_csrf=" + token);
+        assertThat(offsite.statusCode()).isEqualTo(303);
         assertThat(offsite.headers().firstValue("Location")).contains("/");
 
         var alice = signIn("alice", "alice-pw");

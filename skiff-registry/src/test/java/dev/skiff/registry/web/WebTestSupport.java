@@ -54,7 +54,8 @@ final class WebTestSupport implements AutoCloseable {
         final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
                 .followRedirects(HttpClient.Redirect.NEVER).build();
         String csrf = "";
-        String cookie = "";
+        /** The cookie jar: name to value. Paths are ignored; the registry's cookies do not clash. */
+        final java.util.Map<String, String> cookies = new java.util.LinkedHashMap<>();
 
         HttpResponse<String> send(String method, String path, String body, String... headers) throws Exception {
             HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(base + path)).method(method,
@@ -62,14 +63,20 @@ final class WebTestSupport implements AutoCloseable {
             if (headers.length > 0) {
                 b.headers(headers);
             }
-            if (!cookie.isEmpty()) {
-                b.header("Cookie", cookie);
+            if (!cookies.isEmpty()) {
+                b.header("Cookie", String.join("; ", cookies.entrySet().stream()
+                        .map(e -> e.getKey() + "=" + e.getValue()).toList()));
             }
             HttpResponse<String> r = http.send(b.build(), HttpResponse.BodyHandlers.ofString());
-            r.headers().firstValue("Set-Cookie").ifPresent(c -> {
+            for (String c : r.headers().allValues("Set-Cookie")) {
                 String pair = c.split(";", 2)[0];
-                cookie = pair.endsWith("=") ? "" : pair;
-            });
+                int eq = pair.indexOf('=');
+                if (eq == pair.length() - 1 || c.contains("Max-Age=0")) {
+                    cookies.remove(pair.substring(0, eq));
+                } else {
+                    cookies.put(pair.substring(0, eq), pair.substring(eq + 1));
+                }
+            }
             return r;
         }
 
