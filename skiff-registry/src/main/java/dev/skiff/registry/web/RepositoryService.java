@@ -347,7 +347,7 @@ final class RepositoryService {
         }
         return new RepositoryDetail(name.value(), info.map(RepositoryInfo::description).orElse(""),
                 visibility(info), info.flatMap(RepositoryInfo::createdBy).orElse(null),
-                info.map(RepositoryInfo::created).orElse(null), authEnabled() ? canEdit(caller, name) && caller.user().isPresent() : true,
+                info.map(RepositoryInfo::created).orElse(null), canEdit(caller, name),
                 tags);
     }
 
@@ -384,7 +384,7 @@ final class RepositoryService {
         Optional<TagPush> push = infos.lastPush(name, tag);
         return new TagDetail(name.value(), tag.value(), manifest.digest().toString(), manifest.mediaType(),
                 summary(manifest).size(), push.map(TagPush::at).orElse(null), push.flatMap(TagPush::by).orElse(null),
-                authEnabled() ? canEdit(caller, name) && caller.user().isPresent() : true, images, referrers);
+                canEdit(caller, name), images, referrers);
     }
 
     private Image image(RepositoryName name, StoredManifest manifest, String platform) {

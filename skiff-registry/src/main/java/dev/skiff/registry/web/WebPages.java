@@ -164,6 +164,9 @@ final class WebPages {
      * visitor in to the attacker's account.
      */
     private void login(Exchange ex, Caller caller) throws InterruptedException {
+        if (!service.authEnabled()) {
+            throw WebException.notFound("this registry has no accounts, so there is nothing to sign in to");
+        }
         String next = safeNext(ex.query("next").orElse("/"));
         Optional<String> loginToken = Requests.cookie(ex, LOGIN_COOKIE).filter(t -> t.length() >= 20 && t.length() <= 100);
         if (ex.method().equals(HttpMethod.GET) || ex.method().equals(HttpMethod.HEAD)) {
@@ -271,8 +274,13 @@ final class WebPages {
 
     /** A form's fields after the CSRF check; a signed-out browser is sent to the sign-in page instead. */
     private Map<String, String> formFields(Exchange ex, Caller caller) throws InterruptedException {
+        if (!service.authEnabled()) {
+            // No accounts, so no session and no CSRF token: any site could post these forms. Read-only, then.
+            throw WebException.forbidden("this registry has no accounts, so its pages are read-only; change"
+                    + " repositories with the JSON API under /api/");
+        }
         Map<String, String> fields = Requests.fields(ex);
-        if (service.authEnabled() && caller.session().isEmpty() && caller.user().isEmpty()) {
+        if (caller.session().isEmpty() && caller.user().isEmpty()) {
             throw WebException.unauthorized("your session has ended: sign in again, then repeat what you did");
         }
         WebSite.checkCsrf(ex, caller, fields, false);
@@ -296,6 +304,8 @@ final class WebPages {
         caller.user().ifPresent(u -> model.put("user", u));
         model.put("csrf", caller.csrfToken());
         model.put("authEnabled", service.authEnabled());
+        // Forms need a session (for the CSRF token), so without accounts the pages only show.
+        model.put("forms", service.authEnabled() && caller.session().isPresent());
         model.put("path", ex.path());
         return model;
     }

@@ -30,13 +30,18 @@ final class WebTestSupport implements AutoCloseable {
     final Path htpasswd;
 
     WebTestSupport(Path temp, boolean anonymousPull) throws Exception {
+        this(temp, anonymousPull, true);
+    }
+
+    /** Without {@code accounts} the registry has no htpasswd file: auth is off. */
+    WebTestSupport(Path temp, boolean anonymousPull, boolean accounts) throws Exception {
         htpasswd = temp.resolve("htpasswd");
         Htpasswd.putUser(htpasswd, "alice", "alice-pw".toCharArray());
         Htpasswd.putUser(htpasswd, "bob", "bob-pw".toCharArray());
         Htpasswd.putUser(htpasswd, "root", "root-pw".toCharArray());
         registry = Registry.start(new RegistryOptions(new InetSocketAddress("127.0.0.1", 0), temp.resolve("root"),
-                Optional.of(htpasswd), Set.of("root"), anonymousPull, Optional.empty(), Optional.empty(),
-                Optional.empty(), Optional.empty()));
+                accounts ? Optional.of(htpasswd) : Optional.empty(), Set.of("root"), anonymousPull, Optional.empty(),
+                Optional.empty(), Optional.empty(), Optional.empty()));
         base = "http://127.0.0.1:" + registry.address().getPort();
     }
 

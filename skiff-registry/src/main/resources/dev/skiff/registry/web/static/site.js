@@ -1,5 +1,13 @@
-// The only script: "Copy" buttons next to pull commands. Without it the commands are plain, selectable text.
+// The only script: "Copy" buttons next to pull commands, and a confirmation before deleting. Without it the
+// commands are plain, selectable text and forms post at once.
 document.addEventListener("DOMContentLoaded", () => {
+  for (const form of document.querySelectorAll("form[data-confirm]")) {
+    form.addEventListener("submit", (event) => {
+      if (!window.confirm(form.dataset.confirm)) {
+        event.preventDefault();
+      }
+    });
+  }
   if (!navigator.clipboard) {
     return;
   }
