@@ -101,7 +101,7 @@ class WebPagesTest {
                 .contains(PageFilters.shortDigest(pushed.layers().get(0).toString()))
                 .contains(PageFilters.shortDigest(pushed.layers().get(1).toString()))
                 .contains("RUN step-1")
-                .contains("<code>/bin/app</code>")
+                .contains("<code>[\"/bin/app\"]</code>")
                 .contains("<code>8080/tcp</code>")
                 .contains("&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;");
         assertNoInjectedScript(tag.body());
