@@ -41,6 +41,8 @@ import java.util.concurrent.ConcurrentHashMap;
 final class RepositoryService {
     static final int MAX_PER_PAGE = 100;
     static final int DEFAULT_PER_PAGE = 25;
+    static final int DEFAULT_TAGS_PER_PAGE = 100;
+    static final int MAX_TAGS_PER_PAGE = 1000;
     private static final int MAX_CONFIG_BYTES = 8 << 20;
     private static final int MAX_INDEX_CHILDREN = 64;
     private static final int SUMMARY_CACHE_SIZE = 20_000;
@@ -67,8 +69,16 @@ final class RepositoryService {
                       Instant pushedAt, String pushedBy) {
     }
 
+    /** A repository and one page of its tags, sorted by name ({@code page} of {@code pages}). */
     public record RepositoryDetail(String name, String description, String visibility, String createdBy, Instant created,
-                            boolean canEdit, List<TagSummary> tags) {
+                                   boolean canEdit, int tagCount, int page, int pages, List<TagSummary> tags) {
+        public boolean hasNext() {
+            return page < pages;
+        }
+
+        public boolean hasPrevious() {
+            return page > 1;
+        }
     }
 
     public record Layer(String digest, String mediaType, long size) {
@@ -331,10 +341,22 @@ final class RepositoryService {
     // ---- details ------------------------------------------------------------------------------------
 
     RepositoryDetail detail(Caller caller, String nameText) {
+        return detail(caller, nameText, 1, DEFAULT_TAGS_PER_PAGE);
+    }
+
+    RepositoryDetail detail(Caller caller, String nameText, int page, int perPage) {
         RepositoryName name = visible(caller, nameText);
+        if (page < 1) {
+            throw WebException.badRequest("page must be 1 or more, got " + page);
+        }
+        if (perPage < 1 || perPage > MAX_TAGS_PER_PAGE) {
+            throw WebException.badRequest("per_page must be from 1 to " + MAX_TAGS_PER_PAGE + ", got " + perPage);
+        }
         Optional<RepositoryInfo> info = infos.info(name);
+        List<String> all = tagsOf(name);
+        int from = Math.min(all.size(), (page - 1) * perPage);
         List<TagSummary> tags = new ArrayList<>();
-        for (String tag : tagsOf(name)) {
+        for (String tag : all.subList(from, Math.min(all.size(), from + perPage))) {
             Optional<StoredManifest> manifest = store.manifest(name, tag);
             if (manifest.isEmpty()) {
                 continue;
@@ -347,8 +369,8 @@ final class RepositoryService {
         }
         return new RepositoryDetail(name.value(), info.map(RepositoryInfo::description).orElse(""),
                 visibility(info), info.flatMap(RepositoryInfo::createdBy).orElse(null),
-                info.map(RepositoryInfo::created).orElse(null), canEdit(caller, name),
-                tags);
+                info.map(RepositoryInfo::created).orElse(null), canEdit(caller, name), all.size(), page,
+                Math.max(1, (all.size() + perPage - 1) / perPage), tags);
     }
 
     TagDetail tag(Caller caller, String nameText, String tagText) {

@@ -148,7 +148,8 @@ final class WebPages {
     }
 
     private void repository(Exchange ex, Caller caller, String name) {
-        var detail = service.detail(caller, name);
+        var detail = service.detail(caller, name, Requests.intParam(ex.query("page"), "page", 1),
+                RepositoryService.DEFAULT_TAGS_PER_PAGE);
         Map<String, Object> model = model(ex, caller);
         model.put("r", detail);
         String tag = detail.tags().stream().map(RepositoryService.TagSummary::name)

@@ -220,7 +220,9 @@ public final class WebSite implements ExchangeHandler {
         } else if ((match = REPOSITORY.matcher(path)).matches()) {
             String name = match.group(1);
             if (m.equals(HttpMethod.GET)) {
-                send(ex, 200, service.detail(caller, name), Map.of());
+                send(ex, 200, service.detail(caller, name, Requests.intParam(ex.query("page"), "page", 1),
+                        Requests.intParam(ex.query("per_page"), "per_page", RepositoryService.DEFAULT_TAGS_PER_PAGE)),
+                        Map.of());
             } else if (m.equals(HttpMethod.PATCH)) {
                 service.update(caller, name, Optional.ofNullable(fields.get("description")),
                         Optional.ofNullable(fields.get("visibility")));

@@ -153,6 +153,13 @@ class WebApiTest {
         registry.pushImage("alice", "alice-pw", "alice/app", "v1", CONFIG, 1);
         registry.pushImage("alice", "alice-pw", "alice/app", "v2", CONFIG, 2);
 
+        JsonNode secondPage = json(alice.get("/api/repositories/alice/app?per_page=1&page=2"));
+        assertThat(secondPage.get("tagCount").asInt()).isEqualTo(2);
+        assertThat(secondPage.get("pages").asInt()).isEqualTo(2);
+        assertThat(secondPage.get("tags")).hasSize(1);
+        assertThat(secondPage.get("tags").get(0).get("name").asText()).isEqualTo("v2");
+        assertThat(alice.get("/api/repositories/alice/app?per_page=0").statusCode()).isEqualTo(400);
+
         var noToken = alice.send("DELETE", "/api/repositories/alice/app/tags/v1", null);
         assertThat(noToken.statusCode()).isEqualTo(403);
         assertThat(errorCode(noToken)).isEqualTo("CSRF");
