@@ -281,7 +281,9 @@ final class WebPages {
                     + " repositories with the JSON API under /api/");
         }
         Map<String, String> fields = Requests.fields(ex);
-        if (caller.session().isEmpty() && caller.user().isEmpty()) {
+        // Only a session proves the form came from these pages: a browser also sends cached Basic credentials
+        // cross-site, so they are not enough here.
+        if (caller.session().isEmpty()) {
             throw WebException.unauthorized("your session has ended: sign in again, then repeat what you did");
         }
         WebSite.checkCsrf(ex, caller, fields, false);

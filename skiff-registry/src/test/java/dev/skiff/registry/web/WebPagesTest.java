@@ -153,6 +153,10 @@ class WebPagesTest {
         assertThat(registry.client().get("/r/alice/app").statusCode()).isEqualTo(404);
         assertThat(registry.client().get("/").body()).doesNotContain("alice/app");
 
+        // a browser sends cached Basic credentials with a cross-site form too: the pages want the session
+        var withBasic = registry.client().send("POST", "/r/alice/app/tags/v1/delete", "",
+                "Content-Type", "application/x-www-form-urlencoded", "Authorization", WebTestSupport.basic("alice", "alice-pw"));
+        assertThat(withBasic.statusCode()).isEqualTo(401);
         var forged = alice.form("/r/alice/app/tags/v1/delete", "_csrf=" + bob.csrf);
         assertThat(forged.statusCode()).isEqualTo(403);
         var deleted = alice.form("/r/alice/app/tags/v1/delete", "_csrf=" + alice.csrf);
