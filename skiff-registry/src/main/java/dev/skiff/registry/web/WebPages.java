@@ -2,7 +2,6 @@ package dev.skiff.registry.web;
 
 import dev.skiff.formats.RepositoryName;
 import dev.skiff.http.Exchange;
-import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpMethod;
 import io.pebbletemplates.pebble.PebbleEngine;
 import io.pebbletemplates.pebble.error.PebbleException;

@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.ser.std.ToStringSerializer;
 import dev.skiff.formats.RepositoryName;
 import dev.skiff.http.Exchange;
 import dev.skiff.http.ExchangeHandler;
+import dev.skiff.registry.api.RegistryException;
 import dev.skiff.registry.auth.Authenticator;
 import dev.skiff.registry.store.RegistryStore;
 import dev.skiff.registry.store.RepositoryInfoStore;
@@ -61,10 +62,15 @@ public final class WebSite implements ExchangeHandler {
     public void handle(Exchange ex) throws InterruptedException {
         boolean api = ex.path().equals("/api") || ex.path().startsWith("/api/");
         try {
-            if (api) {
-                api(ex);
-            } else {
-                pages.handle(ex);
+            try {
+                if (api) {
+                    api(ex);
+                } else {
+                    pages.handle(ex);
+                }
+            } catch (RegistryException e) {
+                // From the store, e.g. a tag deleted by someone else meanwhile: same status and message.
+                throw new WebException(e.status(), e.code().name(), e.getMessage());
             }
         } catch (WebException e) {
             if (api) {
