@@ -2,12 +2,12 @@ package dev.skiff.cli;
 
 import dev.skiff.cli.client.HijackedStream;
 import dev.skiff.cli.client.StdCopy;
+import dev.skiff.formats.DetachKeys;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.util.Locale;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
@@ -17,7 +17,6 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * keys (default Ctrl-P Ctrl-Q) end the session while the container keeps running.
  */
 final class AttachSession {
-    static final String DEFAULT_DETACH_KEYS = "ctrl-p,ctrl-q";
     private static final long DETACH_GRACE_MILLIS = 1000;
 
     /** How the session ended: the output ended (the process exited), or the user detached. */
@@ -30,7 +29,7 @@ final class AttachSession {
                       InputStream in, OutputStream out, OutputStream err) throws IOException {
         AtomicBoolean detached = new AtomicBoolean();
         if (stdin) {
-            byte[] escape = tty ? detachKeys(detachKeys == null ? DEFAULT_DETACH_KEYS : detachKeys) : new byte[0];
+            byte[] escape = tty ? detachKeys(detachKeys) : new byte[0];
             Thread.ofPlatform().daemon().name("skiff-stdin").start(() -> copyInput(connection, in, escape, detached));
         } else {
             connection.closeWrite();
@@ -108,24 +107,10 @@ final class AttachSession {
 
     /** docker's detach key syntax: {@code ctrl-p,ctrl-q}, {@code a}, {@code ctrl-@}, {@code ctrl-[} ... as bytes. */
     static byte[] detachKeys(String spec) {
-        ByteArrayOutputStream keys = new ByteArrayOutputStream();
-        for (String key : spec.split(",")) {
-            String k = key.strip().toLowerCase(Locale.ROOT);
-            if (k.length() == 1) {
-                keys.write(k.charAt(0));
-            } else if (k.startsWith("ctrl-") && k.length() == 6) {
-                char c = k.charAt(5);
-                if (c >= 'a' && c <= 'z') {
-                    keys.write(c - 'a' + 1);
-                } else if (c >= '@' && c <= '_' || c == '[' || c == '\\' || c == ']' || c == '^') {
-                    keys.write(c == '@' ? 0 : c - '@');
-                } else {
-                    throw new Cli.UserError("invalid detach keys (" + spec + "): unknown character in " + key);
-                }
-            } else {
-                throw new Cli.UserError("invalid detach keys (" + spec + "): use keys such as ctrl-p,ctrl-q or a letter");
-            }
+        try {
+            return DetachKeys.of(spec).bytes();
+        } catch (IllegalArgumentException e) {
+            throw new Cli.UserError(e.getMessage());
         }
-        return keys.toByteArray();
     }
 }

@@ -1,6 +1,7 @@
 package dev.skiff.daemon.api;
 
 import dev.skiff.engine.sys.SeqPacketSocket;
+import dev.skiff.formats.DetachKeys;
 import dev.skiff.http.Exchange;
 
 import java.io.IOException;
@@ -12,12 +13,12 @@ import java.io.OutputStream;
  * container's streams. conmon sends each read of the container's output as one message whose first
  * byte names the pipe (2 stdout, 3 stderr); without a TTY the client gets docker's 8-byte
  * multiplexed frames, with one the bytes as they are. What the client sends goes to the container's
- * stdin; a TTY client that types docker's detach keys (Ctrl-P Ctrl-Q) is let go instead.
+ * stdin; a TTY client that types its detach keys (docker's default Ctrl-P Ctrl-Q) is let go instead,
+ * the keys themselves held back, as dockerd does.
  */
 public final class AttachPump {
     private static final int STDOUT_PIPE = 2;
     private static final int STDERR_PIPE = 3;
-    private static final byte[] DETACH_KEYS = {0x10, 0x11};
 
     /** Which streams the client asked for. */
     public record Streams(boolean stdin, boolean stdout, boolean stderr) {
@@ -30,10 +31,10 @@ public final class AttachPump {
      * Pumps until the container's output ends (it exited), the client goes away, or it detaches.
      * Blocks the calling thread; stdin is copied on a second thread.
      */
-    public static void pump(SeqPacketSocket conmon, Exchange.Hijacked client, boolean tty, Streams streams) {
+    public static void pump(SeqPacketSocket conmon, Exchange.Hijacked client, boolean tty, Streams streams, DetachKeys detachKeys) {
         Thread input = null;
         if (streams.stdin()) {
-            input = Thread.ofPlatform().daemon().name("attach-stdin").start(() -> copyInput(client.input(), conmon, tty));
+            input = Thread.ofPlatform().daemon().name("attach-stdin").start(() -> copyInput(client.input(), conmon, tty ? detachKeys : null));
         }
         Thread output = Thread.ofPlatform().daemon().name("attach-stdout").start(() -> copyOutput(conmon, client.output(), tty, streams));
         try {
@@ -69,25 +70,23 @@ public final class AttachPump {
         }
     }
 
-    private static void copyInput(InputStream client, SeqPacketSocket conmon, boolean tty) {
+    private static void copyInput(InputStream client, SeqPacketSocket conmon, DetachKeys detachKeys) {
         byte[] buf = new byte[32 * 1024];
-        int matched = 0;
         try {
             int n;
             while ((n = client.read(buf)) > 0) {
-                if (tty) {
-                    for (int i = 0; i < n; i++) {
-                        matched = buf[i] == DETACH_KEYS[matched] ? matched + 1 : (buf[i] == DETACH_KEYS[0] ? 1 : 0);
-                        if (matched == DETACH_KEYS.length) {
-                            if (i + 1 - DETACH_KEYS.length > 0) {
-                                conmon.send(buf, 0, i + 1 - DETACH_KEYS.length);
-                            }
-                            conmon.close(); // ends the output side: the client is detached, the container goes on
-                            return;
-                        }
-                    }
+                if (detachKeys == null) {
+                    conmon.send(buf, 0, n);
+                    continue;
                 }
-                conmon.send(buf, 0, n);
+                byte[] pass = detachKeys.filter(buf, 0, n);
+                if (pass.length > 0) {
+                    conmon.send(pass, 0, pass.length);
+                }
+                if (detachKeys.detached()) {
+                    conmon.close(); // ends the output side: the client is detached, the container goes on
+                    return;
+                }
             }
             conmon.shutdownOutput(); // stdin's end: conmon closes the container's stdin when it is StdinOnce
         } catch (IOException e) {

@@ -3,6 +3,7 @@ package dev.skiff.daemon.api;
 import dev.skiff.engine.containers.Container;
 import dev.skiff.engine.containers.ContainerEngine;
 import dev.skiff.engine.sys.SeqPacketSocket;
+import dev.skiff.formats.DetachKeys;
 import dev.skiff.http.Exchange;
 
 import java.io.IOException;
@@ -32,6 +33,7 @@ final class ContainerAttach {
     void attach(Exchange ex, String ref) throws InterruptedException {
         Container c = containers.get(ref);
         AttachPump.Streams streams = new AttachPump.Streams(truthy(ex, "stdin"), truthy(ex, "stdout"), truthy(ex, "stderr"));
+        DetachKeys detachKeys = detachKeys(ex.query("detachKeys").orElse(""));
         if (!truthy(ex, "stream")) {
             // logs-only attach (stream=0): what docker attach --logs would replay; nothing live
             Exchange.Hijacked raw = hijack(ex);
@@ -66,11 +68,20 @@ final class ContainerAttach {
                     return; // the container's streams could not be reached: the client sees the stream end
                 }
             }
-            AttachPump.pump(conmon, raw, c.config().tty(), streams);
+            AttachPump.pump(conmon, raw, c.config().tty(), streams, detachKeys);
             raw.shutdownOutput();
         } finally {
             cancel.run();
             socket.thenAccept(SeqPacketSocket::close);
+        }
+    }
+
+    /** Docker's detach keys; a bad spec is a 400 before anything is attached, as dockerd answers. */
+    static DetachKeys detachKeys(String spec) {
+        try {
+            return DetachKeys.of(spec);
+        } catch (IllegalArgumentException e) {
+            throw ApiException.badRequest(e.getMessage());
         }
     }
 

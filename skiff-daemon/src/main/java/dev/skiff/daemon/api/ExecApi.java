@@ -114,6 +114,7 @@ final class ExecApi {
             height = size.get(0).asInt();
             width = size.get(1).asInt();
         }
+        ContainerAttach.detachKeys(body.path("DetachKeys").asText("")); // refused now, as dockerd refuses them at create
         ExecSessions.ExecConfig config = new ExecSessions.ExecConfig(cmd, strings(body.get("Env"), "Env"),
                 body.path("User").asText(""), body.path("WorkingDir").asText(""), body.path("Tty").asBoolean(false),
                 body.path("AttachStdin").asBoolean(false), body.path("AttachStdout").asBoolean(false),
@@ -166,7 +167,7 @@ final class ExecApi {
         }
         SeqPacketSocket conmon = socket.get();
         AttachPump.pump(conmon, raw, tty, new AttachPump.Streams(exec.config().attachStdin(),
-                exec.config().attachStdout(), exec.config().attachStderr()));
+                exec.config().attachStdout(), exec.config().attachStderr()), ContainerAttach.detachKeys(exec.config().detachKeys()));
         // the CLI inspects the exec for its exit code the moment the stream ends; after a detach
         // (Ctrl-P Ctrl-Q) the process goes on and there is none
         execs.awaitExit(id, Duration.ofSeconds(EXIT_GRACE_SECONDS));

@@ -134,6 +134,24 @@ class ExecTest {
     }
 
     @Test
+    void otherDetachKeysDetachTooAndBadOnesAreRefused() throws InterruptedException {
+        String cli = RequiredTool.DOCKER.command() + " -H unix://" + daemon.socket() + " exec -it --detach-keys=ctrl-a,x " + container
+                + " sh -c 'i=0; while true; do i=$((i+1)); echo $i > /tmp/alive2; sleep 0.1; done'";
+        CommandResult run = ExternalCommand.of("sh", "-c", "(sleep 1.5; printf '\\001x'; sleep 3) | script -qec \"$0\" /dev/null", cli)
+                .env("DOCKER_CONFIG", tmp.resolve("docker-config").toString())
+                .timeout(Duration.ofSeconds(60)).run();
+        assertThat(run.output()).contains("read escape sequence");
+        int first = Integer.parseInt(daemon.docker("exec", container, "cat", "/tmp/alive2").assertSuccess().stdout().strip());
+        Thread.sleep(600);
+        int second = Integer.parseInt(daemon.docker("exec", container, "cat", "/tmp/alive2").assertSuccess().stdout().strip());
+        assertThat(second).as("the detached exec still counts").isGreaterThan(first);
+
+        CommandResult bad = daemon.docker("exec", "--detach-keys=ctrl-1", container, "true");
+        assertThat(bad.exitCode()).as(bad.output()).isNotZero();
+        assertThat(bad.stderr()).contains("Invalid detach keys (ctrl-1) provided");
+    }
+
+    @Test
     void aDaemonKilledWithSigkillComesBackAndExecsIntoTheContainersItFinds() {
         daemon.kill9();
         daemon.restart();
