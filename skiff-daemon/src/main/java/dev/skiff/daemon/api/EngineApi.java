@@ -6,7 +6,11 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.skiff.daemon.Daemon;
 import dev.skiff.daemon.events.EventBus;
 import dev.skiff.daemon.events.ImageEvents;
+import dev.skiff.engine.build.BuildCache;
+import dev.skiff.engine.build.ImageBuilder;
+import dev.skiff.engine.containers.ContainerCommitter;
 import dev.skiff.engine.containers.ContainerEngine;
+import dev.skiff.engine.containers.ContainerFiles;
 import dev.skiff.engine.containers.ContainerState;
 import dev.skiff.engine.content.ContentStore;
 import dev.skiff.engine.distribution.DistributionMetadata;
@@ -57,6 +61,7 @@ public final class EngineApi implements ExchangeHandler {
     private final ExecApi execApi;
     private final VolumesApi volumesApi;
     private final ContainerFilesApi containerFilesApi;
+    private final BuildApi buildApi;
 
     /** @param registries which registries pull and push reach over plain HTTP ({@code --insecure-registry}) */
     public EngineApi(Daemon.EngineInfo engine, ImageStore images, ContentStore content, RegistryHosts registries,
@@ -78,6 +83,22 @@ public final class EngineApi implements ExchangeHandler {
         this.execApi = new ExecApi(containers);
         this.volumesApi = new VolumesApi(containers);
         this.containerFilesApi = new ContainerFilesApi(containers, content, images);
+        ContainerFiles files = new ContainerFiles(containers);
+        this.buildApi = new BuildApi(new ImageBuilder(containers, new ContainerCommitter(containers, files, content, images),
+                content, images, new BuildReferences(), BuildCache.open(engine.dataRoot())), engine.dataRoot());
+    }
+
+    /** Docker's reference grammar, for the builder's tags. */
+    private static final class BuildReferences implements dev.skiff.engine.images.ReferenceSyntax {
+        @Override
+        public String normalize(String text) {
+            return dev.skiff.formats.ImageReference.parse(text).withDefaultTag().toString();
+        }
+
+        @Override
+        public String familiar(String fullReference) {
+            return dev.skiff.formats.ImageReference.parse(fullReference).familiarString();
+        }
     }
 
     @Override
@@ -123,7 +144,7 @@ public final class EngineApi implements ExchangeHandler {
                 eventsApi.stream(ex);
             }
             default -> {
-                if (!execApi.route(ex, path) && !volumesApi.route(ex, path) && !containerFilesApi.route(ex, path)
+                if (!buildApi.route(ex, path) && !execApi.route(ex, path) && !volumesApi.route(ex, path) && !containerFilesApi.route(ex, path)
                         && !containersApi.route(ex, path) && !networksApi.route(ex, path)
                         && !archiveApi.route(ex, path) && !usageApi.route(ex, path) && !imagesApi.route(ex, path)) {
                     throw ApiException.notFound("page not found");

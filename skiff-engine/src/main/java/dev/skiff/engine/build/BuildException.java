@@ -9,22 +9,33 @@ import dev.skiff.engine.EngineException;
  */
 public final class BuildException extends EngineException {
     private final int code;
+    private final boolean commandFailed;
 
     public BuildException(String message) {
-        this(message, 1);
+        super(message);
+        this.code = 1;
+        this.commandFailed = false;
     }
 
+    /** A command (RUN) that exited with {@code code}. */
     public BuildException(String message, int code) {
         super(message);
         this.code = code;
+        this.commandFailed = true;
     }
 
     public BuildException(String message, Throwable cause) {
         super(message, cause);
         this.code = 1;
+        this.commandFailed = false;
     }
 
     public int code() {
         return code;
+    }
+
+    /** Whether a command failed, whose exit code the classic builder reports as the error's {@code code}. */
+    public boolean commandFailed() {
+        return commandFailed;
     }
 }

@@ -1,0 +1,129 @@
+package dev.skiff.it.daemon;
+
+import dev.skiff.it.support.CommandResult;
+import dev.skiff.it.support.ExternalCommand;
+import dev.skiff.it.support.RequiredTool;
+import dev.skiff.it.support.ServerProcess;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** {@code DOCKER_BUILDKIT=0 docker build} (the classic builder's {@code POST /build}) against a real skiff daemon. */
+class BuildTest {
+    @TempDir
+    Path tmp;
+
+    private CommandResult docker(Path socket, Path dir, String... args) {
+        List<String> command = new ArrayList<>(List.of(RequiredTool.DOCKER.command(), "-H", "unix://" + socket));
+        command.addAll(List.of(args));
+        return ExternalCommand.of(command).env("DOCKER_CONFIG", tmp.resolve("docker-config").toString())
+                .env("DOCKER_BUILDKIT", "0").directory(dir).timeout(Duration.ofSeconds(120)).run();
+    }
+
+    private Path busyboxTar() throws Exception {
+        Path bin = tmp.resolve("rootfs/bin");
+        Files.createDirectories(bin);
+        Files.copy(RequiredTool.BUSYBOX.path(), bin.resolve("busybox"));
+        for (String applet : List.of("sh", "cat", "echo", "ls")) {
+            Files.createSymbolicLink(bin.resolve(applet), Path.of("busybox"));
+        }
+        Path tar = tmp.resolve("rootfs.tar");
+        ExternalCommand.of("tar", "-C", tmp.resolve("rootfs").toString(), "-cf", tar.toString(), ".").run().assertSuccess();
+        return tar;
+    }
+
+    @Test
+    void dockerBuildsTheGettingStartedAppWithTheClassicBuilderAndCachesIt() throws Exception {
+        Path socket = tmp.resolve("skiff.sock");
+        Path tar = busyboxTar();
+        Path app = Files.createDirectories(tmp.resolve("app"));
+        Files.writeString(app.resolve("Dockerfile"), """
+                FROM busybox:local
+                WORKDIR /app
+                COPY . .
+                RUN echo built > /app/built.txt
+                ENV APP_ENV=production
+                EXPOSE 3000
+                CMD ["httpd","-f","-p","3000","-h","/app"]
+                """);
+        Files.writeString(app.resolve("index.html"), "<h1>getting started</h1>\n");
+        Files.writeString(app.resolve("debug.log"), "not sent\n");
+        Files.writeString(app.resolve(".dockerignore"), "*.log\n");
+        try (ServerProcess daemon = DaemonHarness.start(tmp, socket)) {
+            docker(socket, tmp, "import", tar.toString(), "busybox:local").assertSuccess();
+
+            CommandResult built = docker(socket, app, "build", "-t", "getting-started", ".").assertSuccess();
+            String out = built.stdout();
+            assertThat(out).contains("Step 1/7 : FROM busybox:local\n ---> ")
+                    .contains("Step 2/7 : WORKDIR /app\n")
+                    .containsPattern("Step 4/7 : RUN echo built > /app/built.txt\n ---> Running in ([0-9a-f]{12})\n"
+                            + "Removing intermediate container \\1\n ---> [0-9a-f]{12}\n")
+                    .containsPattern("Step 7/7 : CMD \\[\"httpd\",\"-f\",\"-p\",\"3000\",\"-h\",\"/app\"\\]\n ---> [0-9a-f]{12}\n"
+                            + "Successfully built ([0-9a-f]{12})\nSuccessfully tagged getting-started:latest\n")
+                    .doesNotContain("Using cache");
+            String id = docker(socket, tmp, "image", "inspect", "-f", "{{.Id}}", "getting-started").assertSuccess().stdout().strip();
+            assertThat(out).contains("Successfully built " + id.substring(7, 19));
+
+            assertThat(docker(socket, tmp, "image", "inspect", "-f",
+                    "{{json .Config.Cmd}} {{.Config.WorkingDir}} {{json .Config.ExposedPorts}} {{json .Config.Env}}",
+                    "getting-started").assertSuccess().stdout().strip())
+                    .isEqualTo("[\"httpd\",\"-f\",\"-p\",\"3000\",\"-h\",\"/app\"] /app {\"3000/tcp\":{}} [\"APP_ENV=production\"]");
+            assertThat(docker(socket, tmp, "history", "--no-trunc", "--format", "{{.CreatedBy}}", "getting-started")
+                    .assertSuccess().stdout()).contains("/bin/sh -c #(nop)  ENV APP_ENV=production")
+                    .contains("/bin/sh -c #(nop) WORKDIR /app").containsPattern("/bin/sh -c #\\(nop\\) COPY dir:[0-9a-f]{64} in \\.");
+            assertThat(docker(socket, tmp, "run", "--rm", "getting-started", "cat", "/app/built.txt", "/app/index.html")
+                    .assertSuccess().stdout()).isEqualTo("built\n<h1>getting started</h1>\n");
+            CommandResult ignored = docker(socket, tmp, "run", "--rm", "getting-started", "ls", "/app");
+            assertThat(ignored.assertSuccess().stdout()).doesNotContain("debug.log").contains("index.html");
+
+            CommandResult again = docker(socket, app, "build", "-t", "getting-started", ".").assertSuccess();
+            assertThat(again.stdout().split(" ---> Using cache\n", -1)).hasSize(7);
+            assertThat(again.stdout()).contains("Successfully built " + id.substring(7, 19)).doesNotContain("Running in");
+
+            Files.writeString(app.resolve("index.html"), "<h1>changed</h1>\n");
+            CommandResult changed = docker(socket, app, "build", "-q", "-t", "getting-started", ".").assertSuccess();
+            String newId = changed.stdout().strip();
+            assertThat(newId).matches("sha256:[0-9a-f]{64}").isNotEqualTo(id);
+            assertThat(docker(socket, tmp, "run", "--rm", "getting-started", "cat", "/app/index.html").assertSuccess().stdout())
+                    .isEqualTo("<h1>changed</h1>\n");
+            assertThat(docker(socket, tmp, "ps", "-aq").assertSuccess().stdout()).isBlank();
+        }
+    }
+
+    @Test
+    void aFailingRunOrABadDockerfileFailsTheBuildLikeDockerdAndLeavesNothing() throws Exception {
+        Path socket = tmp.resolve("skiff.sock");
+        Path tar = busyboxTar();
+        Path app = Files.createDirectories(tmp.resolve("app"));
+        try (ServerProcess daemon = DaemonHarness.start(tmp, socket)) {
+            docker(socket, tmp, "import", tar.toString(), "busybox:local").assertSuccess();
+
+            Files.writeString(app.resolve("Dockerfile"), "FROM busybox:local\nRUN echo about to fail && exit 3\n");
+            CommandResult failed = docker(socket, app, "build", "-t", "will-fail", ".");
+            assertThat(failed.exitCode()).as(failed.output()).isEqualTo(3);
+            assertThat(failed.stdout()).contains("Step 2/2 : RUN echo about to fail && exit 3\n ---> Running in ")
+                    .endsWith("about to fail\n");
+            assertThat(failed.stderr()).contains("The command '/bin/sh -c echo about to fail && exit 3' returned a non-zero code: 3");
+            assertThat(docker(socket, tmp, "ps", "-aq").assertSuccess().stdout()).isBlank();
+            assertThat(docker(socket, tmp, "images", "--format", "{{.Repository}}").assertSuccess().stdout()).doesNotContain("will-fail");
+
+            Files.writeString(app.resolve("Dockerfile"), "FROM busybox:local\nNOPE x\n");
+            CommandResult bad = docker(socket, app, "build", ".");
+            assertThat(bad.exitCode()).isNotZero();
+            assertThat(bad.stderr()).contains("unknown instruction: NOPE").doesNotContain("Exception");
+
+            Files.writeString(app.resolve("Dockerfile"), "FROM not-here:1\n");
+            CommandResult missing = docker(socket, app, "build", ".");
+            assertThat(missing.exitCode()).isNotZero();
+            assertThat(missing.stdout()).contains("Step 1/1 : FROM not-here:1");
+            assertThat(missing.stderr()).contains("No such image: not-here:1");
+        }
+    }
+}
