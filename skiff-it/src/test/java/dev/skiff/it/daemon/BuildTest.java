@@ -126,4 +126,57 @@ class BuildTest {
             assertThat(missing.stderr()).contains("No such image: not-here:1");
         }
     }
+
+    @Test
+    void skiffBuildSendsTheContextAndPrintsTheBuildersOutput() throws Exception {
+        Path socket = tmp.resolve("skiff.sock");
+        Path tar = busyboxTar();
+        Path app = Files.createDirectories(tmp.resolve("app"));
+        Files.writeString(app.resolve("build.Dockerfile"), """
+                FROM busybox:local AS base
+                ARG WHO=nobody
+                RUN echo "hello $WHO" > /greeting
+                FROM base AS final
+                COPY --from=base /greeting /copied
+                COPY data/ /data/
+                """);
+        Files.createDirectories(app.resolve("data/skip"));
+        Files.writeString(app.resolve("data/keep.txt"), "kept\n");
+        Files.writeString(app.resolve("data/skip/secret.txt"), "never sent\n");
+        Files.writeString(app.resolve(".dockerignore"), "data/skip\n");
+        Path iid = tmp.resolve("iid");
+        try (ServerProcess daemon = DaemonHarness.start(tmp, socket)) {
+            docker(socket, tmp, "import", tar.toString(), "busybox:local").assertSuccess();
+            CommandResult built = DaemonHarness.skiff(socket, "build", "-t", "greeter", "-t", "greeter:2", "-f",
+                    app.resolve("build.Dockerfile").toString(), "--build-arg", "WHO=skiff", "--target", "final",
+                    "--iidfile", iid.toString(), app.toString()).assertSuccess();
+            assertThat(built.stdout()).startsWith("Sending build context to Docker daemon  ")
+                    .contains("Step 1/6 : FROM busybox:local AS base\n ---> ")
+                    .containsPattern("Step 3/6 : RUN echo \"hello \\$WHO\" > /greeting\n ---> Running in [0-9a-f]{12}\n")
+                    .contains("Successfully tagged greeter:latest\nSuccessfully tagged greeter:2\n");
+            String id = Files.readString(iid);
+            assertThat(id).matches("sha256:[0-9a-f]{64}");
+            assertThat(docker(socket, tmp, "run", "--rm", "greeter:2", "cat", "/copied", "/data/keep.txt").assertSuccess().stdout())
+                    .isEqualTo("hello skiff\nkept\n");
+            assertThat(docker(socket, tmp, "run", "--rm", "greeter", "ls", "/data").assertSuccess().stdout().strip()).isEqualTo("keep.txt");
+
+            CommandResult quiet = DaemonHarness.skiff(socket, "build", "-q", "-f", app.resolve("build.Dockerfile").toString(),
+                    "--build-arg", "WHO=skiff", "--target", "final", app.toString()).assertSuccess();
+            assertThat(quiet.stdout().strip()).isEqualTo(id);
+
+            CommandResult fromStdin = dev.skiff.it.support.SkiffCli.runWithStdin("FROM busybox:local\nRUN exit 7\n",
+                    "-H", "unix://" + socket, "build", "-");
+            assertThat(fromStdin.exitCode()).as(fromStdin.output()).isEqualTo(7);
+            assertThat(fromStdin.stderr().strip()).isEqualTo("The command '/bin/sh -c exit 7' returned a non-zero code: 7");
+
+            CommandResult noDir = DaemonHarness.skiff(socket, "build", tmp.resolve("nowhere").toString());
+            assertThat(noDir.exitCode()).isEqualTo(1);
+            assertThat(noDir.stderr()).contains("unable to prepare context").doesNotContain("Exception");
+            CommandResult badTag = DaemonHarness.skiff(socket, "build", "-t", "Bad:Tag", app.toString(), "-f",
+                    app.resolve("build.Dockerfile").toString());
+            assertThat(badTag.exitCode()).isEqualTo(1);
+            assertThat(badTag.stderr()).contains("Error response from daemon: invalid tag Bad:Tag").doesNotContain("Exception");
+            assertThat(docker(socket, tmp, "ps", "-aq").assertSuccess().stdout()).isBlank();
+        }
+    }
 }
