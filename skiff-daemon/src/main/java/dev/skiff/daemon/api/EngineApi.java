@@ -85,7 +85,7 @@ public final class EngineApi implements ExchangeHandler {
         this.containerFilesApi = new ContainerFilesApi(containers, content, images);
         ContainerFiles files = new ContainerFiles(containers);
         this.buildApi = new BuildApi(new ImageBuilder(containers, new ContainerCommitter(containers, files, content, images),
-                content, images, new BuildReferences(), BuildCache.open(engine.dataRoot())), engine.dataRoot());
+                files, content, images, new BuildReferences(), BuildCache.open(engine.dataRoot())), engine.dataRoot());
     }
 
     /** Docker's reference grammar, for the builder's tags. */

@@ -18,6 +18,7 @@ import dev.skiff.engine.containers.Container;
 import dev.skiff.engine.containers.ContainerCommitter;
 import dev.skiff.engine.containers.ContainerConfig;
 import dev.skiff.engine.containers.ContainerEngine;
+import dev.skiff.engine.containers.ContainerFiles;
 import dev.skiff.engine.containers.HostConfig;
 import dev.skiff.engine.containers.LogOptions;
 import dev.skiff.engine.containers.WaitCondition;
@@ -66,15 +67,17 @@ public final class ImageBuilder {
 
     private final ContainerEngine engine;
     private final ContainerCommitter committer;
+    private final ContainerFiles files;
     private final ContentStore content;
     private final ImageStore images;
     private final ReferenceSyntax references;
     private final BuildCache cache;
 
-    public ImageBuilder(ContainerEngine engine, ContainerCommitter committer, ContentStore content, ImageStore images,
-                        ReferenceSyntax references, BuildCache cache) {
+    public ImageBuilder(ContainerEngine engine, ContainerCommitter committer, ContainerFiles files, ContentStore content,
+                        ImageStore images, ReferenceSyntax references, BuildCache cache) {
         this.engine = engine;
         this.committer = committer;
+        this.files = files;
         this.content = content;
         this.images = images;
         this.references = references;
@@ -502,14 +505,8 @@ public final class ImageBuilder {
         }
     }
 
-    private static boolean changed(Container c) throws IOException {
-        Path upper = c.dir().resolve("upper");
-        if (!Files.isDirectory(upper)) {
-            return false;
-        }
-        try (var entries = Files.list(upper)) {
-            return entries.findAny().isPresent();
-        }
+    private boolean changed(Container c) throws IOException {
+        return files.changed(c);
     }
 
     private void removeQuietly(Container c) {

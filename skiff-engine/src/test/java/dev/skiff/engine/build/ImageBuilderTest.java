@@ -45,8 +45,9 @@ class ImageBuilderTest {
         engine = ContainerEngine.open(dataRoot, tmp.resolve("exec"), busybox.images, busybox.snapshots,
                 new LoopbackNetworking(), e -> {
                 });
-        ContainerCommitter committer = new ContainerCommitter(engine, new ContainerFiles(engine), busybox.content, busybox.images);
-        builder = new ImageBuilder(engine, committer, busybox.content, busybox.images, new BusyboxImage.References(),
+        ContainerFiles files = new ContainerFiles(engine);
+        ContainerCommitter committer = new ContainerCommitter(engine, files, busybox.content, busybox.images);
+        builder = new ImageBuilder(engine, committer, files, busybox.content, busybox.images, new BusyboxImage.References(),
                 BuildCache.open(dataRoot));
         context = Files.createDirectories(tmp.resolve("context"));
     }
@@ -103,6 +104,17 @@ class ImageBuilderTest {
         }
     }
 
+    private List<String> layerEntries(dev.skiff.engine.images.Layer layer) throws IOException {
+        List<String> names = new java.util.ArrayList<>();
+        try (var tar = new org.apache.commons.compress.archivers.tar.TarArchiveInputStream(
+                new java.io.ByteArrayInputStream(busybox.content.read(layer.blob().digest())))) {
+            for (var e = tar.getNextEntry(); e != null; e = tar.getNextEntry()) {
+                names.add(e.getName());
+            }
+        }
+        return names;
+    }
+
     @Test
     void buildsTheGettingStartedDockerfileLikeTheClassicBuilder() throws Exception {
         write("Dockerfile", """
@@ -155,6 +167,8 @@ class ImageBuilderTest {
         assertThat(ours).extracting(ImageConfig.History::emptyLayer)
                 .containsExactly(false, false, false, false, true, true, true, true);
         assertThat(image.layers()).hasSize(busybox.image.layers().size() + 4);
+        assertThat(layerEntries(image.layers().getLast())).as("the RUN's layer, without the runtime's mount points")
+                .containsExactlyInAnyOrder("app/", "app/built.txt");
 
         assertThat(read(image, "/app/index.html")).isEqualTo("<h1>hi</h1>\n");
         assertThat(read(image, "/app/sub/inner.txt")).isEqualTo("inner\n");
@@ -176,21 +190,26 @@ class ImageBuilderTest {
                 COPY a.txt /a.txt
                 RUN cat /a.txt > /copy.txt
                 COPY b.txt /b.txt
+                RUN true
                 """);
         write("a.txt", "one\n");
         write("b.txt", "bee\n");
         Built first = build("cached");
+        ImageConfig.History last = first.image().config().history().getLast();
+        assertThat(last.createdBy()).isEqualTo("/bin/sh -c true");
+        assertThat(last.emptyLayer()).as("a RUN that changes nothing makes no layer").isTrue();
+        assertThat(first.image().layers()).hasSize(busybox.image.layers().size() + 3);
 
         Built second = build("cached");
         assertThat(second.image().id()).isEqualTo(first.image().id());
-        assertThat(second.output().split("Using cache", -1)).hasSize(5); // 4 steps after FROM
+        assertThat(second.output().split("Using cache", -1)).hasSize(6); // 5 steps after FROM
         assertThat(second.output()).doesNotContain("Running in");
 
         write("b.txt", "changed\n");
         Built third = build("cached");
         assertThat(third.image().id()).isNotEqualTo(first.image().id());
-        assertThat(third.output().split("Using cache", -1)).hasSize(4); // ENV, COPY a, RUN
-        assertThat(third.output()).doesNotContain("Running in");
+        assertThat(third.output().split("Using cache", -1)).hasSize(4); // ENV, COPY a, RUN cat
+        assertThat(third.output().split("Running in", -1)).as("only RUN true runs again").hasSize(2);
         assertThat(read(third.image(), "/b.txt")).isEqualTo("changed\n");
 
         Files.setLastModifiedTime(context.resolve("a.txt"), java.nio.file.attribute.FileTime.fromMillis(0));
