@@ -1,8 +1,10 @@
 package dev.skiff.engine.build;
 
 import dev.skiff.engine.containers.RootPath;
+import dev.skiff.engine.snapshots.TreeTar;
 
 import java.io.IOException;
+import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
@@ -46,6 +48,16 @@ final class FileCopier {
                     + "be a directory and end with a /");
         }
         for (CopySources.Source s : from) {
+            if (keyword.equals("ADD") && Files.isRegularFile(s.host(), LinkOption.NOFOLLOW_LINKS)) {
+                Optional<InputStream> archive = Archives.open(s.host());
+                if (archive.isPresent()) {
+                    // ADD unpacks a local tar (plain, gzip or bzip2) into the destination directory
+                    try (InputStream in = archive.get()) {
+                        TreeTar.extract(in, mkdirs(destination));
+                    }
+                    continue;
+                }
+            }
             if (s.directory()) {
                 Path dir = mkdirs(destination);
                 sources.walk(s.host(), s.relative(), (host, relative) -> {

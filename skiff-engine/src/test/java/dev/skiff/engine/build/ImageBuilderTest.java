@@ -274,7 +274,24 @@ class ImageBuilderTest {
                 COPY one.txt /renamed
                 WORKDIR rel
                 COPY one.txt .
+                ADD archive.tar.gz /unpacked/
+                ADD plain.gz /
+                ADD one.txt /added.txt
                 """);
+        try (var tar = new org.apache.commons.compress.archivers.tar.TarArchiveOutputStream(
+                new java.util.zip.GZIPOutputStream(Files.newOutputStream(context.resolve("archive.tar.gz"))))) {
+            byte[] content = "from the archive\n".getBytes(StandardCharsets.UTF_8);
+            var e = new org.apache.commons.compress.archivers.tar.TarArchiveEntry("inside/file.txt");
+            e.setSize(content.length);
+            e.setMode(0640);
+            e.setUserId(1234);
+            tar.putArchiveEntry(e);
+            tar.write(content);
+            tar.closeArchiveEntry();
+        }
+        try (var gz = new java.util.zip.GZIPOutputStream(Files.newOutputStream(context.resolve("plain.gz")))) {
+            gz.write("not a tar\n".getBytes(StandardCharsets.UTF_8));
+        }
         write("one.txt", "1\n");
         write("two.txt", "2\n");
         write("dir/nested/deep.txt", "deep\n");
@@ -290,6 +307,11 @@ class ImageBuilderTest {
         assertThat(read(image, "/renamed")).isEqualTo("1\n");
         assertThat(image.config().config().workingDir()).isEqualTo("/rel");
         assertThat(read(image, "/rel/one.txt")).isEqualTo("1\n");
+        assertThat(read(image, "/unpacked/inside/file.txt")).isEqualTo("from the archive\n");
+        assertThat(attributes(image, "/unpacked/inside/file.txt")).containsEntry("uid", 1234);
+        assertThat(attributes(image, "/plain.gz")).containsKey("mode");
+        assertThat(read(image, "/archive.tar.gz")).isNull();
+        assertThat(read(image, "/added.txt")).isEqualTo("1\n");
     }
 
     @Test
