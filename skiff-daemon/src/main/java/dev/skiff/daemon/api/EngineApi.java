@@ -8,6 +8,7 @@ import dev.skiff.daemon.events.EventBus;
 import dev.skiff.daemon.events.ImageEvents;
 import dev.skiff.engine.build.BuildCache;
 import dev.skiff.engine.build.ImageBuilder;
+import dev.skiff.engine.images.ImageParents;
 import dev.skiff.engine.containers.ContainerCommitter;
 import dev.skiff.engine.containers.ContainerEngine;
 import dev.skiff.engine.containers.ContainerFiles;
@@ -68,7 +69,8 @@ public final class EngineApi implements ExchangeHandler {
                      EventBus events, ImageEvents imageEvents, ContainerEngine containers) {
         this.engine = engine;
         this.images = images;
-        this.imagesApi = new ImagesApi(images, content, DistributionMetadata.open(engine.dataRoot()), registries);
+        ImageParents parents = ImageParents.open(engine.dataRoot());
+        this.imagesApi = new ImagesApi(images, content, DistributionMetadata.open(engine.dataRoot()), registries, parents);
         this.imagesApi.onPulled(imageEvents::pulled);
         this.imagesApi.onPushed(imageEvents::pushed);
         this.archiveApi = new ArchiveApi(images, content, imageEvents);
@@ -85,7 +87,7 @@ public final class EngineApi implements ExchangeHandler {
         this.containerFilesApi = new ContainerFilesApi(containers, content, images);
         ContainerFiles files = new ContainerFiles(containers);
         this.buildApi = new BuildApi(new ImageBuilder(containers, new ContainerCommitter(containers, files, content, images),
-                files, content, images, new BuildReferences(), BuildCache.open(engine.dataRoot())), engine.dataRoot());
+                files, content, images, new BuildReferences(), BuildCache.open(engine.dataRoot()), parents), engine.dataRoot());
     }
 
     /** Docker's reference grammar, for the builder's tags. */

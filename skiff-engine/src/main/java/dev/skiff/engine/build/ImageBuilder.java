@@ -28,6 +28,7 @@ import dev.skiff.engine.images.ImageConfig;
 import dev.skiff.engine.images.ImageConfigCodec;
 import dev.skiff.engine.images.ImageImporter;
 import dev.skiff.engine.images.ImageNotFoundException;
+import dev.skiff.engine.images.ImageParents;
 import dev.skiff.engine.images.ImageStore;
 import dev.skiff.engine.images.Layer;
 import dev.skiff.engine.images.ReferenceSyntax;
@@ -72,9 +73,11 @@ public final class ImageBuilder {
     private final ImageStore images;
     private final ReferenceSyntax references;
     private final BuildCache cache;
+    private final ImageParents parents;
 
     public ImageBuilder(ContainerEngine engine, ContainerCommitter committer, ContainerFiles files, ContentStore content,
-                        ImageStore images, ReferenceSyntax references, BuildCache cache) {
+                        ImageStore images, ReferenceSyntax references, BuildCache cache, ImageParents parents) {
+        this.parents = parents;
         this.engine = engine;
         this.committer = committer;
         this.files = files;
@@ -458,6 +461,7 @@ public final class ImageBuilder {
             Optional<Image> hit = cache.get(key).flatMap(images::byId);
             if (hit.isPresent()) {
                 out.stream(" ---> Using cache\n");
+                parents.set(hit.get().id(), state.image.id());
                 state.image = hit.get();
                 return;
             }
@@ -468,6 +472,7 @@ public final class ImageBuilder {
         } catch (IOException e) {
             throw new BuildException("build step failed: " + e.getMessage(), e);
         }
+        parents.set(made.id(), state.image.id());
         cache.put(key, made.id());
         state.image = made;
     }

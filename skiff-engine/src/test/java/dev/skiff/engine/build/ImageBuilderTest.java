@@ -48,7 +48,7 @@ class ImageBuilderTest {
         ContainerFiles files = new ContainerFiles(engine);
         ContainerCommitter committer = new ContainerCommitter(engine, files, busybox.content, busybox.images);
         builder = new ImageBuilder(engine, committer, files, busybox.content, busybox.images, new BusyboxImage.References(),
-                BuildCache.open(dataRoot));
+                BuildCache.open(dataRoot), dev.skiff.engine.images.ImageParents.open(dataRoot));
         context = Files.createDirectories(tmp.resolve("context"));
     }
 

@@ -87,6 +87,14 @@ class BuildTest {
             assertThat(again.stdout().split(" ---> Using cache\n", -1)).hasSize(7);
             assertThat(again.stdout()).contains("Successfully built " + id.substring(7, 19)).doesNotContain("Running in");
 
+            assertThat(docker(socket, tmp, "images", "--format", "{{.Repository}}").assertSuccess().stdout().lines().toList())
+                    .as("intermediate images show only with -a").containsExactlyInAnyOrder("getting-started", "busybox");
+            assertThat(docker(socket, tmp, "images", "-a", "-q").assertSuccess().stdout().lines().count()).isEqualTo(7); // busybox and six steps
+            String parent = docker(socket, tmp, "image", "inspect", "-f", "{{.Parent}}", "getting-started").assertSuccess().stdout().strip();
+            assertThat(parent).matches("sha256:[0-9a-f]{64}");
+            assertThat(docker(socket, tmp, "image", "inspect", "-f", "{{json .Config.ExposedPorts}}", parent).assertSuccess().stdout().strip())
+                    .isEqualTo("{\"3000/tcp\":{}}");
+
             Files.writeString(app.resolve("index.html"), "<h1>changed</h1>\n");
             CommandResult changed = docker(socket, app, "build", "-q", "-t", "getting-started", ".").assertSuccess();
             String newId = changed.stdout().strip();
@@ -94,6 +102,13 @@ class BuildTest {
             assertThat(docker(socket, tmp, "run", "--rm", "getting-started", "cat", "/app/index.html").assertSuccess().stdout())
                     .isEqualTo("<h1>changed</h1>\n");
             assertThat(docker(socket, tmp, "ps", "-aq").assertSuccess().stdout()).isBlank();
+
+            // rmi takes the build's untagged intermediate images along, up to the one the first build shares
+            String removed = docker(socket, tmp, "rmi", "getting-started").assertSuccess().stdout();
+            assertThat(removed).startsWith("Untagged: getting-started:latest\nDeleted: " + newId + "\n");
+            // five images (CMD, EXPOSE, ENV, RUN, COPY) and the two layers only they held (RUN, COPY)
+            assertThat(removed.lines().filter(l -> l.startsWith("Deleted: ")).count()).isEqualTo(7);
+            assertThat(docker(socket, tmp, "images", "-a", "-q").assertSuccess().stdout().lines().count()).isEqualTo(7);
         }
     }
 
