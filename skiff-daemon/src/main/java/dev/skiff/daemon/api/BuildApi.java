@@ -43,6 +43,9 @@ final class BuildApi {
     BuildApi(ImageBuilder builder, Path dataRoot) {
         this.builder = builder;
         this.contexts = dataRoot.resolve("builder").resolve("contexts");
+        if (Files.isDirectory(contexts)) {
+            deleteTree(contexts); // contexts of builds a crash or kill cut short
+        }
     }
 
     boolean route(Exchange ex, String path) {

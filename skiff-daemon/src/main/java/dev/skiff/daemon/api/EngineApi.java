@@ -76,7 +76,7 @@ public final class EngineApi implements ExchangeHandler {
         this.archiveApi = new ArchiveApi(images, content, imageEvents);
         this.events = events;
         this.eventsApi = new EventsApi(events);
-        this.usageApi = new ImageUsageApi(images);
+        this.usageApi = new ImageUsageApi(images, parents);
         this.registries = registries;
         this.containers = containers;
         this.containersApi = new ContainersApi(containers, images);

@@ -90,6 +90,9 @@ class BuildTest {
             assertThat(docker(socket, tmp, "images", "--format", "{{.Repository}}").assertSuccess().stdout().lines().toList())
                     .as("intermediate images show only with -a").containsExactlyInAnyOrder("getting-started", "busybox");
             assertThat(docker(socket, tmp, "images", "-a", "-q").assertSuccess().stdout().lines().count()).isEqualTo(7); // busybox and six steps
+            docker(socket, tmp, "image", "prune", "-f").assertSuccess();
+            assertThat(docker(socket, tmp, "images", "-a", "-q").assertSuccess().stdout().lines().count())
+                    .as("prune leaves intermediate images that have a child").isEqualTo(7);
             String parent = docker(socket, tmp, "image", "inspect", "-f", "{{.Parent}}", "getting-started").assertSuccess().stdout().strip();
             assertThat(parent).matches("sha256:[0-9a-f]{64}");
             assertThat(docker(socket, tmp, "image", "inspect", "-f", "{{json .Config.ExposedPorts}}", parent).assertSuccess().stdout().strip())
