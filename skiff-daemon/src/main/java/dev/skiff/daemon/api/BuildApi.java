@@ -182,8 +182,48 @@ final class BuildApi {
             return; // an empty body is an empty context
         }
         InputStream tar = b1 == 0x1f && b2 == 0x8b ? new GZIPInputStream(in) : in;
-        TreeTar.extract(tar, dir);
+        TreeTar.extract(new PaddedTar(tar), dir);
         in.transferTo(java.io.OutputStream.nullOutputStream());
+    }
+
+    /**
+     * The docker CLI sends a context whose Dockerfile lies outside it (its {@code -f}) as a tar that
+     * ends right after that file's bytes: no padding to the 512-byte block and no end-of-archive
+     * blocks (Go's reader, dockerd's, takes it). This completes such a stream with zero bytes.
+     */
+    static final class PaddedTar extends InputStream {
+        private final InputStream in;
+        private long count;
+        private long padding = -1;
+
+        PaddedTar(InputStream in) {
+            this.in = in;
+        }
+
+        @Override
+        public int read() throws IOException {
+            byte[] one = new byte[1];
+            return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) throws IOException {
+            if (padding < 0) {
+                int n = in.read(b, off, len);
+                if (n >= 0) {
+                    count += n;
+                    return n;
+                }
+                padding = (512 - count % 512) % 512 + 1024;
+            }
+            if (padding == 0) {
+                return -1;
+            }
+            int n = (int) Math.min(len, padding);
+            java.util.Arrays.fill(b, off, off + n, (byte) 0);
+            padding -= n;
+            return n;
+        }
     }
 
     private static void deleteTree(Path dir) {

@@ -132,6 +132,14 @@ class BuildTest {
             assertThat(docker(socket, tmp, "ps", "-aq").assertSuccess().stdout()).isBlank();
             assertThat(docker(socket, tmp, "images", "--format", "{{.Repository}}").assertSuccess().stdout()).doesNotContain("will-fail");
 
+            // a Dockerfile outside the context: the docker CLI adds it to the tar under a random name
+            Path outside = tmp.resolve("outside.Dockerfile");
+            Files.writeString(outside, "FROM busybox:local\nCOPY hello.txt /\n");
+            Files.writeString(app.resolve("hello.txt"), "hello from the context\n");
+            docker(socket, app, "build", "-f", outside.toString(), "-t", "outside", ".").assertSuccess();
+            assertThat(docker(socket, tmp, "run", "--rm", "outside", "cat", "/hello.txt").assertSuccess().stdout())
+                    .isEqualTo("hello from the context\n");
+
             Files.writeString(app.resolve("Dockerfile"), "FROM busybox:local\nNOPE x\n");
             CommandResult bad = docker(socket, app, "build", ".");
             assertThat(bad.exitCode()).isNotZero();
