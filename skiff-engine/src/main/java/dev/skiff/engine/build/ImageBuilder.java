@@ -229,9 +229,9 @@ public final class ImageBuilder {
                 configStep(state, "LABEL " + l.pairs().stream().map(p -> p.key() + "=" + p.value())
                         .collect(Collectors.joining(" ")), c.withLabels(labels), request, out);
             }
-            case Command.Arg a -> configStep(state, "ARG " + a.definitions().stream()
-                    .map(d -> d.name() + d.defaultValue().map(v -> "=" + v).orElse(""))
-                    .collect(Collectors.joining(" ")), c, request, out);
+            // history shows the ARG as written (its default, not the value taken); the value is in a RUN's key
+            case Command.Arg a -> configStep(state, "ARG " + a.location().text().replaceFirst("(?is)^\\s*ARG\\s+", ""),
+                    c, request, out);
             case Command.Expose e -> {
                 TreeSet<String> ports = new TreeSet<>(c.exposedPorts());
                 for (String p : e.ports()) {
@@ -272,8 +272,9 @@ public final class ImageBuilder {
             case Command.Healthcheck h -> {
                 ImageConfig.HealthConfig health = new ImageConfig.HealthConfig(h.test(), h.interval(), h.timeout(),
                         h.startPeriod(), h.startInterval(), h.retries());
-                configStep(state, "HEALTHCHECK &{" + goQuoted(h.test()) + " \"" + h.interval() + "\" \"" + h.timeout()
-                        + "\" \"" + h.startPeriod() + "\" \"" + h.startInterval() + "\" '" + h.retries() + "'}",
+                configStep(state, "HEALTHCHECK &{" + goQuoted(h.test()) + " \"" + goDuration(h.interval()) + "\" \""
+                        + goDuration(h.timeout()) + "\" \"" + goDuration(h.startPeriod()) + "\" \""
+                        + goDuration(h.startInterval()) + "\" '" + String.format("\\x%02x", h.retries() & 0xff) + "'}",
                         c.withHealthcheck(Optional.of(health)), request, out);
             }
             case Command.Onbuild o -> {
@@ -599,6 +600,37 @@ public final class ImageBuilder {
             throw new BuildException("invalid containerPort: " + ports + " in EXPOSE " + spec
                     + " (give a port or range between 0 and 65535, e.g. 80 or 8000-8002/udp)");
         }
+    }
+
+    /** Go's {@code time.Duration} text: {@code 0s}, {@code 500ms}, {@code 5s}, {@code 1m30s}, {@code 1h0m0s}. */
+    static String goDuration(java.time.Duration d) {
+        long nanos = d.toNanos();
+        if (nanos == 0) {
+            return "0s";
+        }
+        String sign = nanos < 0 ? "-" : "";
+        nanos = Math.abs(nanos);
+        if (nanos < 1_000) {
+            return sign + nanos + "ns";
+        }
+        if (nanos < 1_000_000) {
+            return sign + trim(nanos / 1e3) + "µs";
+        }
+        if (nanos < 1_000_000_000) {
+            return sign + trim(nanos / 1e6) + "ms";
+        }
+        long hours = nanos / 3_600_000_000_000L;
+        long minutes = nanos / 60_000_000_000L % 60;
+        String seconds = trim((nanos % 60_000_000_000L) / 1e9) + "s";
+        if (hours > 0) {
+            return sign + hours + "h" + minutes + "m" + seconds;
+        }
+        return sign + (minutes > 0 ? minutes + "m" : "") + seconds;
+    }
+
+    private static String trim(double v) {
+        String s = java.math.BigDecimal.valueOf(v).stripTrailingZeros().toPlainString();
+        return s;
     }
 
     /** Go's {@code %q} of a string slice: {@code ["a" "b"]}. */
