@@ -172,17 +172,28 @@ final class BuildApi {
         return ex.query(name).map(v -> v.equals("1") || v.equalsIgnoreCase("true")).orElse(false);
     }
 
+    /**
+     * Unpacks the context: a tar, or a gzip of one; any other body is a Dockerfile alone
+     * ({@code docker build - < Dockerfile}), as dockerd reads it.
+     */
     private static void unpack(InputStream body, Path dir) throws IOException {
-        BufferedInputStream in = new BufferedInputStream(body);
-        in.mark(2);
-        int b1 = in.read();
-        int b2 = in.read();
+        BufferedInputStream in = new BufferedInputStream(body, 1024);
+        in.mark(512);
+        byte[] head = in.readNBytes(512);
         in.reset();
-        if (b1 == -1) {
+        if (head.length == 0) {
             return; // an empty body is an empty context
         }
-        InputStream tar = b1 == 0x1f && b2 == 0x8b ? new GZIPInputStream(in) : in;
-        TreeTar.extract(new PaddedTar(tar), dir);
+        boolean gzip = head.length >= 2 && (head[0] & 0xff) == 0x1f && (head[1] & 0xff) == 0x8b;
+        boolean tar = head.length >= 262 && new String(head, 257, 5, java.nio.charset.StandardCharsets.US_ASCII).equals("ustar");
+        if (!gzip && !tar) {
+            try (var out = Files.newOutputStream(dir.resolve("Dockerfile"))) {
+                in.transferTo(out);
+            }
+            return;
+        }
+        InputStream stream = gzip ? new GZIPInputStream(in) : in;
+        TreeTar.extract(new PaddedTar(stream), dir);
         in.transferTo(java.io.OutputStream.nullOutputStream());
     }
 

@@ -140,6 +140,12 @@ class BuildTest {
             assertThat(docker(socket, tmp, "run", "--rm", "outside", "cat", "/hello.txt").assertSuccess().stdout())
                     .isEqualTo("hello from the context\n");
 
+            CommandResult fromStdin = ExternalCommand.of(RequiredTool.DOCKER.command(), "-H", "unix://" + socket, "build", "-t", "stdin", "-")
+                    .env("DOCKER_CONFIG", tmp.resolve("docker-config").toString()).env("DOCKER_BUILDKIT", "0")
+                    .stdin("FROM busybox:local\nCMD [\"echo\", \"from stdin\"]\n").timeout(Duration.ofSeconds(120)).run().assertSuccess();
+            assertThat(fromStdin.stdout()).contains("Successfully tagged stdin:latest");
+            assertThat(docker(socket, tmp, "run", "--rm", "stdin").assertSuccess().stdout()).isEqualTo("from stdin\n");
+
             Files.writeString(app.resolve("Dockerfile"), "FROM busybox:local\nNOPE x\n");
             CommandResult bad = docker(socket, app, "build", ".");
             assertThat(bad.exitCode()).isNotZero();
