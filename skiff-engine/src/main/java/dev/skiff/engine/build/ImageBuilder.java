@@ -98,8 +98,12 @@ public final class ImageBuilder {
             this.image = image;
         }
 
+        /** A base image whose ONBUILD triggers have run: no image made from it here inherits them. */
+        Optional<Digest> triggered = Optional.empty();
+
         ImageConfig.ContainerConfig config() {
-            return image.config().config();
+            ImageConfig.ContainerConfig c = image.config().config();
+            return triggered.filter(image.id()::equals).isPresent() ? c.withOnBuild(List.of()) : c;
         }
     }
 
@@ -182,10 +186,20 @@ public final class ImageBuilder {
                 base = images.resolve(from.image());
                 rootEnv.put(stage.index(), envMap(base.config().config().env()));
             }
-            out.stream(" ---> " + (from.image().equals(StageGraph.SCRATCH) && baseStage.isEmpty() ? "" : base.shortId()) + "\n");
-            ExpandedStage expanded = expander.expand(stage, rootEnv.get(stage.index()));
+            List<Command> triggers = triggers(base);
+            ExpandedStage expanded = expander.expand(triggers.isEmpty() ? stage
+                    : new Stage(stage.index(), stage.from(), concat(triggers, stage.commands())), rootEnv.get(stage.index()));
             state = new State(base);
-            for (ExpandedStage.Step s : expanded.steps()) {
+            if (!triggers.isEmpty()) {
+                // the base image's ONBUILD instructions run first, as part of the FROM step (dockerd's processOnBuild)
+                out.stream("# Executing " + triggers.size() + " build trigger" + (triggers.size() > 1 ? "s" : "") + "\n");
+                state.triggered = Optional.of(base.id());
+                for (ExpandedStage.Step s : expanded.steps().subList(0, triggers.size())) {
+                    step(state, s, request, contextSources, built, stages, out);
+                }
+            }
+            out.stream(" ---> " + (from.image().equals(StageGraph.SCRATCH) && baseStage.isEmpty() ? "" : state.image.shortId()) + "\n");
+            for (ExpandedStage.Step s : expanded.steps().subList(triggers.size(), expanded.steps().size())) {
                 out.stream("Step " + (++step[0]) + "/" + total + " : " + s.command().location().text());
                 out.stream("\n");
                 step(state, s, request, contextSources, built, stages, out);
@@ -311,6 +325,33 @@ public final class ImageBuilder {
             }
             case Command.From f -> throw new IllegalStateException("FROM inside a stage: " + f);
         }
+    }
+
+    /** The base image's ONBUILD instructions, typed. */
+    private static List<Command> triggers(Image base) {
+        List<Command> commands = new ArrayList<>();
+        for (String trigger : base.config().config().onBuild()) {
+            try {
+                for (var instruction : DockerfileParser.parse(trigger).instructions()) {
+                    Command c = dev.skiff.builder.instructions.CommandParser.parse(instruction);
+                    if (c instanceof Command.From || c instanceof Command.Onbuild || c instanceof Command.Maintainer) {
+                        throw new BuildException("the base image's ONBUILD trigger " + trigger + " is not allowed: "
+                                + c.keyword() + " cannot be a trigger");
+                    }
+                    commands.add(c);
+                }
+            } catch (DockerfileException e) {
+                throw new BuildException("the base image's ONBUILD trigger " + trigger + " is not a valid instruction: "
+                        + e.getMessage());
+            }
+        }
+        return commands;
+    }
+
+    private static List<Command> concat(List<Command> a, List<Command> b) {
+        List<Command> all = new ArrayList<>(a);
+        all.addAll(b);
+        return all;
     }
 
     private Image stageOrImage(String from, Map<Integer, Image> built, Stages stages) {

@@ -266,6 +266,20 @@ class ImageBuilderTest {
     }
 
     @Test
+    void onbuildTriggersOfTheBaseRunFirstAndAreNotInherited() throws Exception {
+        write("Dockerfile", "FROM skiff-test-busybox\nONBUILD COPY trigger.txt /t.txt\nONBUILD RUN cat /t.txt > /ran\n");
+        build("with-triggers");
+        write("Dockerfile", "FROM with-triggers\nENV AFTER=1\n");
+        write("trigger.txt", "triggered\n");
+        Built b = build("child");
+        assertThat(b.output()).startsWith("Step 1/2 : FROM with-triggers\n# Executing 2 build triggers\n")
+                .contains(" ---> Running in ").contains("Step 2/2 : ENV AFTER=1\n");
+        assertThat(read(b.image(), "/ran")).isEqualTo("triggered\n");
+        assertThat(b.image().config().config().onBuild()).isEmpty();
+        assertThat(b.image().config().config().env()).contains("AFTER=1");
+    }
+
+    @Test
     void copySemanticsForGlobsDirectoriesAndFileDestinations() throws Exception {
         write("Dockerfile", """
                 FROM skiff-test-busybox
