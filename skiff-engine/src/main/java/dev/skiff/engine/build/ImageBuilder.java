@@ -120,7 +120,9 @@ public final class ImageBuilder {
         } catch (ImageNotFoundException e) {
             throw new BuildException(e.getMessage() + " (skiff builds from local images only: pull, load or build it first)", e);
         } catch (DockerfileException e) {
-            throw new BuildException(e.getMessage());
+            // dockerd's words for a Dockerfile it cannot read: "dockerfile parse error line 2: unknown instruction: NOPE"
+            String message = e.getMessage();
+            throw new BuildException(message.startsWith("line ") ? "dockerfile parse error " + message : message);
         } catch (EngineException | FormatException e) {
             throw new BuildException(e.getMessage(), e);
         } catch (IOException e) {

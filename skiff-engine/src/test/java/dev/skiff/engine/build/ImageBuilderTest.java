@@ -341,7 +341,7 @@ class ImageBuilderTest {
         cases.put("FROM skiff-test-busybox\nCOPY a.txt b.txt /dest\n", "When using COPY with more than one source file, the destination must be a directory and end with a /");
         cases.put("FROM skiff-test-busybox\nCOPY --chown=nosuchuser a.txt /\n", "unable to convert uid/gid chown string to host mapping: can't find uid for user nosuchuser");
         cases.put("FROM no-such-image:1\n", "No such image: no-such-image:1");
-        cases.put("FROM skiff-test-busybox\nNOPE x\n", "unknown instruction: NOPE");
+        cases.put("FROM skiff-test-busybox\nNOPE x\n", "dockerfile parse error line 2: unknown instruction: NOPE");
         cases.put("FROM skiff-test-busybox\nEXPOSE 99999\n", "invalid containerPort: 99999");
         cases.put("FROM skiff-test-busybox\nADD http://example.com/x /\n", "ADD from a URL (http://example.com/x) is not supported");
         for (var c : cases.entrySet()) {
