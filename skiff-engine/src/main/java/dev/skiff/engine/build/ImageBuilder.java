@@ -103,7 +103,16 @@ public final class ImageBuilder {
 
         ImageConfig.ContainerConfig config() {
             ImageConfig.ContainerConfig c = image.config().config();
-            return triggered.filter(image.id()::equals).isPresent() ? c.withOnBuild(List.of()) : c;
+            if (triggered.filter(image.id()::equals).isPresent()) {
+                c = c.withOnBuild(List.of());
+            }
+            if (c.env().stream().noneMatch(e -> e.startsWith("PATH="))) {
+                // dockerd's builder gives a base without PATH (scratch, an import) the default one
+                List<String> env = new ArrayList<>(c.env());
+                env.add("PATH=" + StageExpander.DEFAULT_PATH);
+                c = c.withEnv(env);
+            }
+            return c;
         }
     }
 
@@ -289,8 +298,8 @@ public final class ImageBuilder {
                 ImageConfig.HealthConfig health = new ImageConfig.HealthConfig(h.test(), h.interval(), h.timeout(),
                         h.startPeriod(), h.startInterval(), h.retries());
                 configStep(state, "HEALTHCHECK &{" + goQuoted(h.test()) + " \"" + goDuration(h.interval()) + "\" \""
-                        + goDuration(h.timeout()) + "\" \"" + goDuration(h.startPeriod()) + "\" \""
-                        + goDuration(h.startInterval()) + "\" '" + String.format("\\x%02x", h.retries() & 0xff) + "'}",
+                        + goDuration(h.timeout()) + "\" \"" + goDuration(h.startPeriod()) + "\" '"
+                        + String.format("\\x%02x", h.retries() & 0xff) + "'}",
                         c.withHealthcheck(Optional.of(health)), request, out);
             }
             case Command.Onbuild o -> {

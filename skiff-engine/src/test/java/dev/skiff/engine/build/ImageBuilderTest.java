@@ -148,7 +148,8 @@ class ImageBuilderTest {
 
         ImageConfig.ContainerConfig config = image.config().config();
         assertThat(config.workingDir()).isEqualTo("/app");
-        assertThat(config.env()).containsExactly("GREETING=hello", "APP_ENV=production");
+        assertThat(config.env()).containsExactly("GREETING=hello",
+                "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "APP_ENV=production");
         assertThat(config.exposedPorts()).containsExactly("3000/tcp");
         assertThat(config.labels()).containsEntry("org.example.k", "v");
         assertThat(config.cmd()).containsExactly("httpd", "-f", "-p", "3000", "-h", "/app");
@@ -258,7 +259,8 @@ class ImageBuilderTest {
         assertThat(image.layers()).hasSize(1);
         assertThat(image.config().config().entrypoint()).containsExactly("/data/app");
         assertThat(read(image, "/data/greeting")).isEqualTo("hello /out/greeting\n");
-        assertThat(image.config().config().env()).isEmpty();
+        assertThat(image.config().config().env()).as("dockerd's default PATH for a base without one")
+                .containsExactly("PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
 
         Built target = build(BuildRequest.of(context, List.of()).withTarget("unused-by-final"));
         assertThat(target.output()).contains("Step 5/5 : RUN echo never > /never").contains(" ---> Using cache");

@@ -74,7 +74,7 @@ class BuildTest {
             assertThat(docker(socket, tmp, "image", "inspect", "-f",
                     "{{json .Config.Cmd}} {{.Config.WorkingDir}} {{json .Config.ExposedPorts}} {{json .Config.Env}}",
                     "getting-started").assertSuccess().stdout().strip())
-                    .isEqualTo("[\"httpd\",\"-f\",\"-p\",\"3000\",\"-h\",\"/app\"] /app {\"3000/tcp\":{}} [\"APP_ENV=production\"]");
+                    .isEqualTo("[\"httpd\",\"-f\",\"-p\",\"3000\",\"-h\",\"/app\"] /app {\"3000/tcp\":{}} [\"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin\",\"APP_ENV=production\"]");
             assertThat(docker(socket, tmp, "history", "--no-trunc", "--format", "{{.CreatedBy}}", "getting-started")
                     .assertSuccess().stdout()).contains("/bin/sh -c #(nop)  ENV APP_ENV=production")
                     .contains("/bin/sh -c #(nop) WORKDIR /app").containsPattern("/bin/sh -c #\\(nop\\) COPY dir:[0-9a-f]{64} in \\.");
