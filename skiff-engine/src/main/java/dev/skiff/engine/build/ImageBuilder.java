@@ -93,6 +93,8 @@ public final class ImageBuilder {
         List<String> shell = DEFAULT_SHELL;
         boolean cmdSet;
         String author = "";
+        /** The stage's ARGs with a value, by name: what a RUN's history shows. */
+        final Map<String, String> args = new TreeMap<>();
 
         State(Image image) {
             this.image = image;
@@ -229,6 +231,19 @@ public final class ImageBuilder {
             out.stream(" ---> " + state.image.shortId() + "\n");
         }
         Image result = state.image;
+        java.util.Set<String> consumed = new java.util.HashSet<>();
+        stages.globalArgs().forEach(a -> a.definitions().forEach(d -> consumed.add(d.name())));
+        needed.forEach(st -> st.commands().forEach(c -> {
+            if (c instanceof Command.Arg a) {
+                a.definitions().forEach(d -> consumed.add(d.name()));
+            }
+        }));
+        Map<String, String> proxies = options.proxyEnvironment();
+        List<String> unused = request.buildArgs().keySet().stream().filter(k -> !consumed.contains(k))
+                .filter(k -> !proxies.containsKey(k)).sorted().toList();
+        if (!unused.isEmpty()) {
+            out.stream("[Warning] One or more build-args [" + String.join(" ", unused) + "] were not consumed\n");
+        }
         out.built(result.id());
         out.stream("Successfully built " + result.shortId() + "\n");
         for (String tag : tags) {
@@ -255,8 +270,10 @@ public final class ImageBuilder {
                         .collect(Collectors.joining(" ")), c.withLabels(labels), request, out);
             }
             // history shows the ARG as written (its default, not the value taken); the value is in a RUN's key
-            case Command.Arg a -> configStep(state, "ARG " + a.location().text().replaceFirst("(?is)^\\s*ARG\\s+", ""),
-                    c, request, out);
+            case Command.Arg a -> {
+                a.definitions().forEach(d -> d.defaultValue().ifPresent(v -> state.args.put(d.name(), v)));
+                configStep(state, "ARG " + a.location().text().replaceFirst("(?is)^\\s*ARG\\s+", ""), c, request, out);
+            }
             case Command.Expose e -> {
                 TreeSet<String> ports = new TreeSet<>(c.exposedPorts());
                 for (String p : e.ports()) {
@@ -455,7 +472,11 @@ public final class ImageBuilder {
         }
         List<String> cmd = commandLine(r.command(), state.shell);
         List<String> env = new ArrayList<>(envList(new LinkedHashMap<>(step.environment())));
-        String createdBy = String.join(" ", cmd);
+        // dockerd's history and cache key name the stage's ARG values a RUN sees (not those an ENV overrides): "|2 A=1 B=2 cmd"
+        Map<String, String> imageEnv = envMap(state.config().env());
+        List<String> args = state.args.entrySet().stream().filter(e -> !imageEnv.containsKey(e.getKey()))
+                .map(e -> e.getKey() + "=" + e.getValue()).toList();
+        String createdBy = (args.isEmpty() ? "" : "|" + args.size() + " " + String.join(" ", args) + " ") + String.join(" ", cmd);
         Digest key = BuildCache.key(state.image.id().toString(), "run", createdBy, String.join("\n", env), state.author);
         cached(state, request, out, key, () -> {
             ImageConfig.ContainerConfig c = state.config();
@@ -471,7 +492,7 @@ public final class ImageBuilder {
                             false), () -> true, (stream, bytes) -> out.stream(new String(bytes, StandardCharsets.UTF_8)));
                     int code = engine.wait(container.id(), WaitCondition.NOT_RUNNING).get();
                     if (code != 0) {
-                        throw new BuildException("The command '" + createdBy + "' returned a non-zero code: " + code, code);
+                        throw new BuildException("The command '" + String.join(" ", cmd) + "' returned a non-zero code: " + code, code);
                     }
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();

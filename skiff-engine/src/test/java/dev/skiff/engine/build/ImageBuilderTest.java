@@ -268,6 +268,18 @@ class ImageBuilderTest {
     }
 
     @Test
+    void runHistoryNamesTheArgValuesItSeesAndUnusedBuildArgsAreReported() throws Exception {
+        write("Dockerfile", "FROM skiff-test-busybox\nARG B=def\nARG A\nARG C=argval\nENV C=envwins\nRUN echo \"$A $B $C\" > /seen\n");
+        Built b = build(BuildRequest.of(context, List.of()).withBuildArgs(Map.of("A", "2", "Z", "unused", "HTTP_PROXY", "p")));
+        assertThat(b.image().config().history().getLast().createdBy()).isEqualTo("|2 A=2 B=def /bin/sh -c echo \"$A $B $C\" > /seen");
+        assertThat(read(b.image(), "/seen")).isEqualTo("2 def envwins\n");
+        assertThat(b.output()).contains("[Warning] One or more build-args [Z] were not consumed\nSuccessfully built ");
+        Built other = build(BuildRequest.of(context, List.of()).withBuildArgs(Map.of("A", "3")));
+        assertThat(other.output()).as("another ARG value is another RUN").contains(" ---> Running in ")
+                .doesNotContain("[Warning]");
+    }
+
+    @Test
     void onbuildTriggersOfTheBaseRunFirstAndAreNotInherited() throws Exception {
         write("Dockerfile", "FROM skiff-test-busybox\nONBUILD COPY trigger.txt /t.txt\nONBUILD RUN cat /t.txt > /ran\n");
         build("with-triggers");
