@@ -43,10 +43,22 @@ final class CopySources {
 
     private final Path root;
     private final DockerIgnore ignore;
+    private final boolean image;
 
+    /** The build context: nothing outside it, no link out of it. */
     CopySources(Path root, DockerIgnore ignore) throws IOException {
+        this(root, ignore, false);
+    }
+
+    private CopySources(Path root, DockerIgnore ignore, boolean image) throws IOException {
         this.root = root.toRealPath();
         this.ignore = ignore;
+        this.image = image;
+    }
+
+    /** An image's root filesystem ({@code COPY --from}): links resolve inside it, as the image sees them. */
+    static CopySources ofImage(Path root) throws IOException {
+        return new CopySources(root, DockerIgnore.empty(), true);
     }
 
     /** @param keyword COPY or ADD, for messages */
@@ -63,7 +75,14 @@ final class CopySources {
                 sources.addAll(matched);
                 continue;
             }
-            Path host = root.resolve(clean).normalize();
+            Path host = image ? dev.skiff.engine.containers.RootPath.resolve(root, clean, true) : root.resolve(clean).normalize();
+            if (image) {
+                if (!Files.exists(host, LinkOption.NOFOLLOW_LINKS)) {
+                    throw new BuildException(keyword + " failed: stat " + pattern + ": file does not exist in the --from image or stage");
+                }
+                sources.add(new Source(host, host.equals(root) ? "." : root.relativize(host).toString()));
+                continue;
+            }
             if (!Files.exists(host, LinkOption.NOFOLLOW_LINKS) || (!clean.equals(".") && ignore.excludes(clean))) {
                 throw new BuildException(keyword + " failed: file not found in build context or excluded by .dockerignore: stat "
                         + pattern + ": file does not exist");

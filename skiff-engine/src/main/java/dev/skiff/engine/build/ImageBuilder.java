@@ -438,12 +438,16 @@ public final class ImageBuilder {
         String absolute = normalize(dest);
         if (fromImage.isPresent()) {
             Image source = fromImage.get();
-            String createdBy = String.join(" ", state.shell) + " #(nop) " + keyword + " from " + source.id() + " "
-                    + String.join(" ", patterns) + " in " + destination + " ";
-            cached(state, request, out, BuildCache.key(state.image.id().toString(), "copy-from", createdBy,
+            // named by what it copies, as a context COPY is: the same files from a rebuilt stage hit the cache
+            String checksum = withImageRoot(source, sourceRoot -> {
+                CopySources sources = CopySources.ofImage(sourceRoot);
+                return sources.checksum(sources.resolve(keyword, patterns));
+            });
+            String createdBy = String.join(" ", state.shell) + " #(nop) " + keyword + " " + checksum + " in " + destination + " ";
+            cached(state, request, out, BuildCache.key(state.image.id().toString(), "copy", createdBy,
                     chown.orElse(""), chmod.orElse(""), absolute, state.author), () ->
                     inScratch(state, createdBy, state.config(), root -> withImageRoot(source, sourceRoot -> {
-                        CopySources sources = new CopySources(sourceRoot, DockerIgnore.empty());
+                        CopySources sources = CopySources.ofImage(sourceRoot);
                         List<CopySources.Source> resolved = sources.resolve(keyword, patterns);
                         new FileCopier(root, FileCopier.ownership(root, chown, chmod))
                                 .copy(sources, resolved, absolute, directoryWanted, keyword);

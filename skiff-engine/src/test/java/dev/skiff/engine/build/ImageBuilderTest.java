@@ -245,18 +245,22 @@ class ImageBuilderTest {
         write("Dockerfile", """
                 FROM skiff-test-busybox AS builder
                 ARG GREETING_FILE=/out/greeting
-                RUN mkdir /out && echo "hello $GREETING_FILE" > $GREETING_FILE
+                RUN mkdir /out && echo "hello $GREETING_FILE" > $GREETING_FILE && ln -s /out/greeting /abs-link
                 FROM builder AS unused-by-final
                 RUN echo never > /never
                 FROM scratch
                 COPY --from=builder /out/ /data/
+                COPY --from=0 /abs-link /linked
                 ENTRYPOINT ["/data/app"]
                 """);
         Built b = build("multi");
-        assertThat(b.output()).startsWith("Step 1/6 : FROM skiff-test-busybox AS builder\n");
-        assertThat(b.output()).contains("Step 4/6 : FROM scratch\n ---> \n").doesNotContain("never");
+        assertThat(b.output()).startsWith("Step 1/7 : FROM skiff-test-busybox AS builder\n");
+        assertThat(b.output()).contains("Step 4/7 : FROM scratch\n ---> \n").doesNotContain("never");
         Image image = b.image();
-        assertThat(image.layers()).hasSize(1);
+        assertThat(image.layers()).hasSize(2);
+        assertThat(read(image, "/linked")).as("a link in the source image resolves inside it").isEqualTo("hello /out/greeting\n");
+        assertThat(image.config().history()).extracting(ImageConfig.History::createdBy).anySatisfy(h ->
+                assertThat(h).matches("/bin/sh -c #\\(nop\\) COPY dir:[0-9a-f]{64} in /data/ "));
         assertThat(image.config().config().entrypoint()).containsExactly("/data/app");
         assertThat(read(image, "/data/greeting")).isEqualTo("hello /out/greeting\n");
         assertThat(image.config().config().env()).as("dockerd's default PATH for a base without one")
