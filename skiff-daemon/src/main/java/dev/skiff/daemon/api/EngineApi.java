@@ -126,7 +126,10 @@ public final class EngineApi implements ExchangeHandler {
         switch (path) {
             case "/_ping" -> {
                 allow(m, HttpMethod.GET, HttpMethod.HEAD);
-                ex.send(200, Map.of("Cache-Control", "no-cache, no-store, must-revalidate", "Pragma", "no-cache"),
+                // Builder-Version 1: the docker CLI then builds with the classic builder, the one served here,
+                // even where the buildx plugin is installed
+                ex.send(200, Map.of("Cache-Control", "no-cache, no-store, must-revalidate", "Pragma", "no-cache",
+                                "Builder-Version", "1"),
                         "OK".getBytes(StandardCharsets.UTF_8), "text/plain; charset=utf-8");
             }
             case "/version" -> {

@@ -140,8 +140,9 @@ class BuildTest {
             assertThat(docker(socket, tmp, "run", "--rm", "outside", "cat", "/hello.txt").assertSuccess().stdout())
                     .isEqualTo("hello from the context\n");
 
+            // without DOCKER_BUILDKIT=0 too: the daemon's ping says Builder-Version 1, the classic builder
             CommandResult fromStdin = ExternalCommand.of(RequiredTool.DOCKER.command(), "-H", "unix://" + socket, "build", "-t", "stdin", "-")
-                    .env("DOCKER_CONFIG", tmp.resolve("docker-config").toString()).env("DOCKER_BUILDKIT", "0")
+                    .env("DOCKER_CONFIG", tmp.resolve("docker-config").toString()).withoutEnvPrefix("DOCKER_BUILDKIT")
                     .stdin("FROM busybox:local\nCMD [\"echo\", \"from stdin\"]\n").timeout(Duration.ofSeconds(120)).run().assertSuccess();
             assertThat(fromStdin.stdout()).contains("Successfully tagged stdin:latest");
             assertThat(docker(socket, tmp, "run", "--rm", "stdin").assertSuccess().stdout()).isEqualTo("from stdin\n");
