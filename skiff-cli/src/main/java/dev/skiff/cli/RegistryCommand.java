@@ -43,7 +43,7 @@ final class RegistryCommand implements Runnable {
         spec.commandLine().usage(System.out);
     }
 
-    @Command(name = "serve", description = "Serve the registry in the foreground (stop with Ctrl-C or SIGTERM).",
+    @Command(name = "serve", description = "Serve the registry in the foreground (stop with Ctrl-C or SIGTERM): the registry API under /v2/, web pages at / and their JSON API under /api/.",
             mixinStandardHelpOptions = true)
     static final class Serve implements Callable<Integer> {
         @Option(names = "--addr", defaultValue = "127.0.0.1:5000", description = "HOST:PORT to listen on (port 0 picks a free one). Default: ${DEFAULT-VALUE}")

@@ -14,6 +14,7 @@ import dev.skiff.registry.storage.FileSystemDriver;
 import dev.skiff.registry.storage.RegistryLayout;
 import dev.skiff.registry.store.ReachabilityGuard;
 import dev.skiff.registry.store.RegistryStore;
+import dev.skiff.registry.store.RepositoryInfoStore;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -48,10 +49,12 @@ public final class Registry implements AutoCloseable {
         Optional<Htpasswd> htpasswd = options.htpasswd().map(Htpasswd::load);
         TokenService tokens = new TokenService(options.root().resolve(RegistryLayout.SKIFF.substring(1)).resolve("token-key.jwk"),
                 RegistryOptions.SERVICE, RegistryOptions.SERVICE, Duration.ofMinutes(5));
-        Authenticator auth = new Authenticator(htpasswd, new AccessPolicy(options.admins(), options.anonymousPull()),
+        RepositoryInfoStore infos = new RepositoryInfoStore(driver, InstantSource.system());
+        Authenticator auth = new Authenticator(htpasswd,
+                new AccessPolicy(options.admins(), options.anonymousPull(), infos::isPrivate),
                 tokens, new LoginThrottle(InstantSource.system()), options.tokenRealm().orElse("/token"),
                 RegistryOptions.SERVICE);
-        RegistryServer server = RegistryServer.start(options.address(), store, auth, options.tls(),
+        RegistryServer server = RegistryServer.start(options.address(), store, infos, auth, options.tls(),
                 options.requestLog().orElse(null));
         Optional<OnlineCollector> collector = options.gcInterval().map(interval -> OnlineCollector.start(
                 new GarbageCollector(driver, lock, GcOptions.defaults(), InstantSource.system()), interval,

@@ -18,9 +18,11 @@ import dev.skiff.engine.containers.WaitCondition;
 import dev.skiff.engine.images.ImageNotFoundException;
 import dev.skiff.engine.images.ImageStore;
 import dev.skiff.engine.network.Attachment;
+import dev.skiff.engine.network.Network;
 import dev.skiff.engine.network.NetworkException;
 import dev.skiff.engine.network.PortBinding;
 import dev.skiff.formats.FormatException;
+import dev.skiff.formats.HumanDuration;
 import dev.skiff.http.Exchange;
 import io.netty.handler.codec.http.HttpMethod;
 
@@ -379,47 +381,35 @@ final class ContainersApi {
     /** {@code Up 5 seconds}, {@code Exited (3) 2 minutes ago}, {@code Created}: docker's Status column. */
     static String status(ContainerState s, Instant now) {
         return switch (s.status()) {
-            case RUNNING -> "Up " + humanDuration(Duration.between(s.startedAt(), now));
-            case PAUSED -> "Up " + humanDuration(Duration.between(s.startedAt(), now)) + " (Paused)";
+            case RUNNING -> "Up " + HumanDuration.of(Duration.between(s.startedAt(), now));
+            case PAUSED -> "Up " + HumanDuration.of(Duration.between(s.startedAt(), now)) + " (Paused)";
             case EXITED -> s.finishedAt().equals(ContainerState.ZERO) ? "Exited (" + s.exitCode() + ")"
-                    : "Exited (" + s.exitCode() + ") " + humanDuration(Duration.between(s.finishedAt(), now)) + " ago";
+                    : "Exited (" + s.exitCode() + ") " + HumanDuration.of(Duration.between(s.finishedAt(), now)) + " ago";
             case CREATED -> "Created";
             case REMOVING -> "Removal In Progress";
         };
     }
 
-    /** go-units HumanDuration, which docker's Status uses. */
-    static String humanDuration(Duration d) {
-        long seconds = d.toSeconds();
-        if (seconds < 1) {
-            return "Less than a second";
-        } else if (seconds == 1) {
-            return "1 second";
-        } else if (seconds < 60) {
-            return seconds + " seconds";
-        }
-        long minutes = d.toMinutes();
-        if (minutes == 1) {
-            return "About a minute";
-        } else if (minutes < 60) {
-            return minutes + " minutes";
-        }
-        long hours = Math.round(d.toSeconds() / 3600.0);
-        if (hours == 1) {
-            return "About an hour";
-        } else if (hours < 48) {
-            return hours + " hours";
-        } else if (hours < 24 * 7 * 2) {
-            return hours / 24 + " days";
-        } else if (hours < 24 * 30 * 2) {
-            return hours / 24 / 7 + " weeks";
-        } else if (hours < 24 * 365 * 2) {
-            return hours / 24 / 30 + " months";
-        }
-        return hours / 24 / 365 + " years";
-    }
-
     // ---- inspect
+
+    /** The HostConfig fields dockerd shows that this engine does not use, with the values dockerd shows for them. */
+    private static final ObjectNode INSPECT_HOST_DEFAULTS;
+
+    static {
+        try {
+            INSPECT_HOST_DEFAULTS = (ObjectNode) EngineApi.JSON.readTree("""
+                    {"ContainerIDFile":"","VolumeDriver":"","VolumesFrom":null,"ConsoleSize":[0,0],"CgroupnsMode":"host",
+                    "DnsOptions":[],"GroupAdd":null,"IpcMode":"private","Cgroup":"","Links":null,"OomScoreAdj":0,"PidMode":"",
+                    "SecurityOpt":null,"UTSMode":"","UsernsMode":"","Isolation":"","BlkioWeight":0,"BlkioWeightDevice":[],
+                    "BlkioDeviceReadBps":[],"BlkioDeviceWriteBps":[],"BlkioDeviceReadIOps":[],"BlkioDeviceWriteIOps":[],
+                    "CgroupParent":"","CpuPeriod":0,"CpuQuota":0,"CpuRealtimePeriod":0,"CpuRealtimeRuntime":0,"CpusetCpus":"",
+                    "CpusetMems":"","Devices":[],"DeviceCgroupRules":null,"DeviceRequests":null,"KernelMemory":0,
+                    "KernelMemoryTCP":0,"MemoryReservation":0,"MemorySwap":0,"MemorySwappiness":null,"OomKillDisable":false,
+                    "Ulimits":[],"CpuCount":0,"CpuPercent":0,"IOMaximumIOps":0,"IOMaximumBandwidth":0}""");
+        } catch (JsonProcessingException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
 
     private ObjectNode inspect(Container c) {
         ObjectNode n = EngineApi.JSON.createObjectNode();
@@ -469,6 +459,18 @@ final class ContainersApi {
         n.putNull("ExecIDs");
         ObjectNode host = EngineApi.JSON.valueToTree(c.hostConfig());
         host.putObject("LogConfig").put("Type", "k8s-file").putObject("Config");
+        INSPECT_HOST_DEFAULTS.properties().forEach(e -> {
+            if (!host.has(e.getKey())) {
+                host.set(e.getKey(), e.getValue().deepCopy());
+            }
+        });
+        if (c.hostConfig().privileged()) {
+            host.putNull("MaskedPaths"); // as dockerd: a privileged container masks nothing
+            host.putNull("ReadonlyPaths");
+        } else {
+            c.hostConfig().effectiveMaskedPaths().forEach(host.putArray("MaskedPaths")::add);
+            c.hostConfig().effectiveReadonlyPaths().forEach(host.putArray("ReadonlyPaths")::add);
+        }
         n.set("HostConfig", host);
         ObjectNode graph = n.putObject("GraphDriver");
         ObjectNode data = graph.putObject("Data");
@@ -545,14 +547,23 @@ final class ContainersApi {
     private ObjectNode networks(Container c) {
         ObjectNode networks = EngineApi.JSON.createObjectNode();
         ContainerEndpoints endpoints = containers.endpoints(c);
-        c.network().ifPresent(att -> networks.set(att.networkName(), endpoint(c, att, endpoints.aliases())));
+        String mode = c.hostConfig().networkMode();
+        Attachment first = c.network().orElseGet(() -> unattached(mode.equals("default") ? Network.DEFAULT : mode));
+        if (!mode.startsWith("container:")) {
+            // one that does not run is still on its network, with no address, as dockerd shows it
+            networks.set(first.networkName(), endpoint(c, first, endpoints.aliases()));
+        }
         List<Attachment> more = containers.attachments(c);
         for (ContainerEndpoints.Endpoint e : endpoints.more()) {
             Attachment joined = more.stream().filter(m -> m.networkName().equals(e.network())).findFirst()
-                    .orElse(new Attachment(Optional.empty(), e.network(), "", "", "", 0, "", "", List.of(), List.of(), List.of()));
+                    .orElse(unattached(e.network()));
             networks.set(e.network(), endpoint(c, joined, e.aliases()));
         }
         return networks;
+    }
+
+    private static Attachment unattached(String network) {
+        return new Attachment(Optional.empty(), network, "", "", "", 0, "", "", List.of(), List.of(), List.of());
     }
 
     private static ObjectNode endpoint(Container c, Attachment a, List<String> aliases) {
@@ -639,6 +650,10 @@ final class ContainersApi {
                 "io_wait_time_recursive", "io_merged_recursive", "io_time_recursive", "sectors_recursive")) {
             blkio.putNull(k);
         }
+        now.filter(u -> !u.blockIo().isEmpty()).ifPresent(u -> {
+            ArrayNode bytes = blkio.putArray("io_service_bytes_recursive");
+            u.blockIo().forEach(b -> bytes.addObject().put("major", b.major()).put("minor", b.minor()).put("op", b.op()).put("value", b.value()));
+        });
         n.put("num_procs", 0);
         n.putObject("storage_stats");
         n.set("cpu_stats", cpuJson(now));
@@ -650,6 +665,12 @@ final class ContainersApi {
             ObjectNode st = mem.putObject("stats");
             u.memoryStat().forEach(st::put);
             mem.put("limit", u.memoryLimit());
+        });
+        now.filter(u -> !u.networks().isEmpty()).ifPresent(u -> {
+            ObjectNode networks = n.putObject("networks");
+            u.networks().forEach((name, i) -> networks.putObject(name).put("rx_bytes", i.rxBytes()).put("rx_packets", i.rxPackets())
+                    .put("rx_errors", i.rxErrors()).put("rx_dropped", i.rxDropped()).put("tx_bytes", i.txBytes())
+                    .put("tx_packets", i.txPackets()).put("tx_errors", i.txErrors()).put("tx_dropped", i.txDropped()));
         });
         n.put("name", c.name());
         n.put("id", c.id());

@@ -197,7 +197,7 @@ public final class ContainerEngine implements AutoCloseable {
     /** A sample of a running container's counters; empty when it does not run. */
     public Optional<ResourceUsage> usage(String ref) {
         Container c = store.resolve(ref);
-        return c.state().running() ? Optional.of(ResourceUsage.sample(c.id())) : Optional.empty();
+        return c.state().running() ? Optional.of(ResourceUsage.sample(c.id(), c.state().pid())) : Optional.empty();
     }
 
     /** Removes every container that does not run ({@code docker container prune}); returns their IDs. */

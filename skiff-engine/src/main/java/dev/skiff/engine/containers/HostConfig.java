@@ -70,6 +70,16 @@ public record HostConfig(
         }
     }
 
+    /** The paths hidden from the container (inspect's {@code MaskedPaths}); none when privileged. */
+    public List<String> effectiveMaskedPaths() {
+        return privileged ? List.of() : OciSpec.MASKED_PATHS;
+    }
+
+    /** The paths the container sees read-only (inspect's {@code ReadonlyPaths}); none when privileged. */
+    public List<String> effectiveReadonlyPaths() {
+        return privileged ? List.of() : OciSpec.READONLY_PATHS;
+    }
+
     /** Defaults for everything: what {@code docker run image} sends, near enough. */
     public static HostConfig defaults() {
         return new HostConfig(null, null, null, false, null, false, null, null, 0, 0, 0, null, false, null, false,

@@ -95,6 +95,10 @@ class ContainersTest {
         assertThat(docker("inspect", "-f", "{{.State.Status}} {{.State.Running}} {{.Name}} {{.Config.Hostname}}", id.substring(0, 6))
                 .assertSuccess().stdout()).isEqualTo("running true /" + name + " " + id.substring(0, 12) + "\n");
         awaitOutput(() -> docker("logs", name).stdout(), "started\n");
+        // fields dockerd shows though this engine does not use them, with dockerd's values
+        assertThat(docker("inspect", "-f", "{{json .HostConfig.MaskedPaths}} {{.HostConfig.IpcMode}} {{json .HostConfig.Ulimits}} "
+                + "{{.HostConfig.CgroupnsMode}}", name).assertSuccess().stdout())
+                .startsWith("[\"/proc/asound\",").contains("\"/proc/kcore\"").endsWith("] private [] host\n");
 
         CommandResult refused = docker("rm", name);
         assertThat(refused.exitCode()).isNotZero();
@@ -153,6 +157,8 @@ class ContainersTest {
         try {
             docker("create", "--name", app, "--network", front, "--network-alias", "db-" + suffix, IMAGE, "sleep", "600").assertSuccess();
             docker("network", "connect", back, app).assertSuccess();
+            assertThat(docker("inspect", "-f", "{{range $k, $v := .NetworkSettings.Networks}}{{$k}}:{{$v.IPAddress}} {{end}}", app)
+                    .assertSuccess().stdout()).isEqualTo(back + ": " + front + ": \n"); // a template ranges over keys in order
             CommandResult twice = docker("network", "connect", back, app);
             assertThat(twice.exitCode()).isEqualTo(1);
             assertThat(twice.stderr()).contains("endpoint with name " + app + " already exists in network " + back);
@@ -284,7 +290,8 @@ class ContainersTest {
 
         String stats = docker("stats", "--no-stream", "--format", "{{.Name}} {{.CPUPerc}} {{.MemUsage}} {{.PIDs}}", sleeper)
                 .assertSuccess().stdout();
-        assertThat(stats).matches("\\S+ \\d+\\.\\d\\d% \\d+(\\.\\d+)?[KMG]?i?B / \\d+(\\.\\d+)?[KMGTPE]?i?B 1\n");
+        // no limit of its own: the host's memory, as dockerd says (not the cgroup's 8EiB)
+        assertThat(stats).matches("\\S+ \\d+\\.\\d\\d% \\d+(\\.\\d+)?[KMG]?i?B / \\d+(\\.\\d+)?[MG]iB 1\n");
 
         CommandResult rmi = docker("rmi", IMAGE);
         assertThat(rmi.exitCode()).isNotZero();

@@ -24,6 +24,19 @@ class DockerCliAgainstDaemonTest {
         return DaemonHarness.start(tmp, socket);
     }
 
+    /** A tar of a root filesystem with busybox-static as /bin/busybox and these applets linked to it. */
+    private Path busyboxTar(String... applets) throws java.io.IOException {
+        Path bin = tmp.resolve("rootfs/bin");
+        java.nio.file.Files.createDirectories(bin);
+        java.nio.file.Files.copy(RequiredTool.BUSYBOX.path(), bin.resolve("busybox"));
+        for (String applet : applets) {
+            java.nio.file.Files.createSymbolicLink(bin.resolve(applet), Path.of("busybox"));
+        }
+        Path tar = tmp.resolve("rootfs.tar");
+        ExternalCommand.of("tar", "-C", tmp.resolve("rootfs").toString(), "-cf", tar.toString(), ".").run().assertSuccess();
+        return tar;
+    }
+
     CommandResult docker(Path socket, String... args) {
         return DaemonHarness.docker(tmp, socket, args);
     }
@@ -31,12 +44,7 @@ class DockerCliAgainstDaemonTest {
     @Test
     void dockerImportsListsTagsInspectsAndRemovesImages() throws Exception {
         Path socket = tmp.resolve("skiff.sock");
-        Path bin = tmp.resolve("rootfs/bin");
-        java.nio.file.Files.createDirectories(bin);
-        java.nio.file.Files.copy(RequiredTool.BUSYBOX.path(), bin.resolve("busybox"));
-        java.nio.file.Files.createSymbolicLink(bin.resolve("sh"), Path.of("busybox"));
-        Path tar = tmp.resolve("rootfs.tar");
-        ExternalCommand.of("tar", "-C", tmp.resolve("rootfs").toString(), "-cf", tar.toString(), ".").run().assertSuccess();
+        Path tar = busyboxTar("sh");
         try (ServerProcess daemon = startDaemon(socket)) {
             String id = docker(socket, "import", "-c", "CMD [\"sh\"]", "-c", "ENV A=b", "-m", "from a test", tar.toString(), "busybox:local")
                     .assertSuccess().stdout().strip();
@@ -77,11 +85,7 @@ class DockerCliAgainstDaemonTest {
     @Test
     void theSkiffCliDoesTheSameWithDockersOutput() throws Exception {
         Path socket = tmp.resolve("skiff.sock");
-        Path bin = tmp.resolve("rootfs/bin");
-        java.nio.file.Files.createDirectories(bin);
-        java.nio.file.Files.copy(RequiredTool.BUSYBOX.path(), bin.resolve("busybox"));
-        Path tar = tmp.resolve("rootfs.tar");
-        ExternalCommand.of("tar", "-C", tmp.resolve("rootfs").toString(), "-cf", tar.toString(), ".").run().assertSuccess();
+        Path tar = busyboxTar();
         try (ServerProcess daemon = startDaemon(socket)) {
             String id = skiff(socket, "import", "-c", "CMD [\"sh\"]", tar.toString(), "busybox:local").assertSuccess().stdout().strip();
             assertThat(id).matches("sha256:[0-9a-f]{64}");
@@ -195,12 +199,7 @@ class DockerCliAgainstDaemonTest {
     @Test
     void dockerRunsWithMountTmpfsAndInitAsDockerdDoes() throws Exception {
         Path socket = tmp.resolve("skiff.sock");
-        Path bin = tmp.resolve("rootfs/bin");
-        java.nio.file.Files.createDirectories(bin);
-        java.nio.file.Files.copy(RequiredTool.BUSYBOX.path(), bin.resolve("busybox"));
-        java.nio.file.Files.createSymbolicLink(bin.resolve("sh"), Path.of("busybox"));
-        Path tar = tmp.resolve("rootfs.tar");
-        ExternalCommand.of("tar", "-C", tmp.resolve("rootfs").toString(), "-cf", tar.toString(), ".").run().assertSuccess();
+        Path tar = busyboxTar("sh");
         Path src = java.nio.file.Files.createDirectories(tmp.resolve("src"));
         java.nio.file.Files.writeString(src.resolve("f"), "from host\n");
         var json = new com.fasterxml.jackson.databind.ObjectMapper();

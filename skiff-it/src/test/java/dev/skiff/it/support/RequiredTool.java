@@ -14,7 +14,8 @@ public enum RequiredTool {
     HTPASSWD("htpasswd", "apache2-utils"),
     BUSYBOX("busybox", "busybox-static"),
     DOCKERD("dockerd", "docker.io"),
-    DOCKER("docker", "docker.io");
+    DOCKER("docker", "docker.io"),
+    NODE("node", "nodejs");
 
     private final String program;
     private final String debianPackage;

@@ -159,7 +159,8 @@ public final class Authenticator {
             return challenge(required, Optional.empty(), AUTHENTICATION_REQUIRED);
         }
         ResourceScope needed = required.get();
-        if (allows(tokenActions(verified.get().access(), needed), needed)) {
+        // The policy is asked again: a repository made private since the token was issued is closed at once.
+        if (allows(tokenActions(verified.get().access(), needed), needed) && allows(policy.grant(subject, needed), needed)) {
             return new Decision.Granted(subject);
         }
         if (subject.isPresent() && !allows(policy.grant(subject, needed), needed)) {
@@ -187,7 +188,8 @@ public final class Authenticator {
         };
     }
 
-    private sealed interface Login {
+    /** The outcome of a password check. */
+    public sealed interface Login {
         record LoggedIn(String user) implements Login {
         }
 
@@ -196,6 +198,26 @@ public final class Authenticator {
 
         record Wait(Duration retryAfter) implements Login {
         }
+    }
+
+    /**
+     * Checks a password for the web pages' sign-in, throttled together with the token endpoint and Basic
+     * auth; wipes the password. Auth must be on.
+     */
+    public Login logIn(String user, char[] password, String clientAddress) {
+        if (htpasswd.isEmpty()) {
+            throw new IllegalStateException("the registry has no accounts");
+        }
+        return logIn(new Credentials.Basic(user, password), clientAddress);
+    }
+
+    /** The accounts, or empty when auth is off. */
+    public Optional<Htpasswd> accounts() {
+        return htpasswd;
+    }
+
+    public AccessPolicy policy() {
+        return policy;
     }
 
     /** Checks a password, throttled; wipes the password in every case. */

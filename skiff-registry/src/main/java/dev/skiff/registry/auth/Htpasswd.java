@@ -106,6 +106,11 @@ public final class Htpasswd {
         return password != null && VERIFYER.verify(candidate, hash.toCharArray()).verified;
     }
 
+    /** The file this was loaded from, for {@link #putUser}. */
+    public Path file() {
+        return file;
+    }
+
     public Set<String> users() {
         reloadIfChanged();
         return Collections.unmodifiableSet(snapshot.hashes().keySet());

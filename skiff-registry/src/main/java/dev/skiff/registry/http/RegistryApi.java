@@ -18,6 +18,7 @@ import dev.skiff.registry.auth.Decision;
 import dev.skiff.registry.auth.ResourceScope;
 import dev.skiff.registry.auth.TokenResult;
 import dev.skiff.registry.store.RegistryStore;
+import dev.skiff.registry.store.RepositoryInfoStore;
 import dev.skiff.registry.store.StoredManifest;
 import dev.skiff.registry.store.Upload;
 import io.netty.handler.codec.http.HttpHeaderNames;
@@ -59,10 +60,12 @@ final class RegistryApi implements ExchangeHandler {
     private static final Pattern RANGE = Pattern.compile("^(\\d{0,18})-(\\d{0,18})$");
 
     private final RegistryStore store;
+    private final RepositoryInfoStore infos;
     private final Authenticator auth;
 
-    RegistryApi(RegistryStore store, Authenticator auth) {
+    RegistryApi(RegistryStore store, RepositoryInfoStore infos, Authenticator auth) {
         this.store = store;
+        this.infos = infos;
         this.auth = auth;
     }
 
@@ -96,8 +99,9 @@ final class RegistryApi implements ExchangeHandler {
         }
         if (path.equals("/v2/_catalog")) {
             allowed(ex, m, HttpMethod.GET);
-            authorize(ex, Optional.of(new ResourceScope(ResourceScope.REGISTRY, "catalog", Set.of(ResourceScope.ALL))));
-            catalog(ex);
+            Optional<String> user = authorize(ex,
+                    Optional.of(new ResourceScope(ResourceScope.REGISTRY, "catalog", Set.of(ResourceScope.ALL))));
+            catalog(ex, user);
             return;
         }
         Matcher match;
@@ -113,8 +117,8 @@ final class RegistryApi implements ExchangeHandler {
                 authorize(ex, pull(name));
                 getManifest(ex, name, reference);
             } else if (m.equals(HttpMethod.PUT)) {
-                authorize(ex, push(name));
-                putManifest(ex, name, reference);
+                Optional<String> user = authorize(ex, push(name));
+                putManifest(ex, name, reference, user);
             } else if (m.equals(HttpMethod.DELETE)) {
                 authorize(ex, delete(name));
                 deleteManifest(ex, name, reference);
@@ -195,8 +199,16 @@ final class RegistryApi implements ExchangeHandler {
             }
             case Decision.Challenge c -> throw ErrorCode.UNAUTHORIZED.error(c.message(),
                     required.map(RegistryApi::accessDetail).orElse(null)).withHeader("WWW-Authenticate", absoluteRealm(ex, c.wwwAuthenticate()));
-            case Decision.Denied d -> throw ErrorCode.DENIED.error(d.message(),
-                    required.map(RegistryApi::accessDetail).orElse(null));
+            case Decision.Denied d -> {
+                Optional<RepositoryName> hidden = required.filter(r -> r.type().equals(ResourceScope.REPOSITORY))
+                        .map(r -> RepositoryName.parse(r.name())).filter(infos::isPrivate);
+                if (hidden.isPresent() && required.get().actions().equals(Set.of(ResourceScope.PULL))) {
+                    // A private repository is, to those who may not pull it, as if it did not exist.
+                    throw ErrorCode.NAME_UNKNOWN.error("repository " + hidden.get() + " is not known to this registry",
+                            Map.of("name", hidden.get().value()));
+                }
+                throw ErrorCode.DENIED.error(d.message(), required.map(RegistryApi::accessDetail).orElse(null));
+            }
             case Decision.Throttled t -> throw throttled(t.retryAfter());
         };
     }
@@ -270,8 +282,12 @@ final class RegistryApi implements ExchangeHandler {
 
     // ---- catalog and tags -----------------------------------------------------------------------
 
-    private void catalog(Exchange ex) {
-        List<String> names = store.repositories().stream().map(RepositoryName::value).toList();
+    private void catalog(Exchange ex, Optional<String> user) {
+        // A private repository is listed only to those who may pull it, as if it did not exist.
+        boolean authOff = auth.accounts().isEmpty();
+        List<String> names = store.repositories().stream()
+                .filter(name -> authOff || !infos.isPrivate(name) || auth.policy().isOwner(user, name))
+                .map(RepositoryName::value).toList();
         Page page = page(ex, names);
         ObjectNode body = JSON.createObjectNode();
         ArrayNode repos = body.putArray("repositories");
@@ -337,11 +353,15 @@ final class RegistryApi implements ExchangeHandler {
                 mf.content(), mf.mediaType());
     }
 
-    private void putManifest(Exchange ex, RepositoryName name, String reference) throws InterruptedException {
+    private void putManifest(Exchange ex, RepositoryName name, String reference, Optional<String> user)
+            throws InterruptedException {
         validateReference(reference);
         byte[] body = ex.readBody(MANIFEST_LIMIT).orElseThrow(() -> ErrorCode.SIZE_INVALID
                 .error("manifest is larger than " + (MANIFEST_LIMIT >> 20) + " MiB").withStatus(413));
         RegistryStore.PutResult result = store.putManifest(name, reference, body, ex.header(HttpHeaderNames.CONTENT_TYPE));
+        if (reference.indexOf(':') < 0) {
+            infos.recordPush(name, Tag.parse(reference), user);
+        }
         Map<String, String> headers = new LinkedHashMap<>();
         headers.put("Location", ex.baseUrl() + "/v2/" + name + "/manifests/" + result.digest());
         headers.put("Docker-Content-Digest", result.digest().toString());

@@ -20,7 +20,9 @@ import dev.skiff.formats.Tag;
  *     _referrers/subjects/&lt;alg&gt;/&lt;hex&gt;/&lt;alg&gt;/&lt;hex&gt;/link         Skiff's own: manifests whose subject is a digest
  * </pre>
  * A link file holds the digest as text, for example {@code sha256:9f86...}.
- * Skiff's own state outside distribution's tree lives under {@code /skiff/}.
+ * Skiff's own state outside distribution's tree lives under {@code /skiff/}: the token signing key, the
+ * garbage collection lock, and per-repository info and push records
+ * ({@link dev.skiff.registry.store.RepositoryInfoStore}).
  */
 public final class RegistryLayout {
     public static final String V2 = "/docker/registry/v2";

@@ -81,6 +81,22 @@ class AccessPolicyTest {
                 .isEmpty();
     }
 
+    @Test
+    void aPrivateRepositoryIsReadableByItsOwnerAndAdminsOnly() {
+        AccessPolicy policy = new AccessPolicy(Set.of("admin"), true, name -> name.value().equals("alice/secret"));
+        ResourceScope pull = new ResourceScope("repository", "alice/secret", Set.of("pull"));
+
+        assertThat(policy.grant(Optional.empty(), pull)).isEmpty();
+        assertThat(policy.grant(Optional.of("bob"), pull)).isEmpty();
+        assertThat(policy.grant(Optional.of("alice"), pull)).containsExactly("pull");
+        assertThat(policy.grant(Optional.of("admin"), pull)).containsExactly("pull");
+        // other repositories stay public
+        assertThat(policy.grant(Optional.of("bob"), new ResourceScope("repository", "alice/app", Set.of("pull"))))
+                .containsExactly("pull");
+        assertThat(policy.isOwner(Optional.of("alice"), dev.skiff.formats.RepositoryName.parse("alice/secret"))).isTrue();
+        assertThat(policy.isOwner(Optional.empty(), dev.skiff.formats.RepositoryName.parse("alice/secret"))).isFalse();
+    }
+
     private static Set<String> actions(String list) {
         return list == null ? Set.of() : new LinkedHashSet<>(List.of(list.split(",")));
     }
