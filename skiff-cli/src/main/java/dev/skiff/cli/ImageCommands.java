@@ -335,7 +335,7 @@ final class ImageCommands {
 
     /** {@code skiff image ...}: the image management group. */
     @Command(name = "image", mixinStandardHelpOptions = true, description = "Manage images.",
-            subcommands = {Ls.class, Inspect.class, Rm.class, TagCommand.class, Import.class, PullCommand.class, PushCommand.class,
+            subcommands = {Ls.class, Inspect.class, Rm.class, TagCommand.class, Import.class, PullCommand.class, PushCommand.class, BuildCommand.class,
                     ArchiveCommands.Save.class, ArchiveCommands.Load.class, HistoryCommand.class, PruneCommand.class})
     static final class Group implements Runnable {
         @Spec

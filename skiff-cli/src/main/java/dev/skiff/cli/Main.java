@@ -18,7 +18,7 @@ public final class Main implements Runnable {
      */
     static final List<Class<?>> COMMANDS = List.of(DaemonCommand.class, RegistryCommand.class, VersionCommand.class, ImageCommands.Group.class,
             ImageCommands.Images.class, ImageCommands.TagCommand.class, ImageCommands.Rmi.class, ImageCommands.Import.class, PullCommand.class, PushCommand.class,
-            ArchiveCommands.Save.class, ArchiveCommands.Load.class,
+            BuildCommand.class, ArchiveCommands.Save.class, ArchiveCommands.Load.class,
             AuthCommands.Login.class, AuthCommands.Logout.class, HistoryCommand.class, SystemCommands.Group.class,
             SystemCommands.Events.class, SystemCommands.Info.class,
             ContainerRun.Run.class, ContainerRun.Create.class, ContainerRun.Start.class, ContainerRun.Attach.class, ContainerRun.Exec.class,

@@ -45,7 +45,8 @@ class DaemonTest {
         try (Daemon daemon = Daemon.start(options("skiff.sock"), Optional.empty())) {
             Path socket = tmp.resolve("skiff.sock");
             String ping = request(socket, "HEAD /_ping HTTP/1.1\r\nHost: api\r\nConnection: close\r\n\r\n");
-            assertThat(ping).startsWith("HTTP/1.1 200").containsIgnoringCase("api-version: 1.41").containsIgnoringCase("ostype: linux");
+            assertThat(ping).startsWith("HTTP/1.1 200").containsIgnoringCase("api-version: 1.41").containsIgnoringCase("ostype: linux")
+                    .containsIgnoringCase("builder-version: 1");
             String version = request(socket, "GET /v1.41/version HTTP/1.1\r\nHost: api\r\nConnection: close\r\n\r\n");
             assertThat(version).contains("\"ApiVersion\":\"1.41\"").contains("\"MinAPIVersion\":\"1.12\"").contains("\"Os\":\"linux\"");
             String info = request(socket, "GET /info HTTP/1.1\r\nHost: api\r\nConnection: close\r\n\r\n");

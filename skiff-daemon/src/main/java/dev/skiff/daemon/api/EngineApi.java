@@ -6,7 +6,12 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.skiff.daemon.Daemon;
 import dev.skiff.daemon.events.EventBus;
 import dev.skiff.daemon.events.ImageEvents;
+import dev.skiff.engine.build.BuildCache;
+import dev.skiff.engine.build.ImageBuilder;
+import dev.skiff.engine.images.ImageParents;
+import dev.skiff.engine.containers.ContainerCommitter;
 import dev.skiff.engine.containers.ContainerEngine;
+import dev.skiff.engine.containers.ContainerFiles;
 import dev.skiff.engine.containers.ContainerState;
 import dev.skiff.engine.content.ContentStore;
 import dev.skiff.engine.distribution.DistributionMetadata;
@@ -57,19 +62,21 @@ public final class EngineApi implements ExchangeHandler {
     private final ExecApi execApi;
     private final VolumesApi volumesApi;
     private final ContainerFilesApi containerFilesApi;
+    private final BuildApi buildApi;
 
     /** @param registries which registries pull and push reach over plain HTTP ({@code --insecure-registry}) */
     public EngineApi(Daemon.EngineInfo engine, ImageStore images, ContentStore content, RegistryHosts registries,
                      EventBus events, ImageEvents imageEvents, ContainerEngine containers) {
         this.engine = engine;
         this.images = images;
-        this.imagesApi = new ImagesApi(images, content, DistributionMetadata.open(engine.dataRoot()), registries);
+        ImageParents parents = ImageParents.open(engine.dataRoot());
+        this.imagesApi = new ImagesApi(images, content, DistributionMetadata.open(engine.dataRoot()), registries, parents);
         this.imagesApi.onPulled(imageEvents::pulled);
         this.imagesApi.onPushed(imageEvents::pushed);
         this.archiveApi = new ArchiveApi(images, content, imageEvents);
         this.events = events;
         this.eventsApi = new EventsApi(events);
-        this.usageApi = new ImageUsageApi(images);
+        this.usageApi = new ImageUsageApi(images, parents);
         this.registries = registries;
         this.containers = containers;
         this.containersApi = new ContainersApi(containers, images);
@@ -78,6 +85,22 @@ public final class EngineApi implements ExchangeHandler {
         this.execApi = new ExecApi(containers);
         this.volumesApi = new VolumesApi(containers);
         this.containerFilesApi = new ContainerFilesApi(containers, content, images);
+        ContainerFiles files = new ContainerFiles(containers);
+        this.buildApi = new BuildApi(new ImageBuilder(containers, new ContainerCommitter(containers, files, content, images),
+                files, content, images, new BuildReferences(), BuildCache.open(engine.dataRoot()), parents), engine.dataRoot());
+    }
+
+    /** Docker's reference grammar, for the builder's tags. */
+    private static final class BuildReferences implements dev.skiff.engine.images.ReferenceSyntax {
+        @Override
+        public String normalize(String text) {
+            return dev.skiff.formats.ImageReference.parse(text).withDefaultTag().toString();
+        }
+
+        @Override
+        public String familiar(String fullReference) {
+            return dev.skiff.formats.ImageReference.parse(fullReference).familiarString();
+        }
     }
 
     @Override
@@ -103,7 +126,10 @@ public final class EngineApi implements ExchangeHandler {
         switch (path) {
             case "/_ping" -> {
                 allow(m, HttpMethod.GET, HttpMethod.HEAD);
-                ex.send(200, Map.of("Cache-Control", "no-cache, no-store, must-revalidate", "Pragma", "no-cache"),
+                // Builder-Version 1: the docker CLI then builds with the classic builder, the one served here,
+                // even where the buildx plugin is installed
+                ex.send(200, Map.of("Cache-Control", "no-cache, no-store, must-revalidate", "Pragma", "no-cache",
+                                "Builder-Version", "1"),
                         "OK".getBytes(StandardCharsets.UTF_8), "text/plain; charset=utf-8");
             }
             case "/version" -> {
@@ -123,7 +149,7 @@ public final class EngineApi implements ExchangeHandler {
                 eventsApi.stream(ex);
             }
             default -> {
-                if (!execApi.route(ex, path) && !volumesApi.route(ex, path) && !containerFilesApi.route(ex, path)
+                if (!buildApi.route(ex, path) && !execApi.route(ex, path) && !volumesApi.route(ex, path) && !containerFilesApi.route(ex, path)
                         && !containersApi.route(ex, path) && !networksApi.route(ex, path)
                         && !archiveApi.route(ex, path) && !usageApi.route(ex, path) && !imagesApi.route(ex, path)) {
                     throw ApiException.notFound("page not found");

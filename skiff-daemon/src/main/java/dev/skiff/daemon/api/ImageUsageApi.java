@@ -31,9 +31,11 @@ final class ImageUsageApi {
     static final Set<String> PRUNE_FILTERS = Set.of("dangling", "label", "label!", "until");
 
     private final ImageStore images;
+    private final dev.skiff.engine.images.ImageParents parents;
 
-    ImageUsageApi(ImageStore images) {
+    ImageUsageApi(ImageStore images, dev.skiff.engine.images.ImageParents parents) {
         this.images = images;
+        this.parents = parents;
     }
 
     boolean route(Exchange ex, String path) {
@@ -109,7 +111,12 @@ final class ImageUsageApi {
         }
         ArrayNode deleted = EngineApi.JSON.createArrayNode();
         Map<Digest, Long> layerSizes = new HashMap<>();
-        for (Image image : images.list()) {
+        List<Image> all = images.list();
+        Set<Digest> withChildren = parents.withChildren(all);
+        for (Image image : all) {
+            if (danglingOnly && withChildren.contains(image.id())) {
+                continue; // dockerd prunes dangling heads only: a build's intermediate images stay with their child
+            }
             if (until.isPresent() && image.created().isAfter(until.get())) {
                 continue;
             }

@@ -41,12 +41,40 @@ final class ImagesApi {
     private final PullApi pullApi;
     private final PushApi pushApi;
 
-    ImagesApi(ImageStore images, ContentStore content, DistributionMetadata distribution, RegistryHosts registries) {
+    private final dev.skiff.engine.images.ImageParents parents;
+
+    ImagesApi(ImageStore images, ContentStore content, DistributionMetadata distribution, RegistryHosts registries,
+              dev.skiff.engine.images.ImageParents parents) {
         this.images = images;
+        this.parents = parents;
         this.content = content;
         this.importer = new ImageImporter(content, images);
         this.pullApi = new PullApi(new ImagePuller(content, images, distribution, registries));
         this.pushApi = new PushApi(new ImagePusher(content, images, distribution, registries));
+    }
+
+    /**
+     * dockerd's rmi takes a removed image's untagged parents along (a build's intermediate images),
+     * up the chain, until one is tagged, has another child or is used by a container.
+     */
+    private List<RemoveResult.Item> removeUnusedParents(dev.skiff.formats.Digest removed) {
+        List<RemoveResult.Item> items = new java.util.ArrayList<>();
+        Optional<dev.skiff.formats.Digest> next = parents.parent(removed);
+        while (next.isPresent()) {
+            Optional<Image> parent = images.byId(next.get());
+            if (parent.isEmpty() || !parent.get().repoTags().isEmpty() || !parent.get().repoDigests().isEmpty()
+                    || parents.withChildren(images.list()).contains(next.get()) || !containersOf.apply(next.get()).isEmpty()) {
+                break;
+            }
+            try {
+                items.addAll(images.remove(next.get().toString(), false).items());
+            } catch (RuntimeException e) {
+                System.err.println("skiff daemon: could not remove the parent image " + next.get() + ": " + e.getMessage());
+                break;
+            }
+            next = parents.parent(next.get());
+        }
+        return items;
     }
 
     /** The containers made from an image, which its removal must respect (docker's conflicts). */
@@ -114,9 +142,14 @@ final class ImagesApi {
                 tag(ex, name(path, "/tag"));
             } else if (path.startsWith("/images/") && m.equals(HttpMethod.DELETE)) {
                 checkNotInUse(name(path, ""), ex.query("force").map(ImagesApi::truthy).orElse(false));
+                Image target = images.resolve(name(path, ""));
                 RemoveResult result = images.remove(name(path, ""), ex.query("force").map(ImagesApi::truthy).orElse(false));
+                List<RemoveResult.Item> items = new java.util.ArrayList<>(result.items());
+                if (result.deletedImage()) {
+                    items.addAll(removeUnusedParents(target.id()));
+                }
                 ArrayNode body = EngineApi.JSON.createArrayNode();
-                for (RemoveResult.Item item : result.items()) {
+                for (RemoveResult.Item item : items) {
                     switch (item) {
                         case RemoveResult.Untagged u -> body.addObject().put("Untagged", u.reference());
                         case RemoveResult.Deleted d -> body.addObject().put("Deleted", d.digest().toString());
@@ -149,8 +182,14 @@ final class ImagesApi {
         Optional<java.time.Instant> before = filters.get("before").stream().map(n -> images.resolve(n).created()).min(java.util.Comparator.naturalOrder());
         Optional<java.time.Instant> since = filters.get("since").stream().map(n -> images.resolve(n).created()).max(java.util.Comparator.naturalOrder());
         ArrayNode out = EngineApi.JSON.createArrayNode();
-        for (Image image : images.list()) {
+        List<Image> listed = images.list();
+        java.util.Set<dev.skiff.formats.Digest> withChildren = parents.withChildren(listed);
+        for (Image image : listed) {
             if (filters.has("dangling") && danglingOnly != image.repoTags().isEmpty()) {
+                continue;
+            }
+            // dockerd: an untagged image with children (a build's intermediate step) shows only with all
+            if (!all && image.repoTags().isEmpty() && image.repoDigests().isEmpty() && withChildren.contains(image.id())) {
                 continue;
             }
             if (before.isPresent() && !image.created().isBefore(before.get()) || since.isPresent() && !image.created().isAfter(since.get())) {
@@ -173,7 +212,7 @@ final class ImagesApi {
                 ObjectNode l = s.putObject("Labels");
                 labels.forEach(l::put);
             }
-            s.put("ParentId", "");
+            s.put("ParentId", parents.parent(image.id()).filter(p -> images.byId(p).isPresent()).map(Object::toString).orElse(""));
             strings(s, "RepoDigests", image.repoDigests(), true);
             strings(s, "RepoTags", image.repoTags(), true);
             s.put("SharedSize", -1);
@@ -214,7 +253,7 @@ final class ImagesApi {
         i.put("Id", image.id().toString());
         strings(i, "RepoTags", image.repoTags(), false);
         strings(i, "RepoDigests", image.repoDigests(), false);
-        i.put("Parent", "");
+        i.put("Parent", parents.parent(image.id()).filter(p -> images.byId(p).isPresent()).map(Object::toString).orElse(""));
         JsonNode history = config.path("history");
         i.put("Comment", history.isArray() && !history.isEmpty() ? history.get(history.size() - 1).path("comment").asText("") : "");
         i.put("Created", DateTimeFormatter.ISO_INSTANT.format(image.created()));

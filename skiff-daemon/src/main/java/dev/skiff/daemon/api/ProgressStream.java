@@ -88,6 +88,11 @@ final class ProgressStream {
         send(m);
     }
 
+    /** Whether the 200 head and a first message are out. */
+    boolean opened() {
+        return body != null;
+    }
+
     void end() {
         if (body != null) {
             body.end();

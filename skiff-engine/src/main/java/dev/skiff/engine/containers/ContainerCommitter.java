@@ -71,25 +71,40 @@ public final class ContainerCommitter {
             }
         }
         Instant now = Instant.now();
+        ImageConfig.History entry = new ImageConfig.History(Optional.of(now), String.join(" ", c.config().args()),
+                options.author(), options.comment(), false);
+        Image image = record(base, config, Optional.of(layer), entry);
+        options.reference().ifPresent(r -> images.tag(image.id(), r));
+        return images.byId(image.id()).orElse(image);
+    }
+
+    /**
+     * Records a child of {@code base}: its config replaced by {@code config}, {@code layer} (when there
+     * is one) on top of its layers and {@code history} appended to its history; the image's created,
+     * author and comment are the history entry's. What {@code commit} and the builder's steps make.
+     */
+    public Image record(Image base, ImageConfig.ContainerConfig config, Optional<Layer> layer, ImageConfig.History history) {
         List<Digest> diffIds = new ArrayList<>(base.config().diffIds());
-        diffIds.add(layer.diffId());
-        List<ImageConfig.History> history = new ArrayList<>(base.config().history());
-        history.add(new ImageConfig.History(Optional.of(now), String.join(" ", c.config().args()), options.author(),
-                options.comment(), false));
+        layer.ifPresent(l -> diffIds.add(l.diffId()));
+        List<ImageConfig.History> entries = new ArrayList<>(base.config().history());
+        entries.add(history);
         ImageConfig imageConfig = new ImageConfig(base.config().architecture(), base.config().os(), base.config().variant(),
-                options.author(), Optional.of(now), options.comment(), config, diffIds, history);
+                history.author(), history.created(), history.comment(), config, diffIds, entries);
         byte[] configJson = ImageConfigCodec.serialize(imageConfig);
         Digest configDigest = content.put(configJson);
 
         List<Layer> layers = new ArrayList<>(base.layers());
-        layers.add(layer);
+        layer.ifPresent(layers::add);
         Descriptor configDescriptor = Descriptor.of(MediaTypes.DOCKER_CONFIG, configDigest, configJson.length);
         byte[] manifest = ImageImporter.manifest(MediaTypes.DOCKER_MANIFEST, configDescriptor,
                 layers.stream().map(Layer::blob).toArray(Descriptor[]::new));
         Digest manifestDigest = content.put(manifest);
-        Image image = images.put(configDigest, Optional.of(Descriptor.of(MediaTypes.DOCKER_MANIFEST, manifestDigest, manifest.length)), layers);
-        options.reference().ifPresent(r -> images.tag(image.id(), r));
-        return images.byId(image.id()).orElse(image);
+        return images.put(configDigest, Optional.of(Descriptor.of(MediaTypes.DOCKER_MANIFEST, manifestDigest, manifest.length)), layers);
+    }
+
+    /** The container's changes to its image (its upper dir) stored as an uncompressed layer. */
+    public Layer changes(Container c) {
+        return writeLayer(c);
     }
 
     private Layer writeLayer(Container c) {

@@ -155,10 +155,73 @@ public final class ContainerFiles {
         TarArchiveOutputStream tar = TreeTar.output(out);
         Path upper = c.dir().resolve("upper");
         if (Files.isDirectory(upper)) {
-            TreeTar.write(upper, "", tar, TreeTar.Mode.OVERLAY_DIFF, p -> false);
+            TreeTar.write(upper, "", tar, TreeTar.Mode.OVERLAY_DIFF, p -> isMountStub(upper, p));
         }
         tar.finish();
         tar.flush();
+    }
+
+    /** Where the runtime mounts over every container's root: files and directories it creates when the image lacks them. */
+    private static final List<String> STUB_FILES = List.of("etc/hosts", "etc/hostname", "etc/resolv.conf");
+    private static final List<String> STUB_DIRS = List.of("dev", "proc", "sys");
+
+    /**
+     * Whether {@code p} is an empty mount point the runtime made in the upper dir (dockerd keeps them in
+     * an init layer): nothing the container wrote, since the mount hid it, so no part of its changes.
+     */
+    static boolean isMountStub(Path upper, Path p) {
+        String relative = upper.relativize(p).toString();
+        try {
+            if (STUB_FILES.contains(relative)) {
+                return Files.isRegularFile(p, LinkOption.NOFOLLOW_LINKS) && Files.size(p) == 0;
+            }
+            if (STUB_DIRS.contains(relative) && Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS)) {
+                try (var entries = Files.list(p)) {
+                    return entries.findAny().isEmpty();
+                }
+            }
+            if (relative.equals("etc") && Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS)) {
+                // copied up by overlayfs only to hold the stub files
+                try (var entries = Files.list(p)) {
+                    return entries.allMatch(e -> isMountStub(upper, e));
+                }
+            }
+        } catch (IOException e) {
+            return false;
+        }
+        return false;
+    }
+
+    /** Whether the container changed anything of its image: its upper dir holds more than mount stubs. */
+    public boolean changed(Container c) throws IOException {
+        Path upper = c.dir().resolve("upper");
+        if (!Files.isDirectory(upper)) {
+            return false;
+        }
+        boolean[] found = {false};
+        Files.walkFileTree(upper, new SimpleFileVisitor<>() {
+            @Override
+            public FileVisitResult preVisitDirectory(Path dir, BasicFileAttributes attrs) {
+                if (!dir.equals(upper) && isMountStub(upper, dir)) {
+                    return FileVisitResult.SKIP_SUBTREE;
+                }
+                if (!dir.equals(upper)) {
+                    found[0] = true;
+                    return FileVisitResult.TERMINATE;
+                }
+                return FileVisitResult.CONTINUE;
+            }
+
+            @Override
+            public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) {
+                if (!isMountStub(upper, file)) {
+                    found[0] = true;
+                    return FileVisitResult.TERMINATE;
+                }
+                return FileVisitResult.CONTINUE;
+            }
+        });
+        return found[0];
     }
 
     /** Bytes the container wrote (its upper dir's regular files), what removing it reclaims. */

@@ -19,7 +19,7 @@ import java.util.List;
  * directory for a link after the check. Callers that write pause nothing today; see the class that
  * uses this.
  */
-final class RootPath {
+public final class RootPath {
     private static final int MAX_LINKS = 255;
 
     private RootPath() {
@@ -34,7 +34,7 @@ final class RootPath {
      * @param followLast whether a link as the last component is followed (not for {@code cp} of the
      *                   link itself, as docker copies a link as a link)
      */
-    static Path resolve(Path root, String path, boolean followLast) throws IOException {
+    public static Path resolve(Path root, String path, boolean followLast) throws IOException {
         Deque<String> todo = new ArrayDeque<>(List.of(path.split("/")));
         List<String> done = new ArrayList<>();
         int links = 0;

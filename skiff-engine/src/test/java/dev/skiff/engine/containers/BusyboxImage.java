@@ -20,15 +20,15 @@ import java.nio.file.Path;
 import java.util.List;
 
 /** A data root with an image of Debian's static busybox (plus /etc/passwd and /etc/group), as tests need one. */
-final class BusyboxImage {
-    static final String TAG = "docker.io/library/skiff-test-busybox:latest";
+public final class BusyboxImage {
+    public static final String TAG = "docker.io/library/skiff-test-busybox:latest";
 
-    final ContentStore content;
-    final Snapshotter snapshots;
-    final ImageStore images;
-    final Image image;
+    public final ContentStore content;
+    public final Snapshotter snapshots;
+    public final ImageStore images;
+    public final Image image;
 
-    BusyboxImage(Path dataRoot) throws IOException {
+    public BusyboxImage(Path dataRoot) throws IOException {
         content = ContentStore.open(dataRoot);
         snapshots = Snapshotter.open(dataRoot, content);
         images = ImageStore.open(dataRoot, content, new References(), e -> {
@@ -72,7 +72,7 @@ final class BusyboxImage {
     }
 
     /** Docker's reference rules, as the daemon uses them. */
-    static final class References implements ReferenceSyntax {
+    public static final class References implements ReferenceSyntax {
         @Override
         public String normalize(String text) {
             return ImageReference.parse(text).withDefaultTag().toString();

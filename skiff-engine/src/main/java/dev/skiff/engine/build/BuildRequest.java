@@ -1,0 +1,53 @@
+package dev.skiff.engine.build;
+
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * What {@code docker build} asks for.
+ *
+ * @param contextDir the build context, unpacked
+ * @param dockerfile the Dockerfile's path relative to the context ({@code Dockerfile} by default)
+ * @param tags       tag references as given ({@code x}, {@code x:1}), normalized by the builder
+ * @param labels     labels added to the target's config, as a last {@code LABEL} step
+ */
+public record BuildRequest(Path contextDir, String dockerfile, List<String> tags, Map<String, String> buildArgs,
+                           Optional<String> target, boolean noCache, Map<String, String> labels) {
+    public BuildRequest {
+        Objects.requireNonNull(contextDir, "contextDir");
+        dockerfile = dockerfile == null || dockerfile.isEmpty() ? "Dockerfile" : dockerfile;
+        tags = List.copyOf(tags);
+        buildArgs = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(buildArgs));
+        labels = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(labels));
+        Objects.requireNonNull(target, "target");
+    }
+
+    /** A build of {@code contextDir/Dockerfile} with nothing else asked. */
+    public static BuildRequest of(Path contextDir, List<String> tags) {
+        return new BuildRequest(contextDir, "Dockerfile", tags, Map.of(), Optional.empty(), false, Map.of());
+    }
+
+    public BuildRequest withNoCache(boolean v) {
+        return new BuildRequest(contextDir, dockerfile, tags, buildArgs, target, v, labels);
+    }
+
+    public BuildRequest withTarget(String v) {
+        return new BuildRequest(contextDir, dockerfile, tags, buildArgs, Optional.of(v), noCache, labels);
+    }
+
+    public BuildRequest withBuildArgs(Map<String, String> v) {
+        return new BuildRequest(contextDir, dockerfile, tags, v, target, noCache, labels);
+    }
+
+    public BuildRequest withDockerfile(String v) {
+        return new BuildRequest(contextDir, v, tags, buildArgs, target, noCache, labels);
+    }
+
+    public BuildRequest withLabels(Map<String, String> v) {
+        return new BuildRequest(contextDir, dockerfile, tags, buildArgs, target, noCache, v);
+    }
+}

@@ -1,0 +1,748 @@
+package dev.skiff.engine.build;
+
+import dev.skiff.builder.context.DockerIgnore;
+import dev.skiff.builder.context.DockerIgnoreException;
+import dev.skiff.builder.dockerfile.Dockerfile;
+import dev.skiff.builder.dockerfile.DockerfileException;
+import dev.skiff.builder.dockerfile.DockerfileParser;
+import dev.skiff.builder.instructions.BuildOptions;
+import dev.skiff.builder.instructions.Command;
+import dev.skiff.builder.instructions.ExpandedStage;
+import dev.skiff.builder.instructions.Platform;
+import dev.skiff.builder.instructions.Stage;
+import dev.skiff.builder.instructions.StageExpander;
+import dev.skiff.builder.instructions.StageGraph;
+import dev.skiff.builder.instructions.Stages;
+import dev.skiff.engine.EngineException;
+import dev.skiff.engine.containers.Container;
+import dev.skiff.engine.containers.ContainerCommitter;
+import dev.skiff.engine.containers.ContainerConfig;
+import dev.skiff.engine.containers.ContainerEngine;
+import dev.skiff.engine.containers.ContainerFiles;
+import dev.skiff.engine.containers.HostConfig;
+import dev.skiff.engine.containers.LogOptions;
+import dev.skiff.engine.containers.WaitCondition;
+import dev.skiff.engine.content.ContentStore;
+import dev.skiff.engine.images.Image;
+import dev.skiff.engine.images.ImageConfig;
+import dev.skiff.engine.images.ImageConfigCodec;
+import dev.skiff.engine.images.ImageImporter;
+import dev.skiff.engine.images.ImageNotFoundException;
+import dev.skiff.engine.images.ImageParents;
+import dev.skiff.engine.images.ImageStore;
+import dev.skiff.engine.images.Layer;
+import dev.skiff.engine.images.ReferenceSyntax;
+import dev.skiff.formats.Descriptor;
+import dev.skiff.formats.Digest;
+import dev.skiff.formats.FormatException;
+import dev.skiff.formats.MediaTypes;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.concurrent.ExecutionException;
+import java.util.stream.Collectors;
+
+/**
+ * Runs a Dockerfile as dockerd's classic builder does, one step at a time, each step an image:
+ * FROM takes a local image (or {@code scratch}, or an earlier stage); RUN runs in a container of the
+ * step's parent image, through the same runtime and default network as {@code run}, and its changes
+ * become a layer; COPY and ADD write the context's files into a created, never started container's
+ * overlay, whose changes become a layer; every other instruction changes the config only
+ * ({@code empty_layer}). A step whose key ({@link BuildCache}) was seen before reuses its image.
+ * Intermediate containers are removed whatever happens; tags are set only when everything worked.
+ */
+public final class ImageBuilder {
+    private static final List<String> DEFAULT_SHELL = List.of("/bin/sh", "-c");
+
+    private final ContainerEngine engine;
+    private final ContainerCommitter committer;
+    private final ContainerFiles files;
+    private final ContentStore content;
+    private final ImageStore images;
+    private final ReferenceSyntax references;
+    private final BuildCache cache;
+    private final ImageParents parents;
+
+    public ImageBuilder(ContainerEngine engine, ContainerCommitter committer, ContainerFiles files, ContentStore content,
+                        ImageStore images, ReferenceSyntax references, BuildCache cache, ImageParents parents) {
+        this.parents = parents;
+        this.engine = engine;
+        this.committer = committer;
+        this.files = files;
+        this.content = content;
+        this.images = images;
+        this.references = references;
+        this.cache = cache;
+    }
+
+    /** What a stage has at a given step: the image so far and what the image config cannot hold. */
+    private static final class State {
+        Image image;
+        List<String> shell = DEFAULT_SHELL;
+        boolean cmdSet;
+        String author = "";
+        /** The stage's ARGs with a value, by name: what a RUN's history shows. */
+        final Map<String, String> args = new TreeMap<>();
+
+        State(Image image) {
+            this.image = image;
+        }
+
+        /** A base image whose ONBUILD triggers have run: no image made from it here inherits them. */
+        Optional<Digest> triggered = Optional.empty();
+
+        ImageConfig.ContainerConfig config() {
+            ImageConfig.ContainerConfig c = image.config().config();
+            if (triggered.filter(image.id()::equals).isPresent()) {
+                c = c.withOnBuild(List.of());
+            }
+            if (c.env().stream().noneMatch(e -> e.startsWith("PATH="))) {
+                // dockerd's builder gives a base without PATH (scratch, an import) the default one
+                List<String> env = new ArrayList<>(c.env());
+                env.add("PATH=" + StageExpander.DEFAULT_PATH);
+                c = c.withEnv(env);
+            }
+            return c;
+        }
+    }
+
+    /**
+     * Builds the target stage of {@code request} and tags it.
+     *
+     * @throws BuildException with the classic builder's message when the build stops
+     */
+    public Image build(BuildRequest request, BuildOutput out) {
+        try {
+            return run(request, out);
+        } catch (BuildException e) {
+            throw e;
+        } catch (ImageNotFoundException e) {
+            throw new BuildException(e.getMessage() + " (skiff builds from local images only: pull, load or build it first)", e);
+        } catch (DockerfileException e) {
+            // dockerd's words for a Dockerfile it cannot read: "dockerfile parse error line 2: unknown instruction: NOPE"
+            String message = e.getMessage();
+            throw new BuildException(message.startsWith("line ") ? "dockerfile parse error " + message : message);
+        } catch (EngineException | FormatException e) {
+            throw new BuildException(e.getMessage(), e);
+        } catch (IOException e) {
+            throw new BuildException("build failed: " + e.getMessage(), e);
+        }
+    }
+
+    private Image run(BuildRequest request, BuildOutput out) throws IOException {
+        List<String> tags = new ArrayList<>();
+        for (String tag : request.tags()) {
+            try {
+                tags.add(references.normalize(tag));
+            } catch (IllegalArgumentException e) {
+                throw new BuildException("invalid tag " + tag + ": " + e.getMessage()
+                        + " (a tag is name[:tag], lower case, e.g. myapp:1.0)");
+            }
+        }
+        Path context = request.contextDir();
+        Path dockerfilePath = context.resolve(request.dockerfile()).normalize();
+        if (!dockerfilePath.startsWith(context.normalize()) || !Files.isRegularFile(dockerfilePath)) {
+            throw new BuildException("Cannot locate specified Dockerfile: " + request.dockerfile()
+                    + " (it must be a file inside the build context)");
+        }
+        Dockerfile dockerfile = DockerfileParser.parse(Files.readString(dockerfilePath, StandardCharsets.UTF_8));
+        if (dockerfile.instructions().isEmpty()) {
+            throw new BuildException("the Dockerfile (" + request.dockerfile() + ") cannot be empty");
+        }
+        Stages stages = Stages.of(dockerfile);
+        BuildOptions options = BuildOptions.forPlatform(Platform.of("linux", architecture()), request.buildArgs());
+        if (request.target().isPresent() && !request.target().get().isEmpty()) {
+            options = options.withTarget(request.target().get());
+        }
+        StageExpander expander = new StageExpander(stages, options);
+        Stage target = stages.target(options.target());
+        StageGraph graph = expander.graph();
+        List<Stage> needed = graph.required(target);
+        DockerIgnore ignore;
+        try {
+            ignore = DockerIgnore.load(context, dockerfilePath);
+        } catch (DockerIgnoreException e) {
+            throw new BuildException(e.getMessage());
+        }
+        CopySources contextSources = new CopySources(context, ignore);
+
+        int total = needed.stream().mapToInt(s -> 1 + s.commands().size()).sum() + (request.labels().isEmpty() ? 0 : 1);
+        int[] step = {0};
+        Map<Integer, Image> built = new HashMap<>();
+        Map<Integer, Map<String, String>> rootEnv = new HashMap<>();
+        State state = null;
+        for (Stage stage : needed) {
+            Command.From from = expander.from(stage);
+            out.stream("Step " + (++step[0]) + "/" + total + " : " + from.location().text());
+            out.stream("\n");
+            Optional<Stage> baseStage = graph.baseStage(stage);
+            Image base;
+            if (baseStage.isPresent()) {
+                base = built.get(baseStage.get().index());
+                rootEnv.put(stage.index(), rootEnv.get(baseStage.get().index()));
+            } else if (from.image().equals(StageGraph.SCRATCH)) {
+                base = emptyImage();
+                rootEnv.put(stage.index(), Map.of());
+            } else {
+                base = images.resolve(from.image());
+                rootEnv.put(stage.index(), envMap(base.config().config().env()));
+            }
+            List<Command> triggers = triggers(base);
+            ExpandedStage expanded = expander.expand(triggers.isEmpty() ? stage
+                    : new Stage(stage.index(), stage.from(), concat(triggers, stage.commands())), rootEnv.get(stage.index()));
+            state = new State(base);
+            if (!triggers.isEmpty()) {
+                // the base image's ONBUILD instructions run first, as part of the FROM step (dockerd's processOnBuild)
+                out.stream("# Executing " + triggers.size() + " build trigger" + (triggers.size() > 1 ? "s" : "") + "\n");
+                state.triggered = Optional.of(base.id());
+                for (ExpandedStage.Step s : expanded.steps().subList(0, triggers.size())) {
+                    step(state, s, request, contextSources, built, stages, out);
+                }
+            }
+            out.stream(" ---> " + (from.image().equals(StageGraph.SCRATCH) && baseStage.isEmpty() ? "" : state.image.shortId()) + "\n");
+            for (ExpandedStage.Step s : expanded.steps().subList(triggers.size(), expanded.steps().size())) {
+                out.stream("Step " + (++step[0]) + "/" + total + " : " + s.command().location().text());
+                out.stream("\n");
+                step(state, s, request, contextSources, built, stages, out);
+                out.stream(" ---> " + state.image.shortId() + "\n");
+            }
+            built.put(stage.index(), state.image);
+        }
+        if (!request.labels().isEmpty()) {
+            String text = "LABEL " + request.labels().entrySet().stream()
+                    .map(e -> quoteIfNeeded(e.getKey()) + "=" + quoteIfNeeded(e.getValue())).collect(Collectors.joining(" "));
+            out.stream("Step " + (++step[0]) + "/" + total + " : " + text);
+            out.stream("\n");
+            Map<String, String> labels = new TreeMap<>(state.config().labels());
+            labels.putAll(request.labels());
+            configStep(state, text, state.config().withLabels(labels), request, out);
+            out.stream(" ---> " + state.image.shortId() + "\n");
+        }
+        Image result = state.image;
+        java.util.Set<String> consumed = new java.util.HashSet<>();
+        stages.globalArgs().forEach(a -> a.definitions().forEach(d -> consumed.add(d.name())));
+        needed.forEach(st -> st.commands().forEach(c -> {
+            if (c instanceof Command.Arg a) {
+                a.definitions().forEach(d -> consumed.add(d.name()));
+            }
+        }));
+        Map<String, String> proxies = options.proxyEnvironment();
+        List<String> unused = request.buildArgs().keySet().stream().filter(k -> !consumed.contains(k))
+                .filter(k -> !proxies.containsKey(k)).sorted().toList();
+        if (!unused.isEmpty()) {
+            out.stream("[Warning] One or more build-args [" + String.join(" ", unused) + "] were not consumed\n");
+        }
+        out.built(result.id());
+        out.stream("Successfully built " + result.shortId() + "\n");
+        for (String tag : tags) {
+            images.tag(result.id(), tag);
+            out.stream("Successfully tagged " + references.familiar(tag) + "\n");
+        }
+        return images.byId(result.id()).orElse(result);
+    }
+
+    private void step(State state, ExpandedStage.Step step, BuildRequest request, CopySources contextSources,
+                      Map<Integer, Image> built, Stages stages, BuildOutput out) throws IOException {
+        ImageConfig.ContainerConfig c = state.config();
+        switch (step.command()) {
+            case Command.Env e -> {
+                Map<String, String> env = envMap(c.env());
+                e.pairs().forEach(p -> env.put(p.key(), p.value()));
+                configStep(state, "ENV " + e.pairs().stream().map(p -> p.key() + "=" + p.value())
+                        .collect(Collectors.joining(" ")), c.withEnv(envList(env)), request, out);
+            }
+            case Command.Label l -> {
+                Map<String, String> labels = new TreeMap<>(c.labels());
+                l.pairs().forEach(p -> labels.put(p.key(), p.value()));
+                configStep(state, "LABEL " + l.pairs().stream().map(p -> p.key() + "=" + p.value())
+                        .collect(Collectors.joining(" ")), c.withLabels(labels), request, out);
+            }
+            // history shows the ARG as written (its default, not the value taken); the value is in a RUN's key
+            case Command.Arg a -> {
+                a.definitions().forEach(d -> d.defaultValue().ifPresent(v -> state.args.put(d.name(), v)));
+                configStep(state, "ARG " + a.location().text().replaceFirst("(?is)^\\s*ARG\\s+", ""), c, request, out);
+            }
+            case Command.Expose e -> {
+                TreeSet<String> ports = new TreeSet<>(c.exposedPorts());
+                for (String p : e.ports()) {
+                    ports.addAll(ports(p));
+                }
+                configStep(state, "EXPOSE " + String.join(" ", e.ports()), c.withExposedPorts(ports), request, out);
+            }
+            case Command.User u -> configStep(state, "USER " + u.user(), c.withUser(u.user()), request, out);
+            case Command.Volume v -> {
+                TreeSet<String> volumes = new TreeSet<>(c.volumes());
+                for (String p : v.paths()) {
+                    if (p.isBlank()) {
+                        throw new BuildException("VOLUME specified can not be an empty string");
+                    }
+                    volumes.add(p);
+                }
+                configStep(state, "VOLUME [" + String.join(" ", v.paths()) + "]", c.withVolumes(volumes), request, out);
+            }
+            case Command.Stopsignal s -> configStep(state, "STOPSIGNAL " + s.signal(), c.withStopSignal(s.signal()), request, out);
+            case Command.Cmd cmd -> {
+                List<String> args = commandLine(cmd.command(), state.shell);
+                state.cmdSet = true;
+                configStep(state, "CMD " + goQuoted(args), c.withCmd(args), request, out);
+            }
+            case Command.Entrypoint ep -> {
+                List<String> args = ep.command().shellForm() && ep.command().args().stream().allMatch(String::isEmpty)
+                        ? List.of() : commandLine(ep.command(), state.shell);
+                ImageConfig.ContainerConfig next = c.withEntrypoint(args);
+                if (!state.cmdSet) {
+                    next = next.withCmd(List.of()); // an ENTRYPOINT drops the base image's CMD
+                }
+                configStep(state, "ENTRYPOINT " + goQuoted(args), next, request, out);
+            }
+            case Command.Shell s -> {
+                state.shell = s.shell();
+                configStep(state, "SHELL [" + String.join(" ", s.shell()) + "]", c, request, out);
+            }
+            case Command.Healthcheck h -> {
+                ImageConfig.HealthConfig health = new ImageConfig.HealthConfig(h.test(), h.interval(), h.timeout(),
+                        h.startPeriod(), h.startInterval(), h.retries());
+                configStep(state, "HEALTHCHECK &{" + goQuoted(h.test()) + " \"" + goDuration(h.interval()) + "\" \""
+                        + goDuration(h.timeout()) + "\" \"" + goDuration(h.startPeriod()) + "\" '"
+                        + String.format("\\x%02x", h.retries() & 0xff) + "'}",
+                        c.withHealthcheck(Optional.of(health)), request, out);
+            }
+            case Command.Onbuild o -> {
+                List<String> triggers = new ArrayList<>(c.onBuild());
+                triggers.add(o.expression());
+                configStep(state, "ONBUILD " + o.expression(), c.withOnBuild(triggers), request, out);
+            }
+            case Command.Maintainer m -> {
+                state.author = m.name();
+                configStep(state, "MAINTAINER " + m.name(), c, request, out);
+            }
+            case Command.Workdir w -> workdir(state, w, request, out);
+            case Command.Run r -> run(state, step, r, request, out);
+            case Command.Copy cp -> {
+                if (!cp.inlineSources().isEmpty()) {
+                    throw new BuildException("COPY with a here-document is not supported by the classic builder; "
+                            + "write the file into the context and COPY it");
+                }
+                Optional<Image> fromImage = cp.from().map(f -> stageOrImage(f, built, stages));
+                copy(state, "COPY", cp.sources(), cp.destination(), cp.chown(), cp.chmod(), fromImage, contextSources, request, out);
+            }
+            case Command.Add a -> {
+                if (!a.inlineSources().isEmpty()) {
+                    throw new BuildException("ADD with a here-document is not supported by the classic builder; "
+                            + "write the file into the context and ADD it");
+                }
+                for (String src : a.sources()) {
+                    if (src.matches("(?i)^(https?|git)://.*") || src.startsWith("git@")) {
+                        throw new BuildException("ADD from a URL (" + src + ") is not supported by skiff yet; "
+                                + "download it in a RUN step, or put the file into the context and COPY it");
+                    }
+                }
+                copy(state, "ADD", a.sources(), a.destination(), a.chown(), a.chmod(), Optional.empty(), contextSources, request, out);
+            }
+            case Command.From f -> throw new IllegalStateException("FROM inside a stage: " + f);
+        }
+    }
+
+    /** The base image's ONBUILD instructions, typed. */
+    private static List<Command> triggers(Image base) {
+        List<Command> commands = new ArrayList<>();
+        for (String trigger : base.config().config().onBuild()) {
+            try {
+                for (var instruction : DockerfileParser.parse(trigger).instructions()) {
+                    Command c = dev.skiff.builder.instructions.CommandParser.parse(instruction);
+                    if (c instanceof Command.From || c instanceof Command.Onbuild || c instanceof Command.Maintainer) {
+                        throw new BuildException("the base image's ONBUILD trigger " + trigger + " is not allowed: "
+                                + c.keyword() + " cannot be a trigger");
+                    }
+                    commands.add(c);
+                }
+            } catch (DockerfileException e) {
+                throw new BuildException("the base image's ONBUILD trigger " + trigger + " is not a valid instruction: "
+                        + e.getMessage());
+            }
+        }
+        return commands;
+    }
+
+    private static List<Command> concat(List<Command> a, List<Command> b) {
+        List<Command> all = new ArrayList<>(a);
+        all.addAll(b);
+        return all;
+    }
+
+    private Image stageOrImage(String from, Map<Integer, Image> built, Stages stages) {
+        Optional<Stage> named = stages.byName(from);
+        if (named.isEmpty() && from.matches("\\d+")) {
+            int index = Integer.parseInt(from);
+            if (index < stages.stages().size()) {
+                named = Optional.of(stages.stages().get(index));
+            }
+        }
+        if (named.isPresent()) {
+            Image image = built.get(named.get().index());
+            if (image == null) {
+                throw new BuildException("COPY --from=" + from + " names a stage that is not built before this one;"
+                        + " a stage can copy only from stages above it");
+            }
+            return image;
+        }
+        return images.resolve(from);
+    }
+
+    // ---- config steps
+
+    private void configStep(State state, String comment, ImageConfig.ContainerConfig next, BuildRequest request,
+                            BuildOutput out) {
+        String createdBy = String.join(" ", state.shell) + " #(nop)  " + comment;
+        cached(state, request, out, BuildCache.key(state.image.id().toString(), "config", createdBy, state.author), () ->
+                committer.record(state.image, next, Optional.empty(), history(createdBy, state.author, true)));
+    }
+
+    // ---- WORKDIR: a config change, and the directory made when the image lacks it
+
+    private void workdir(State state, Command.Workdir w, BuildRequest request, BuildOutput out) throws IOException {
+        String dir = w.path();
+        if (!dir.startsWith("/")) {
+            String current = state.config().workingDir().isEmpty() ? "/" : state.config().workingDir();
+            dir = current.endsWith("/") ? current + dir : current + "/" + dir;
+        }
+        dir = normalize(dir);
+        String finalDir = dir;
+        ImageConfig.ContainerConfig next = state.config().withWorkingDir(dir);
+        String createdBy = String.join(" ", state.shell) + " #(nop) WORKDIR " + dir;
+        cached(state, request, out, BuildCache.key(state.image.id().toString(), "workdir", createdBy, state.author), () ->
+                inScratch(state, createdBy, next, root -> new FileCopier(root, new FileCopier.Ownership(0, 0,
+                        java.util.OptionalInt.empty())).mkdirs(finalDir)));
+    }
+
+    // ---- COPY / ADD
+
+    private void copy(State state, String keyword, List<String> patterns, String destination, Optional<String> chown,
+                      Optional<String> chmod, Optional<Image> fromImage, CopySources contextSources, BuildRequest request,
+                      BuildOutput out) throws IOException {
+        String workdir = state.config().workingDir().isEmpty() ? "/" : state.config().workingDir();
+        boolean directoryWanted = destination.endsWith("/") || destination.equals(".") || destination.endsWith("/.");
+        String dest = destination.startsWith("/") ? destination : (workdir.endsWith("/") ? workdir : workdir + "/") + destination;
+        String absolute = normalize(dest);
+        if (fromImage.isPresent()) {
+            Image source = fromImage.get();
+            // named by what it copies, as a context COPY is: the same files from a rebuilt stage hit the cache
+            String checksum = withImageRoot(source, sourceRoot -> {
+                CopySources sources = CopySources.ofImage(sourceRoot);
+                return sources.checksum(sources.resolve(keyword, patterns));
+            });
+            String createdBy = String.join(" ", state.shell) + " #(nop) " + keyword + " " + checksum + " in " + destination + " ";
+            cached(state, request, out, BuildCache.key(state.image.id().toString(), "copy", createdBy,
+                    chown.orElse(""), chmod.orElse(""), absolute, state.author), () ->
+                    inScratch(state, createdBy, state.config(), root -> withImageRoot(source, sourceRoot -> {
+                        CopySources sources = CopySources.ofImage(sourceRoot);
+                        List<CopySources.Source> resolved = sources.resolve(keyword, patterns);
+                        new FileCopier(root, FileCopier.ownership(root, chown, chmod))
+                                .copy(sources, resolved, absolute, directoryWanted, keyword);
+                        return null;
+                    })));
+            return;
+        }
+        List<CopySources.Source> resolved = contextSources.resolve(keyword, patterns);
+        String checksum = contextSources.checksum(resolved);
+        String createdBy = String.join(" ", state.shell) + " #(nop) " + keyword + " " + checksum + " in " + destination + " ";
+        cached(state, request, out, BuildCache.key(state.image.id().toString(), "copy", createdBy, chown.orElse(""),
+                chmod.orElse(""), absolute, state.author), () ->
+                inScratch(state, createdBy, state.config(), root -> {
+                    new FileCopier(root, FileCopier.ownership(root, chown, chmod))
+                            .copy(contextSources, resolved, absolute, directoryWanted, keyword);
+                    return null;
+                }));
+    }
+
+    // ---- RUN
+
+    private void run(State state, ExpandedStage.Step step, Command.Run r, BuildRequest request, BuildOutput out) {
+        if (!step.mounts().isEmpty()) {
+            throw new BuildException("RUN --mount needs BuildKit; the classic builder cannot run it. Remove the --mount "
+                    + "flag or build with BuildKit");
+        }
+        List<String> cmd = commandLine(r.command(), state.shell);
+        List<String> env = new ArrayList<>(envList(new LinkedHashMap<>(step.environment())));
+        // dockerd's history and cache key name the stage's ARG values a RUN sees (not those an ENV overrides): "|2 A=1 B=2 cmd"
+        Map<String, String> imageEnv = envMap(state.config().env());
+        List<String> args = state.args.entrySet().stream().filter(e -> !imageEnv.containsKey(e.getKey()))
+                .map(e -> e.getKey() + "=" + e.getValue()).toList();
+        String createdBy = (args.isEmpty() ? "" : "|" + args.size() + " " + String.join(" ", args) + " ") + String.join(" ", cmd);
+        Digest key = BuildCache.key(state.image.id().toString(), "run", createdBy, String.join("\n", env), state.author);
+        cached(state, request, out, key, () -> {
+            ImageConfig.ContainerConfig c = state.config();
+            ContainerConfig config = ContainerConfig.of(state.image.id().toString(), cmd)
+                    .withEnv(env).withEntrypoint(List.of("")).withUser(c.user());
+            config = runConfig(config, c.workingDir());
+            Container container = engine.create(Optional.empty(), config, HostConfig.defaults());
+            try {
+                out.stream(" ---> Running in " + container.shortId() + "\n");
+                engine.start(container.id());
+                try {
+                    engine.logs(container.id(), new LogOptions(true, true, true, -1, Optional.empty(), Optional.empty(),
+                            false), () -> true, (stream, bytes) -> out.stream(new String(bytes, StandardCharsets.UTF_8)));
+                    int code = engine.wait(container.id(), WaitCondition.NOT_RUNNING).get();
+                    if (code != 0) {
+                        throw new BuildException("The command '" + String.join(" ", cmd) + "' returned a non-zero code: " + code, code);
+                    }
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new BuildException("the build was interrupted while RUN was running");
+                } catch (ExecutionException e) {
+                    throw new BuildException("cannot wait for the RUN container: " + e.getCause().getMessage(), e);
+                } catch (IOException e) {
+                    throw new BuildException("cannot read the output of the RUN container: " + e.getMessage(), e);
+                }
+                Optional<Layer> layer = changed(container) ? Optional.of(committer.changes(container)) : Optional.empty();
+                Image image = committer.record(state.image, c, layer, history(createdBy, state.author, layer.isEmpty()));
+                out.stream("Removing intermediate container " + container.shortId() + "\n");
+                return image;
+            } finally {
+                removeQuietly(container);
+            }
+        });
+    }
+
+    /** A RUN's container: in the stage's working dir, without the image's health check (as dockerd's builder). */
+    private static ContainerConfig runConfig(ContainerConfig c, String dir) {
+        var noHealthcheck = com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.objectNode();
+        noHealthcheck.putArray("Test").add("NONE");
+        return new ContainerConfig(c.hostname(), c.domainname(), c.user(), c.attachStdin(), c.attachStdout(),
+                c.attachStderr(), c.exposedPorts(), c.tty(), c.openStdin(), c.stdinOnce(), c.env(), c.cmd(),
+                noHealthcheck, c.image(), c.volumes(), dir, c.entrypoint(), c.onBuild(), c.labels(), c.stopSignal(),
+                c.stopTimeout());
+    }
+
+    // ---- the parts steps share
+
+    @FunctionalInterface
+    private interface StepAction {
+        Image make() throws IOException;
+    }
+
+    /** Runs {@code action} unless the cache knows {@code key}; either way {@code state} moves to the step's image. */
+    private void cached(State state, BuildRequest request, BuildOutput out, Digest key, StepAction action) {
+        if (!request.noCache()) {
+            Optional<Image> hit = cache.get(key).flatMap(images::byId);
+            if (hit.isPresent()) {
+                out.stream(" ---> Using cache\n");
+                parents.set(hit.get().id(), state.image.id());
+                state.image = hit.get();
+                return;
+            }
+        }
+        Image made;
+        try {
+            made = action.make();
+        } catch (IOException e) {
+            throw new BuildException("build step failed: " + e.getMessage(), e);
+        }
+        parents.set(made.id(), state.image.id());
+        cache.put(key, made.id());
+        state.image = made;
+    }
+
+    @FunctionalInterface
+    private interface RootAction<T> {
+        T apply(Path root) throws IOException;
+    }
+
+    /**
+     * Runs {@code action} on the overlay of a created, never started container of the current image
+     * and records its changes (if any) as the step's layer, with {@code createdBy} in the history.
+     */
+    private Image inScratch(State state, String createdBy, ImageConfig.ContainerConfig next, RootAction<?> action)
+            throws IOException {
+        Container container = engine.create(Optional.empty(), ContainerConfig.of(state.image.id().toString(),
+                List.of(createdBy)).withEntrypoint(List.of("")), HostConfig.defaults());
+        try {
+            engine.withRootfs(container.id(), (c, root) -> action.apply(root));
+            Optional<Layer> layer = changed(container) ? Optional.of(committer.changes(container)) : Optional.empty();
+            return committer.record(state.image, next, layer, history(createdBy, state.author, layer.isEmpty()));
+        } finally {
+            removeQuietly(container);
+        }
+    }
+
+    /** Runs {@code action} on an image's files, read through a created, never started container. */
+    private <T> T withImageRoot(Image image, RootAction<T> action) throws IOException {
+        Container container = engine.create(Optional.empty(), ContainerConfig.of(image.id().toString(),
+                List.of("#(nop) read")).withEntrypoint(List.of("")), HostConfig.defaults());
+        try {
+            return engine.withRootfs(container.id(), (c, root) -> action.apply(root));
+        } finally {
+            removeQuietly(container);
+        }
+    }
+
+    private boolean changed(Container c) throws IOException {
+        return files.changed(c);
+    }
+
+    private void removeQuietly(Container c) {
+        try {
+            engine.remove(c.id(), true, true);
+        } catch (RuntimeException e) {
+            System.getLogger(ImageBuilder.class.getName()).log(System.Logger.Level.WARNING,
+                    "cannot remove intermediate container " + c.shortId() + ": " + e.getMessage());
+        }
+    }
+
+    private static ImageConfig.History history(String createdBy, String author, boolean emptyLayer) {
+        return new ImageConfig.History(Optional.of(Instant.now()), createdBy, author, "", emptyLayer);
+    }
+
+    /** {@code FROM scratch}: an image without layers or config, for this platform. */
+    private Image emptyImage() {
+        ImageConfig config = new ImageConfig(architecture(), "linux", "", "", Optional.empty(), "",
+                ImageConfig.ContainerConfig.EMPTY, List.of(), List.of());
+        byte[] json = ImageConfigCodec.serialize(config);
+        Digest digest = content.put(json);
+        byte[] manifest = ImageImporter.manifest(MediaTypes.DOCKER_MANIFEST,
+                Descriptor.of(MediaTypes.DOCKER_CONFIG, digest, json.length));
+        Digest manifestDigest = content.put(manifest);
+        return images.put(digest, Optional.of(Descriptor.of(MediaTypes.DOCKER_MANIFEST, manifestDigest, manifest.length)),
+                List.of());
+    }
+
+    static String architecture() {
+        String arch = System.getProperty("os.arch");
+        return switch (arch) {
+            case "amd64", "x86_64" -> "amd64";
+            case "aarch64", "arm64" -> "arm64";
+            default -> arch;
+        };
+    }
+
+    private static List<String> commandLine(Command.CommandLine line, List<String> shell) {
+        if (!line.shellForm()) {
+            return line.args();
+        }
+        List<String> args = new ArrayList<>(shell);
+        args.add(String.join(" ", line.args()));
+        return args;
+    }
+
+    static Map<String, String> envMap(List<String> env) {
+        Map<String, String> map = new LinkedHashMap<>();
+        for (String e : env) {
+            int eq = e.indexOf('=');
+            map.put(eq < 0 ? e : e.substring(0, eq), eq < 0 ? "" : e.substring(eq + 1));
+        }
+        return map;
+    }
+
+    private static List<String> envList(Map<String, String> env) {
+        return env.entrySet().stream().map(e -> e.getKey() + "=" + e.getValue()).toList();
+    }
+
+    /** EXPOSE's {@code 80}, {@code 80/udp}, {@code 8000-8002/tcp} as the config's {@code port/proto} keys. */
+    static List<String> ports(String spec) {
+        String proto = "tcp";
+        String ports = spec;
+        int slash = spec.indexOf('/');
+        if (slash >= 0) {
+            proto = spec.substring(slash + 1).toLowerCase(Locale.ROOT);
+            ports = spec.substring(0, slash);
+        }
+        if (!proto.equals("tcp") && !proto.equals("udp") && !proto.equals("sctp")) {
+            throw new BuildException("invalid proto: " + proto + " in EXPOSE " + spec + " (use tcp, udp or sctp)");
+        }
+        try {
+            int dash = ports.indexOf('-');
+            int first = Integer.parseInt(dash < 0 ? ports : ports.substring(0, dash));
+            int last = dash < 0 ? first : Integer.parseInt(ports.substring(dash + 1));
+            if (first < 0 || last > 65535 || last < first) {
+                throw new NumberFormatException();
+            }
+            List<String> out = new ArrayList<>();
+            for (int p = first; p <= last; p++) {
+                out.add(p + "/" + proto);
+            }
+            return out;
+        } catch (NumberFormatException e) {
+            throw new BuildException("invalid containerPort: " + ports + " in EXPOSE " + spec
+                    + " (give a port or range between 0 and 65535, e.g. 80 or 8000-8002/udp)");
+        }
+    }
+
+    /** Go's {@code time.Duration} text: {@code 0s}, {@code 500ms}, {@code 5s}, {@code 1m30s}, {@code 1h0m0s}. */
+    static String goDuration(java.time.Duration d) {
+        long nanos = d.toNanos();
+        if (nanos == 0) {
+            return "0s";
+        }
+        String sign = nanos < 0 ? "-" : "";
+        nanos = Math.abs(nanos);
+        if (nanos < 1_000) {
+            return sign + nanos + "ns";
+        }
+        if (nanos < 1_000_000) {
+            return sign + trim(nanos / 1e3) + "µs";
+        }
+        if (nanos < 1_000_000_000) {
+            return sign + trim(nanos / 1e6) + "ms";
+        }
+        long hours = nanos / 3_600_000_000_000L;
+        long minutes = nanos / 60_000_000_000L % 60;
+        String seconds = trim((nanos % 60_000_000_000L) / 1e9) + "s";
+        if (hours > 0) {
+            return sign + hours + "h" + minutes + "m" + seconds;
+        }
+        return sign + (minutes > 0 ? minutes + "m" : "") + seconds;
+    }
+
+    private static String trim(double v) {
+        String s = java.math.BigDecimal.valueOf(v).stripTrailingZeros().toPlainString();
+        return s;
+    }
+
+    /** Go's {@code %q} of a string slice: {@code ["a" "b"]}. */
+    static String goQuoted(List<String> args) {
+        return args.stream().map(ImageBuilder::goQuote).collect(Collectors.joining(" ", "[", "]"));
+    }
+
+    private static String goQuote(String s) {
+        StringBuilder b = new StringBuilder("\"");
+        for (char ch : s.toCharArray()) {
+            switch (ch) {
+                case '"' -> b.append("\\\"");
+                case '\\' -> b.append("\\\\");
+                case '\n' -> b.append("\\n");
+                case '\t' -> b.append("\\t");
+                case '\r' -> b.append("\\r");
+                default -> {
+                    if (ch < 0x20) {
+                        b.append(String.format("\\x%02x", (int) ch));
+                    } else {
+                        b.append(ch);
+                    }
+                }
+            }
+        }
+        return b.append('"').toString();
+    }
+
+    private static String quoteIfNeeded(String s) {
+        return s.matches("[A-Za-z0-9._/:@-]+") ? s : goQuote(s);
+    }
+
+    /** A clean absolute container path: no {@code .}, {@code ..} or doubled slashes. */
+    static String normalize(String path) {
+        String n = Path.of("/").resolve(path).normalize().toString();
+        return n.isEmpty() ? "/" : n;
+    }
+}

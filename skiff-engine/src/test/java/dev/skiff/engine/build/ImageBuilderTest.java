@@ -1,0 +1,373 @@
+package dev.skiff.engine.build;
+
+import dev.skiff.engine.containers.BusyboxImage;
+import dev.skiff.engine.containers.Container;
+import dev.skiff.engine.containers.ContainerCommitter;
+import dev.skiff.engine.containers.ContainerConfig;
+import dev.skiff.engine.containers.ContainerEngine;
+import dev.skiff.engine.containers.ContainerFiles;
+import dev.skiff.engine.containers.HostConfig;
+import dev.skiff.engine.containers.LoopbackNetworking;
+import dev.skiff.engine.images.Image;
+import dev.skiff.engine.images.ImageConfig;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/** Dockerfiles built for real: RUN in runc containers on overlayfs, COPY into overlays, as root. */
+class ImageBuilderTest {
+    @TempDir
+    Path tmp;
+
+    private Path context;
+    private BusyboxImage busybox;
+    private ContainerEngine engine;
+    private ImageBuilder builder;
+
+    @BeforeEach
+    void setUp() throws Exception {
+        Path dataRoot = tmp.resolve("data");
+        busybox = new BusyboxImage(dataRoot);
+        engine = ContainerEngine.open(dataRoot, tmp.resolve("exec"), busybox.images, busybox.snapshots,
+                new LoopbackNetworking(), e -> {
+                });
+        ContainerFiles files = new ContainerFiles(engine);
+        ContainerCommitter committer = new ContainerCommitter(engine, files, busybox.content, busybox.images);
+        builder = new ImageBuilder(engine, committer, files, busybox.content, busybox.images, new BusyboxImage.References(),
+                BuildCache.open(dataRoot), dev.skiff.engine.images.ImageParents.open(dataRoot));
+        context = Files.createDirectories(tmp.resolve("context"));
+    }
+
+    @AfterEach
+    void tearDown() {
+        List<Container> left = engine.list();
+        for (Container c : left) {
+            engine.remove(c.id(), true, true);
+        }
+        engine.close();
+        assertThat(left).as("intermediate containers left behind").isEmpty();
+    }
+
+    private void write(String name, String text) throws IOException {
+        Path p = context.resolve(name);
+        Files.createDirectories(p.getParent());
+        Files.writeString(p, text);
+    }
+
+    private record Built(Image image, String output) {
+    }
+
+    private Built build(BuildRequest request) {
+        StringBuilder out = new StringBuilder();
+        Image image = builder.build(request, out::append);
+        return new Built(image, out.toString());
+    }
+
+    private Built build(String... tags) {
+        return build(BuildRequest.of(context, List.of(tags)));
+    }
+
+    /** A file of an image, read through a created container's overlay. */
+    private String read(Image image, String path) throws IOException {
+        Container c = engine.create(Optional.empty(), ContainerConfig.of(image.id().toString(), List.of("true")), HostConfig.defaults());
+        try {
+            return engine.withRootfs(c.id(), (x, root) -> {
+                Path p = root.resolve(path.substring(1));
+                return Files.exists(p, LinkOption.NOFOLLOW_LINKS) ? Files.readString(p) : null;
+            });
+        } finally {
+            engine.remove(c.id(), true, true);
+        }
+    }
+
+    private Map<String, Object> attributes(Image image, String path) throws IOException {
+        Container c = engine.create(Optional.empty(), ContainerConfig.of(image.id().toString(), List.of("true")), HostConfig.defaults());
+        try {
+            return engine.withRootfs(c.id(), (x, root) -> Files.readAttributes(root.resolve(path.substring(1)),
+                    "unix:mode,uid,gid", LinkOption.NOFOLLOW_LINKS));
+        } finally {
+            engine.remove(c.id(), true, true);
+        }
+    }
+
+    private List<String> layerEntries(dev.skiff.engine.images.Layer layer) throws IOException {
+        List<String> names = new java.util.ArrayList<>();
+        try (var tar = new org.apache.commons.compress.archivers.tar.TarArchiveInputStream(
+                new java.io.ByteArrayInputStream(busybox.content.read(layer.blob().digest())))) {
+            for (var e = tar.getNextEntry(); e != null; e = tar.getNextEntry()) {
+                names.add(e.getName());
+            }
+        }
+        return names;
+    }
+
+    @Test
+    void buildsTheGettingStartedDockerfileLikeTheClassicBuilder() throws Exception {
+        write("Dockerfile", """
+                FROM skiff-test-busybox
+                WORKDIR /app
+                COPY . .
+                COPY --chown=nobody:staff --chmod=600 secret.txt /etc/
+                RUN echo built > /app/built.txt && echo from run && cat /app/index.html
+                ENV APP_ENV=production
+                EXPOSE 3000
+                LABEL org.example.k=v
+                CMD ["httpd","-f","-p","3000","-h","/app"]
+                """);
+        write("index.html", "<h1>hi</h1>\n");
+        write("sub/inner.txt", "inner\n");
+        write("debug.log", "ignored\n");
+        write("secret.txt", "s3cret\n");
+        write(".dockerignore", "*.log\n");
+
+        Built b = build("getting-started");
+        Image image = b.image();
+        assertThat(b.output()).startsWith("Step 1/9 : FROM skiff-test-busybox\n ---> " + busybox.image.shortId() + "\n"
+                + "Step 2/9 : WORKDIR /app\n ---> ");
+        assertThat(b.output()).contains("Step 5/9 : RUN echo built > /app/built.txt && echo from run && cat /app/index.html\n"
+                + " ---> Running in ");
+        assertThat(b.output()).contains("\nfrom run\n<h1>hi</h1>\nRemoving intermediate container ");
+        assertThat(b.output()).endsWith(" ---> " + image.shortId() + "\nSuccessfully built " + image.shortId()
+                + "\nSuccessfully tagged getting-started:latest\n");
+        assertThat(b.output()).doesNotContain("Using cache");
+        assertThat(image.repoTags()).containsExactly("getting-started:latest");
+
+        ImageConfig.ContainerConfig config = image.config().config();
+        assertThat(config.workingDir()).isEqualTo("/app");
+        assertThat(config.env()).containsExactly("GREETING=hello",
+                "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "APP_ENV=production");
+        assertThat(config.exposedPorts()).containsExactly("3000/tcp");
+        assertThat(config.labels()).containsEntry("org.example.k", "v");
+        assertThat(config.cmd()).containsExactly("httpd", "-f", "-p", "3000", "-h", "/app");
+
+        List<ImageConfig.History> history = image.config().history();
+        List<ImageConfig.History> ours = history.subList(history.size() - 8, history.size());
+        assertThat(ours).extracting(ImageConfig.History::createdBy).satisfiesExactly(
+                s -> assertThat(s).isEqualTo("/bin/sh -c #(nop) WORKDIR /app"),
+                s -> assertThat(s).matches("/bin/sh -c #\\(nop\\) COPY dir:[0-9a-f]{64} in \\. "),
+                s -> assertThat(s).matches("/bin/sh -c #\\(nop\\) COPY file:[0-9a-f]{64} in /etc/ "),
+                s -> assertThat(s).isEqualTo("/bin/sh -c echo built > /app/built.txt && echo from run && cat /app/index.html"),
+                s -> assertThat(s).isEqualTo("/bin/sh -c #(nop)  ENV APP_ENV=production"),
+                s -> assertThat(s).isEqualTo("/bin/sh -c #(nop)  EXPOSE 3000"),
+                s -> assertThat(s).isEqualTo("/bin/sh -c #(nop)  LABEL org.example.k=v"),
+                s -> assertThat(s).isEqualTo("/bin/sh -c #(nop)  CMD [\"httpd\" \"-f\" \"-p\" \"3000\" \"-h\" \"/app\"]"));
+        assertThat(ours).extracting(ImageConfig.History::emptyLayer)
+                .containsExactly(false, false, false, false, true, true, true, true);
+        assertThat(image.layers()).hasSize(busybox.image.layers().size() + 4);
+        assertThat(layerEntries(image.layers().getLast())).as("the RUN's layer, without the runtime's mount points")
+                .containsExactlyInAnyOrder("app/", "app/built.txt");
+
+        assertThat(read(image, "/app/index.html")).isEqualTo("<h1>hi</h1>\n");
+        assertThat(read(image, "/app/sub/inner.txt")).isEqualTo("inner\n");
+        assertThat(read(image, "/app/built.txt")).isEqualTo("built\n");
+        assertThat(read(image, "/app/debug.log")).as(".dockerignore'd").isNull();
+        assertThat(read(image, "/app/Dockerfile")).isNotNull();
+        Map<String, Object> secret = attributes(image, "/etc/secret.txt");
+        assertThat(secret.get("uid")).isEqualTo(65534);
+        assertThat(secret.get("gid")).isEqualTo(50);
+        assertThat((Integer) secret.get("mode") & 07777).isEqualTo(0600);
+        assertThat(attributes(image, "/app/index.html").get("uid")).isEqualTo(0);
+    }
+
+    @Test
+    void anUnchangedRebuildUsesTheCacheAndAChangedFileRerunsFromItsCopy() throws Exception {
+        write("Dockerfile", """
+                FROM skiff-test-busybox
+                ENV A=1
+                COPY a.txt /a.txt
+                RUN cat /a.txt > /copy.txt
+                COPY b.txt /b.txt
+                RUN true
+                """);
+        write("a.txt", "one\n");
+        write("b.txt", "bee\n");
+        Built first = build("cached");
+        ImageConfig.History last = first.image().config().history().getLast();
+        assertThat(last.createdBy()).isEqualTo("/bin/sh -c true");
+        assertThat(last.emptyLayer()).as("a RUN that changes nothing makes no layer").isTrue();
+        assertThat(first.image().layers()).hasSize(busybox.image.layers().size() + 3);
+
+        Built second = build("cached");
+        assertThat(second.image().id()).isEqualTo(first.image().id());
+        assertThat(second.output().split("Using cache", -1)).hasSize(6); // 5 steps after FROM
+        assertThat(second.output()).doesNotContain("Running in");
+
+        write("b.txt", "changed\n");
+        Built third = build("cached");
+        assertThat(third.image().id()).isNotEqualTo(first.image().id());
+        assertThat(third.output().split("Using cache", -1)).hasSize(4); // ENV, COPY a, RUN cat
+        assertThat(third.output().split("Running in", -1)).as("only RUN true runs again").hasSize(2);
+        assertThat(read(third.image(), "/b.txt")).isEqualTo("changed\n");
+
+        Files.setLastModifiedTime(context.resolve("a.txt"), java.nio.file.attribute.FileTime.fromMillis(0));
+        assertThat(build("cached").image().id()).as("a new mtime alone is no change").isEqualTo(third.image().id());
+
+        write("a.txt", "two\n");
+        Built fourth = build("cached");
+        assertThat(fourth.output().split("Using cache", -1)).hasSize(2); // ENV only
+        assertThat(read(fourth.image(), "/copy.txt")).isEqualTo("two\n");
+
+        Built uncached = build(BuildRequest.of(context, List.of()).withNoCache(true));
+        assertThat(uncached.output()).doesNotContain("Using cache").contains("Running in");
+        assertThat(uncached.image().id()).isNotEqualTo(fourth.image().id());
+    }
+
+    @Test
+    void aFailingRunStopsTheBuildWithItsOutputAndLeavesNoContainerOrTag() throws Exception {
+        write("Dockerfile", "FROM skiff-test-busybox\nRUN echo about to fail && exit 3\nENV NEVER=1\n");
+        StringBuilder out = new StringBuilder();
+        assertThatThrownBy(() -> builder.build(BuildRequest.of(context, List.of("will-fail")), out::append))
+                .isInstanceOfSatisfying(BuildException.class, e -> {
+                    assertThat(e.getMessage()).isEqualTo("The command '/bin/sh -c echo about to fail && exit 3' returned a non-zero code: 3");
+                    assertThat(e.code()).isEqualTo(3);
+                });
+        assertThat(out.toString()).contains(" ---> Running in ").endsWith("\nabout to fail\n");
+        assertThat(busybox.images.list()).noneMatch(i -> i.repoTags().contains("will-fail:latest"));
+        // tearDown checks that no container is left
+    }
+
+    @Test
+    void multiStageCopiesFromAnEarlierStageOntoScratchAndTargetStopsEarly() throws Exception {
+        write("Dockerfile", """
+                FROM skiff-test-busybox AS builder
+                ARG GREETING_FILE=/out/greeting
+                RUN mkdir /out && echo "hello $GREETING_FILE" > $GREETING_FILE && ln -s /out/greeting /abs-link
+                FROM builder AS unused-by-final
+                RUN echo never > /never
+                FROM scratch
+                COPY --from=builder /out/ /data/
+                COPY --from=0 /abs-link /linked
+                ENTRYPOINT ["/data/app"]
+                """);
+        Built b = build("multi");
+        assertThat(b.output()).startsWith("Step 1/7 : FROM skiff-test-busybox AS builder\n");
+        assertThat(b.output()).contains("Step 4/7 : FROM scratch\n ---> \n").doesNotContain("never");
+        Image image = b.image();
+        assertThat(image.layers()).hasSize(2);
+        assertThat(read(image, "/linked")).as("a link in the source image resolves inside it").isEqualTo("hello /out/greeting\n");
+        assertThat(image.config().history()).extracting(ImageConfig.History::createdBy).anySatisfy(h ->
+                assertThat(h).matches("/bin/sh -c #\\(nop\\) COPY dir:[0-9a-f]{64} in /data/ "));
+        assertThat(image.config().config().entrypoint()).containsExactly("/data/app");
+        assertThat(read(image, "/data/greeting")).isEqualTo("hello /out/greeting\n");
+        assertThat(image.config().config().env()).as("dockerd's default PATH for a base without one")
+                .containsExactly("PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
+
+        Built target = build(BuildRequest.of(context, List.of()).withTarget("unused-by-final"));
+        assertThat(target.output()).contains("Step 5/5 : RUN echo never > /never").contains(" ---> Using cache");
+        assertThat(read(target.image(), "/never")).isEqualTo("never\n");
+    }
+
+    @Test
+    void runHistoryNamesTheArgValuesItSeesAndUnusedBuildArgsAreReported() throws Exception {
+        write("Dockerfile", "FROM skiff-test-busybox\nARG B=def\nARG A\nARG C=argval\nENV C=envwins\nRUN echo \"$A $B $C\" > /seen\n");
+        Built b = build(BuildRequest.of(context, List.of()).withBuildArgs(Map.of("A", "2", "Z", "unused", "HTTP_PROXY", "p")));
+        assertThat(b.image().config().history().getLast().createdBy()).isEqualTo("|2 A=2 B=def /bin/sh -c echo \"$A $B $C\" > /seen");
+        assertThat(read(b.image(), "/seen")).isEqualTo("2 def envwins\n");
+        assertThat(b.output()).contains("[Warning] One or more build-args [Z] were not consumed\nSuccessfully built ");
+        Built other = build(BuildRequest.of(context, List.of()).withBuildArgs(Map.of("A", "3")));
+        assertThat(other.output()).as("another ARG value is another RUN").contains(" ---> Running in ")
+                .doesNotContain("[Warning]");
+    }
+
+    @Test
+    void onbuildTriggersOfTheBaseRunFirstAndAreNotInherited() throws Exception {
+        write("Dockerfile", "FROM skiff-test-busybox\nONBUILD COPY trigger.txt /t.txt\nONBUILD RUN cat /t.txt > /ran\n");
+        build("with-triggers");
+        write("Dockerfile", "FROM with-triggers\nENV AFTER=1\n");
+        write("trigger.txt", "triggered\n");
+        Built b = build("child");
+        assertThat(b.output()).startsWith("Step 1/2 : FROM with-triggers\n# Executing 2 build triggers\n")
+                .contains(" ---> Running in ").contains("Step 2/2 : ENV AFTER=1\n");
+        assertThat(read(b.image(), "/ran")).isEqualTo("triggered\n");
+        assertThat(b.image().config().config().onBuild()).isEmpty();
+        assertThat(b.image().config().config().env()).contains("AFTER=1");
+    }
+
+    @Test
+    void copySemanticsForGlobsDirectoriesAndFileDestinations() throws Exception {
+        write("Dockerfile", """
+                FROM skiff-test-busybox
+                COPY *.txt /texts/
+                COPY dir /copied
+                COPY one.txt /renamed
+                WORKDIR rel
+                COPY one.txt .
+                ADD archive.tar.gz /unpacked/
+                ADD plain.gz /
+                ADD one.txt /added.txt
+                """);
+        try (var tar = new org.apache.commons.compress.archivers.tar.TarArchiveOutputStream(
+                new java.util.zip.GZIPOutputStream(Files.newOutputStream(context.resolve("archive.tar.gz"))))) {
+            byte[] content = "from the archive\n".getBytes(StandardCharsets.UTF_8);
+            var e = new org.apache.commons.compress.archivers.tar.TarArchiveEntry("inside/file.txt");
+            e.setSize(content.length);
+            e.setMode(0640);
+            e.setUserId(1234);
+            tar.putArchiveEntry(e);
+            tar.write(content);
+            tar.closeArchiveEntry();
+        }
+        try (var gz = new java.util.zip.GZIPOutputStream(Files.newOutputStream(context.resolve("plain.gz")))) {
+            gz.write("not a tar\n".getBytes(StandardCharsets.UTF_8));
+        }
+        write("one.txt", "1\n");
+        write("two.txt", "2\n");
+        write("dir/nested/deep.txt", "deep\n");
+        Files.createSymbolicLink(context.resolve("dir/link"), Path.of("nested/deep.txt"));
+        Files.setPosixFilePermissions(context.resolve("two.txt"), PosixFilePermissions.fromString("rwxr-x---"));
+        Image image = build("copies").image();
+        assertThat(read(image, "/texts/one.txt")).isEqualTo("1\n");
+        assertThat(read(image, "/texts/two.txt")).isEqualTo("2\n");
+        assertThat((Integer) attributes(image, "/texts/two.txt").get("mode") & 07777).isEqualTo(0750);
+        assertThat(read(image, "/copied/nested/deep.txt")).isEqualTo("deep\n");
+        assertThat(read(image, "/copied/dir")).isNull();
+        assertThat(((Integer) attributes(image, "/copied/link").get("mode") & 0170000)).isEqualTo(0120000);
+        assertThat(read(image, "/renamed")).isEqualTo("1\n");
+        assertThat(image.config().config().workingDir()).isEqualTo("/rel");
+        assertThat(read(image, "/rel/one.txt")).isEqualTo("1\n");
+        assertThat(read(image, "/unpacked/inside/file.txt")).isEqualTo("from the archive\n");
+        assertThat(attributes(image, "/unpacked/inside/file.txt")).containsEntry("uid", 1234);
+        assertThat(attributes(image, "/plain.gz")).containsKey("mode");
+        assertThat(read(image, "/archive.tar.gz")).isNull();
+        assertThat(read(image, "/added.txt")).isEqualTo("1\n");
+    }
+
+    @Test
+    void badInputGetsAClearErrorAndNoContainer() throws Exception {
+        Files.writeString(tmp.resolve("outside.txt"), "secret\n");
+        Files.createSymbolicLink(context.resolve("escape"), tmp.resolve("outside.txt"));
+        write("a.txt", "a\n");
+        write("b.txt", "b\n");
+        Map<String, String> cases = new java.util.LinkedHashMap<>();
+        cases.put("FROM skiff-test-busybox\nCOPY ../outside.txt /\n", "COPY failed: forbidden path outside the build context: ../outside.txt");
+        cases.put("FROM skiff-test-busybox\nCOPY escape /\n", "COPY failed: forbidden path outside the build context: escape is a symbolic link");
+        cases.put("FROM skiff-test-busybox\nCOPY missing.txt /\n", "COPY failed: file not found in build context or excluded by .dockerignore: stat missing.txt: file does not exist");
+        cases.put("FROM skiff-test-busybox\nCOPY a.txt b.txt /dest\n", "When using COPY with more than one source file, the destination must be a directory and end with a /");
+        cases.put("FROM skiff-test-busybox\nCOPY --chown=nosuchuser a.txt /\n", "unable to convert uid/gid chown string to host mapping: can't find uid for user nosuchuser");
+        cases.put("FROM no-such-image:1\n", "No such image: no-such-image:1");
+        cases.put("FROM skiff-test-busybox\nNOPE x\n", "dockerfile parse error line 2: unknown instruction: NOPE");
+        cases.put("FROM skiff-test-busybox\nEXPOSE 99999\n", "invalid containerPort: 99999");
+        cases.put("FROM skiff-test-busybox\nADD http://example.com/x /\n", "ADD from a URL (http://example.com/x) is not supported");
+        for (var c : cases.entrySet()) {
+            write("Dockerfile", c.getKey());
+            assertThatThrownBy(() -> build("bad")).as(c.getKey()).isInstanceOf(BuildException.class).hasMessageContaining(c.getValue());
+        }
+        assertThatThrownBy(() -> build(BuildRequest.of(context, List.of()).withDockerfile("nope/Dockerfile")))
+                .hasMessageStartingWith("Cannot locate specified Dockerfile: nope/Dockerfile");
+        assertThat(busybox.images.list()).noneMatch(i -> i.repoTags().contains("bad:latest"));
+    }
+}
