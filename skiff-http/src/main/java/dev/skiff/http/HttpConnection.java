@@ -9,7 +9,6 @@ import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.buffer.Unpooled;
-import io.netty.channel.ChannelFutureListener;
 import io.netty.util.ReferenceCountUtil;
 
 import java.nio.charset.StandardCharsets;
@@ -97,6 +96,28 @@ final class HttpConnection extends ChannelInboundHandlerAdapter {
         return o;
     }
 
+    /**
+     * Ends a connection whose client may still be sending: our side first (the client reads the answer,
+     * then the end), then up to a second for the client's end, its bytes dropped. Closing at once with
+     * its bytes unread would reset the connection, and a reset can discard the answer before the client
+     * reads it.
+     */
+    private void lingeringClose() throws InterruptedException {
+        if (!(channel instanceof io.netty.channel.socket.DuplexChannel duplex) || !channel.isActive()) {
+            return;
+        }
+        duplex.shutdownOutput().awaitUninterruptibly();
+        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(1);
+        channel.config().setAutoRead(true);
+        while (System.nanoTime() < deadline) {
+            Object o = inbox.poll(Math.max(1, (deadline - System.nanoTime()) / 1_000_000), java.util.concurrent.TimeUnit.MILLISECONDS);
+            if (o == null || o == CLOSED || o == INPUT_SHUT) {
+                return;
+            }
+            ReferenceCountUtil.release(o);
+        }
+    }
+
     private void serve() {
         try {
             while (true) {
@@ -115,7 +136,8 @@ final class HttpConnection extends ChannelInboundHandlerAdapter {
                     response.headers().set(HttpHeaderNames.CONTENT_TYPE, "text/plain; charset=utf-8")
                             .set(HttpHeaderNames.CONTENT_LENGTH, response.content().readableBytes())
                             .set(HttpHeaderNames.CONNECTION, "close");
-                    channel.writeAndFlush(response).addListener(ChannelFutureListener.CLOSE);
+                    channel.writeAndFlush(response).awaitUninterruptibly();
+                    lingeringClose();
                     return;
                 }
                 Exchange exchange = new Exchange(this, channel, request, secure);
