@@ -41,7 +41,7 @@ class ExecTest {
                 .file("bin/busybox", Files.readAllBytes(RequiredTool.BUSYBOX.path().toRealPath()), 0755)
                 .file("etc/passwd", "root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/:/bin/false\n".getBytes(), 0644)
                 .file("etc/group", "root:x:0:\nnogroup:x:65534:\n".getBytes(), 0644);
-        for (String applet : List.of("sh", "sleep", "echo", "cat", "id", "true", "grep", "tty", "pwd", "env", "stty")) {
+        for (String applet : List.of("sh", "sleep", "echo", "cat", "id", "true", "grep", "tty", "pwd", "env", "stty", "mv")) {
             rootfs.symlink("bin/" + applet, "busybox");
         }
         Files.write(tar, Layer.of(rootfs).tar());
@@ -120,7 +120,7 @@ class ExecTest {
     @Test
     void ctrlPCtrlQDetachesAndTheProcessGoesOn() throws InterruptedException {
         String cli = RequiredTool.DOCKER.command() + " -H unix://" + daemon.socket() + " exec -it " + container
-                + " sh -c 'i=0; while true; do i=$((i+1)); echo $i > /tmp/alive; sleep 0.1; done'";
+                + " sh -c 'i=0; while true; do i=$((i+1)); echo $i > /tmp/alive.new; mv /tmp/alive.new /tmp/alive; sleep 0.1; done'";
         // the keys only once the CLI has put the terminal in raw mode, else the pty's flow control eats Ctrl-Q
         CommandResult run = ExternalCommand.of("sh", "-c", "(sleep 1.5; printf '\\020\\021'; sleep 3) | script -qec \"$0\" /dev/null", cli)
                 .env("DOCKER_CONFIG", tmp.resolve("docker-config").toString())
@@ -136,7 +136,7 @@ class ExecTest {
     @Test
     void otherDetachKeysDetachTooAndBadOnesAreRefused() throws InterruptedException {
         String cli = RequiredTool.DOCKER.command() + " -H unix://" + daemon.socket() + " exec -it --detach-keys=ctrl-a,x " + container
-                + " sh -c 'i=0; while true; do i=$((i+1)); echo $i > /tmp/alive2; sleep 0.1; done'";
+                + " sh -c 'i=0; while true; do i=$((i+1)); echo $i > /tmp/alive2.new; mv /tmp/alive2.new /tmp/alive2; sleep 0.1; done'";
         CommandResult run = ExternalCommand.of("sh", "-c", "(sleep 1.5; printf '\\001x'; sleep 3) | script -qec \"$0\" /dev/null", cli)
                 .env("DOCKER_CONFIG", tmp.resolve("docker-config").toString())
                 .timeout(Duration.ofSeconds(60)).run();
