@@ -1,5 +1,6 @@
 # bench/lib.sh — shared by the bench/ scripts: cleanup by PID, timing, CPU and RSS of a process,
-# free ports, a distribution registry to test against, and OCI image layouts made of real layers.
+# free ports, a distribution registry to test against, OCI image layouts made of real layers, and
+# dockerd and skiff daemon side by side on their own bridges (bench/containers, bench/build).
 # Source it after setting BENCH_NAME; it sets `tmp` (one temp dir for everything) on bench_init.
 
 say() { printf '%s\n' "$*" >&2; }
@@ -189,4 +190,100 @@ make_image() {
   echo '{"imageLayoutVersion":"1.0.0"}' > "$out/oci-layout"
   rm -f "$out/config.json" "$out/manifest.json"
   echo "$manifest_hex"
+}
+
+# --- dockerd and skiff daemon side by side (bench/containers, bench/build) ---------------------
+# engines_init DOCKER_NET SKIFF_NET (e.g. 10.98.0 10.99.0): after bench_init. Each engine gets its
+# own bridge on NET.1/24 (never Docker's 172.17), sockets and roots under $tmp; the iptables tables
+# are saved now and restored on exit (dockerd leaves its DOCKER chains behind when it stops), every
+# container of both engines is removed before the daemons stop (skiff daemon leaves its containers
+# running by design, and a run that failed half-way leaves some behind), then the mounts under $tmp
+# and both bridges go. Call start_docker and start_skiff after it.
+docker_sock="" skiff_sock="" docker_pid="" skiff_pid="" docker_bridge="" skiff_bridge="" docker_net="" skiff_net=""
+engines_init() {
+  docker_net=$1 skiff_net=$2
+  iptables-save > "$tmp/iptables.before"
+  docker_sock="$tmp/docker.sock"
+  skiff_sock="$tmp/skiff.sock"
+  docker_bridge="skbd$$"
+  skiff_bridge="skbs$$"
+  mkdir -p "$tmp/docker-config"
+  cleanup_hooks+=(remove_leftovers restore_iptables)
+  pre_cleanup_hooks+=(remove_all_containers)
+}
+restore_iptables() { iptables-restore < "$tmp/iptables.before"; }
+
+docker_cli() { DOCKER_CONFIG="$tmp/docker-config" docker -H "unix://$docker_sock" "$@"; }
+docker_on_skiff() { DOCKER_CONFIG="$tmp/docker-config" docker -H "unix://$skiff_sock" "$@"; }
+skiff_cli() { SKIFF_CONFIG="$tmp/skiff-config" "$skiff" -H "unix://$skiff_sock" "$@"; }
+
+# containers first (their mounts and veths), then the daemons' own mounts and the bridges
+remove_leftovers() {
+  local m
+  for m in $(awk -v root="$tmp/" 'index($2, root) == 1 { print $2 }' /proc/mounts | sort -r); do
+    umount -l "$m" 2>/dev/null || true
+  done
+  ip link del "$docker_bridge" 2>/dev/null || true
+  ip link del "$skiff_bridge" 2>/dev/null || true
+}
+
+remove_all_containers() {
+  local cli ids
+  for cli in docker_cli docker_on_skiff; do
+    ids=$("$cli" ps -aq 2>/dev/null) || continue
+    [[ -z "$ids" ]] || "$cli" rm -f $ids >/dev/null 2>&1 || true
+  done
+}
+
+start_docker() {
+  ip link add "$docker_bridge" type bridge
+  ip addr add "$docker_net.1/24" dev "$docker_bridge"
+  ip link set "$docker_bridge" up
+  dockerd --data-root "$tmp/docker-data" --exec-root "$tmp/docker-exec" -H "unix://$docker_sock" \
+    --pidfile "$tmp/docker.pid" --bridge "$docker_bridge" \
+    --containerd-namespace bench --containerd-plugins-namespace bench-plugins >"$tmp/dockerd.log" 2>&1 &
+  docker_pid=$!; pids+=("$docker_pid")
+  local deadline=$(( SECONDS + 60 ))
+  until docker_cli version >/dev/null 2>&1; do
+    kill -0 "$docker_pid" 2>/dev/null || { tail -n 30 "$tmp/dockerd.log" >&2; die "dockerd exited before it was ready"; }
+    (( SECONDS < deadline )) || { tail -n 30 "$tmp/dockerd.log" >&2; die "dockerd did not answer within 60 s"; }
+    sleep 0.2
+  done
+  say "docker: dockerd $(docker_cli version -f '{{.Server.Version}}') on $docker_sock, PID $docker_pid, bridge $docker_bridge $docker_net.1/24"
+}
+
+start_skiff() {
+  "$skiff" daemon --data-root "$tmp/skiff-data" --exec-root "$tmp/skiff-exec" -H "unix://$skiff_sock" \
+    --bridge "$skiff_bridge" --bip "$skiff_net.1/24" >"$tmp/skiff.log" 2>&1 &
+  skiff_pid=$!; pids+=("$skiff_pid")
+  local deadline=$(( SECONDS + 60 ))
+  until skiff_cli version >/dev/null 2>&1; do
+    kill -0 "$skiff_pid" 2>/dev/null || { tail -n 30 "$tmp/skiff.log" >&2; die "skiff daemon exited before it was ready"; }
+    (( SECONDS < deadline )) || { tail -n 30 "$tmp/skiff.log" >&2; die "skiff daemon did not answer within 60 s"; }
+    sleep 0.2
+  done
+  say "skiff: skiff daemon on $skiff_sock, PID $skiff_pid, bridge $skiff_bridge $skiff_net.1/24"
+}
+
+# busybox_tar TAR APPLET...: a rootfs of this machine's busybox (busybox-static) with a symlink per
+# applet in /bin, as a tar both engines import from (`import TAR NAME`).
+busybox_tar() {
+  local out=$1 rootfs="$tmp/rootfs" applet; shift
+  mkdir -p "$rootfs/bin"
+  cp "$(readlink -f "$(command -v busybox)")" "$rootfs/bin/busybox"
+  for applet in "$@"; do ln -s busybox "$rootfs/bin/$applet"; done
+  tar -C "$rootfs" --owner=0 --group=0 --numeric-owner -cf "$out" .
+}
+
+# median of the numbers on stdin
+median() { sort -g | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]; else printf "%.4f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+
+# median_of COMMAND...: runs it RUNS times, prints the median wall seconds; any failure stops the bench
+median_of() {
+  local i t
+  for (( i = 0; i < RUNS; i++ )); do
+    t=$(now)
+    "$@" >"$tmp/out.log" 2>&1 || { cat "$tmp/out.log" >&2; die "'$*' failed"; }
+    calc "$(now) - $t" 4; echo
+  done | median
 }
