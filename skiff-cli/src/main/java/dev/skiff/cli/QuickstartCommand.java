@@ -316,6 +316,7 @@ final class QuickstartCommand implements Callable<Integer> {
 
     private void down() throws Exception {
         Properties settings = readSettings();
+        boolean started = !settings.isEmpty();
         String downBridge = settings.getProperty("bridge", bridge);
         String downBip = settings.getProperty("bip", bip);
         String downHost = settings.getProperty("host", host);
@@ -353,9 +354,12 @@ final class QuickstartCommand implements Callable<Integer> {
         step("Remove the bridge, its firewall rules and leftover mounts", List.of("ip link del " + downBridge), () -> {
             List<String> done = new ArrayList<>();
             int unmounted = unmountUnder(dir);
-            int unmountedRun = unmountUnder(socketPath().getParent());
-            if (unmounted + unmountedRun > 0) {
-                done.add("unmounted " + (unmounted + unmountedRun));
+            if (unmounted > 0) {
+                done.add("unmounted " + unmounted);
+            }
+            if (!started) {
+                // no daemon of ours made a bridge: skiff0 may well be another daemon's
+                return done.isEmpty() ? "nothing left" : String.join(", ", done);
             }
             if (run(List.of("ip", "link", "show", downBridge), Duration.ofSeconds(10), null, false).ok()) {
                 run(List.of("ip", "link", "del", downBridge), Duration.ofSeconds(10), null, false);
@@ -365,6 +369,7 @@ final class QuickstartCommand implements Callable<Integer> {
             if (rules > 0) {
                 done.add("deleted " + rules + " iptables rules");
             }
+            Files.deleteIfExists(dir.resolve("quickstart.properties"));
             return done.isEmpty() ? "nothing left" : String.join(", ", done);
         });
         out.println("\nEverything quickstart started is stopped. Its data (images, registry storage, logs) stays in " + dir
@@ -382,6 +387,11 @@ final class QuickstartCommand implements Callable<Integer> {
         stop(daemon, dir.resolve("daemon.pid"));
         run(List.of("ip", "link", "del", bridge), Duration.ofSeconds(10), null, false);
         deleteIptablesRules(bridge, subnetPrefix(bip));
+        try {
+            Files.deleteIfExists(dir.resolve("quickstart.properties"));
+        } catch (IOException ignored) {
+            // --down would only clean the same bridge again
+        }
     }
 
     private static int unmountUnder(Path root) throws IOException {
