@@ -671,9 +671,9 @@ final class QuickstartCommand implements Callable<Integer> {
     }
 
     private ProcessHandle background(List<String> args, Path log, Path pidFile, List<String> jvmOptions) throws IOException {
-        Files.deleteIfExists(log);
+        // appended, so the log of a failed run is still there when the next run starts
         ProcessBuilder builder = new ProcessBuilder(command(jvmOptions, args.toArray(String[]::new)))
-                .redirectErrorStream(true).redirectOutput(log.toFile()).redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
+                .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
         builder.environment().put("MALLOC_ARENA_MAX", "2");
         Process process = builder.start();
         Files.writeString(pidFile, process.pid() + "\n");
@@ -682,8 +682,10 @@ final class QuickstartCommand implements Callable<Integer> {
 
     private void waitForLine(ProcessHandle process, Path log, String line, Duration timeout, String failure) throws Exception {
         long deadline = System.nanoTime() + timeout.toNanos();
+        long from = Files.exists(log) ? Files.size(log) : 0;
         while (System.nanoTime() < deadline) {
-            if (Files.exists(log) && Files.readString(log).contains(line)) {
+            String text = Files.exists(log) ? Files.readString(log) : "";
+            if (text.length() > from && text.substring((int) from).contains(line)) {
                 return;
             }
             if (!process.isAlive()) {
