@@ -89,7 +89,7 @@ class QuickstartTest {
 
         // the todo page, and an item that survives stop/start because /etc/todos is a volume
         HttpResponse<String> page = get("http://127.0.0.1:" + appPort + "/");
-        assertThat(page.statusCode()).isEqualTo(200);
+        assertThat(page.statusCode()).as(this::networkState).isEqualTo(200);
         assertThat(page.body()).contains("<title>Todo App</title>");
         HttpResponse<String> added = HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + appPort + "/items"))
                 .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString("{\"name\": \"Walk the skiff\"}")).build(),
@@ -97,7 +97,7 @@ class QuickstartTest {
         assertThat(added.statusCode()).as(added.body()).isEqualTo(201);
         skiff("stop", "getting-started").assertSuccess();
         skiff("start", "getting-started").assertSuccess();
-        assertThat(waitFor("http://127.0.0.1:" + appPort + "/items").body()).contains("Walk the skiff");
+        assertThat(waitFor("http://127.0.0.1:" + appPort + "/items").body()).as(this::networkState).contains("Walk the skiff");
         List<String> veths = ExternalCommand.of("ip", "-o", "link", "show", "master", bridge).run().stdout().lines()
                 .map(l -> l.split(": ")[1].split("@")[0]).toList();
         assertThat(veths).as("the app's veth on " + bridge).isNotEmpty();
@@ -211,6 +211,16 @@ class QuickstartTest {
         Path tar = tmp.resolve("node-base.tar");
         ExternalCommand.of("tar", "-C", rootfs.toString(), "-cf", tar.toString(), ".").run().assertSuccess();
         return tar;
+    }
+
+    /** What a failed request to the app should be read with: the port's NAT rules, who listens, the bridge. */
+    private String networkState() {
+        String nat = ExternalCommand.of("iptables-save", "-t", "nat").run().stdout().lines()
+                .filter(l -> l.contains(Integer.toString(appPort)) || l.contains("CNI-HOSTPORT") || l.contains(subnetPrefix + "."))
+                .reduce("", (a, b) -> a + b + "\n");
+        return "nat rules:\n" + nat + "listening:\n" + ExternalCommand.of("ss", "-ltnp", "sport = :" + appPort).run().stdout()
+                + "bridge:\n" + ExternalCommand.of("ip", "-br", "link", "show", "master", bridge).run().stdout()
+                + "container:\n" + skiff("ps", "-a").stdout() + skiff("logs", "getting-started").output();
     }
 
     private static Optional<Long> pidFrom(Path file) {
