@@ -26,7 +26,7 @@ public final class Main implements Runnable {
             ContainerCommands.Rm.class, ContainerCommands.Wait.class, ContainerCommands.Logs.class, ContainerCommands.Inspect.class,
             ContainerCommands.Top.class, ContainerStats.Stats.class, ContainerCommands.Port.class, ContainerCommands.Rename.class,
             ContainerCommands.Pause.class, ContainerCommands.Unpause.class, ContainerCopy.Copy.class, ContainerCommands.Export.class,
-            ContainerCommands.Commit.class, ContainerCommands.Group.class, VolumeNetworkCommands.VolumeGroup.class,
+            ContainerCommands.Commit.class, ContainerCommands.Group.class, VolumeNetworkCommands.VolumeGroup.class, QuickstartCommand.class,
             VolumeNetworkCommands.NetworkGroup.class,
             CommandLine.HelpCommand.class);
 
