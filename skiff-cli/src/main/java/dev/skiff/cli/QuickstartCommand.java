@@ -410,53 +410,26 @@ final class QuickstartCommand implements Callable<Integer> {
         return count;
     }
 
+    // iptables-save's lines back as deletions through iptables-restore, which reads their quoting itself
     private int deleteIptablesRules(String bridgeName, String prefix) {
         int count = 0;
         for (String table : List.of("filter", "nat")) {
-            Result rules = run(List.of("iptables", "-t", table, "-S"), Duration.ofSeconds(30), null, false);
+            Result rules = run(List.of("iptables-save", "-t", table), Duration.ofSeconds(30), null, false);
+            StringBuilder script = new StringBuilder("*").append(table).append('\n');
+            int matched = 0;
             for (String rule : rules.stdout().lines().toList()) {
                 if (rule.startsWith("-A ") && (rule.contains(" " + bridgeName + " ") || rule.endsWith(" " + bridgeName)
-                        || rule.contains(prefix))) {
-                    List<String> delete = new ArrayList<>(List.of("iptables", "-t", table, "-D"));
-                    delete.addAll(words(rule.substring(3)));
-                    if (run(delete, Duration.ofSeconds(30), null, false).ok()) {
-                        count++;
-                    }
+                        || rule.contains("skiff-net=" + bridgeName + "\"") || rule.contains(prefix))) {
+                    script.append("-D ").append(rule.substring(3)).append('\n');
+                    matched++;
                 }
+            }
+            if (matched > 0 && run(List.of("iptables-restore", "-w", "--noflush"), Duration.ofSeconds(30),
+                    script.append("COMMIT\n").toString(), false).ok()) {
+                count += matched;
             }
         }
         return count;
-    }
-
-    /** iptables -S's words: double quotes group, a backslash escapes the next character. */
-    static List<String> words(String line) {
-        List<String> words = new ArrayList<>();
-        StringBuilder word = new StringBuilder();
-        boolean quoted = false;
-        boolean inWord = false;
-        for (int i = 0; i < line.length(); i++) {
-            char c = line.charAt(i);
-            if (c == '\\' && i + 1 < line.length()) {
-                word.append(line.charAt(++i));
-                inWord = true;
-            } else if (c == '"') {
-                quoted = !quoted;
-                inWord = true;
-            } else if (c == ' ' && !quoted) {
-                if (inWord) {
-                    words.add(word.toString());
-                    word.setLength(0);
-                    inWord = false;
-                }
-            } else {
-                word.append(c);
-                inWord = true;
-            }
-        }
-        if (inWord) {
-            words.add(word.toString());
-        }
-        return words;
     }
 
     /** "10.86.0.1/16" -> "10.86." (the /16's first two octets), "10.207.0.1/24" -> "10.207.0." : what names the subnet in a rule. */
