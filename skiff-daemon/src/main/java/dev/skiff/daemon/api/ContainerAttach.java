@@ -3,13 +3,11 @@ package dev.skiff.daemon.api;
 import dev.skiff.engine.containers.Container;
 import dev.skiff.engine.containers.ContainerEngine;
 import dev.skiff.engine.sys.SeqPacketSocket;
+import dev.skiff.engine.sys.Terminals;
 import dev.skiff.formats.DetachKeys;
 import dev.skiff.http.Exchange;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.StandardOpenOption;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -85,7 +83,10 @@ final class ContainerAttach {
         }
     }
 
-    /** {@code POST /containers/{id}/resize?h=&w=}: the terminal's new size, through conmon's control FIFO. */
+    /**
+     * {@code POST /containers/{id}/resize?h=&w=}: the terminal's new size, on the container process's
+     * own terminal at once, or through conmon's control FIFO when the process no longer holds it.
+     */
     void resize(Exchange ex, String ref) {
         Container c = containers.get(ref);
         int height = dimension(ex, "h");
@@ -96,11 +97,8 @@ final class ContainerAttach {
         if (!c.state().running()) {
             throw new ApiException(409, "cannot resize container " + c.shortId() + ": it is not running");
         }
-        try {
-            Files.write(c.controlFifo(), ("1 " + height + " " + width + "\n").getBytes(StandardCharsets.US_ASCII),
-                    StandardOpenOption.WRITE, StandardOpenOption.APPEND);
-        } catch (IOException e) {
-            throw new ApiException(409, "cannot resize container " + c.shortId() + ": " + e.getMessage());
+        if (!Terminals.resize(c.state().pid(), c.controlFifo(), height, width)) {
+            throw new ApiException(409, "cannot resize container " + c.shortId() + ": it is not running");
         }
         ex.send(200, Map.of(), new byte[0], "text/plain; charset=utf-8");
     }

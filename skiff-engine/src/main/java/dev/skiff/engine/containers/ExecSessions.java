@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.skiff.engine.sys.Terminals;
 
 import java.io.File;
 import java.io.IOException;
@@ -214,7 +215,7 @@ public final class ExecSessions {
         }
     }
 
-    /** Resizes the exec's terminal through its conmon's control FIFO. */
+    /** Resizes the exec's terminal: at once on the process's own, else through its conmon's control FIFO. */
     public void resize(String execId, int height, int width) {
         Session s = session(execId);
         if (!s.config.tty()) {
@@ -234,22 +235,9 @@ public final class ExecSessions {
                 return;
             }
         }
-        if (s.view().running()) {
-            writeSize(dir(s), height, width);
-        }
-    }
-
-    /** conmon's control FIFO: {@code 1 <height> <width>} sets the terminal's size. */
-    private static void writeSize(Path dir, int height, int width) {
-        Path ctl = dir.resolve("ctl");
-        if (!Files.exists(ctl)) {
-            return;
-        }
-        try {
-            Files.write(ctl, ("1 " + height + " " + width + "\n").getBytes(StandardCharsets.US_ASCII),
-                    StandardOpenOption.WRITE, StandardOpenOption.APPEND);
-        } catch (IOException e) {
-            // conmon went away meanwhile: the process ended
+        Exec e = s.view();
+        if (e.running()) {
+            Terminals.resize(e.pid(), dir(s).resolve("ctl"), height, width); // false: the exec ended meanwhile
         }
     }
 
@@ -321,9 +309,6 @@ public final class ExecSessions {
             int pid = started.map(n -> n.path("data").asInt(-1)).orElse(-1);
             if (pid <= 0) {
                 throw failure(s, c, runtimeLog, dir, started);
-            }
-            if (s.config.tty() && s.config.consoleHeight() > 0 && s.config.consoleWidth() > 0) {
-                writeSize(dir, s.config.consoleHeight(), s.config.consoleWidth()); // runc 1.1 ignores the spec's consoleSize
             }
             synchronized (s) {
                 s.running = true;
