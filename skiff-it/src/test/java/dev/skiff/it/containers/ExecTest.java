@@ -3,6 +3,7 @@ package dev.skiff.it.containers;
 import dev.skiff.it.support.CommandResult;
 import dev.skiff.it.support.ExternalCommand;
 import dev.skiff.it.support.Layer;
+import dev.skiff.it.support.OnTerminal;
 import dev.skiff.it.support.RequiredTool;
 import dev.skiff.it.support.Tar;
 import org.junit.jupiter.api.AfterAll;
@@ -11,6 +12,13 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
+import java.io.InputStream;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.Channels;
+import java.nio.channels.SocketChannel;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -98,7 +106,7 @@ class ExecTest {
     void ttyExecGetsARealTerminal() {
         String cli = RequiredTool.DOCKER.command() + " -H unix://" + daemon.socket() + " exec -it " + container
                 + " sh -c 'tty; echo TERM=$TERM; exit 3'";
-        CommandResult run = ExternalCommand.of("script", "-qec", cli, "/dev/null")
+        CommandResult run = OnTerminal.of(cli)
                 .env("DOCKER_CONFIG", tmp.resolve("docker-config").toString())
                 .timeout(Duration.ofSeconds(60)).run();
         assertThat(run.stdout()).as(run.output()).containsPattern("/dev/pts/\\d+\r\n").contains("TERM=xterm\r\n");
@@ -109,12 +117,62 @@ class ExecTest {
     void ttyExecTakesTheTerminalsSizeAndWhatIsTyped() {
         String cli = "stty rows 33 cols 101; " + RequiredTool.DOCKER.command() + " -H unix://" + daemon.socket()
                 + " exec -it " + container + " sh";
-        CommandResult run = ExternalCommand.of("script", "-qec", cli, "/dev/null")
+        CommandResult run = OnTerminal.of(cli)
                 .env("DOCKER_CONFIG", tmp.resolve("docker-config").toString())
-                .stdin("stty size; echo typed-$((40+2))\nexit 5\n")
+                // The CLI (API 1.41) sends its size in a resize call beside the typed input, so input can
+                // reach the shell first; real dockerd loses that race too under load (1 of 40 runs with
+                // two busy CPUs). The shell waits for the size as a person would, up to 10 s.
+                // (busybox's stty prints nothing on stdout, and still exits 0, on a terminal without a size)
+                .stdin("i=0; until [ -n \"$(stty size 2>/dev/null)\" ] || [ $i -ge 100 ]; do i=$((i+1)); sleep 0.1; done; stty size; echo typed-$((40+2))\nexit 5\n")
                 .timeout(Duration.ofSeconds(60)).run();
         assertThat(run.stdout()).as(run.output()).contains("33 101\r\n").contains("typed-42\r\n");
         assertThat(run.exitCode()).as(run.output()).isEqualTo(5);
+    }
+
+    /**
+     * A client on API 1.42+ gives the size with the exec (docker-java, a newer CLI): it goes into the
+     * process spec, and runc sizes the terminal before the process runs, so the first line typed
+     * already sees it. Raw HTTP, as a client library speaks it: create, start with the upgrade, the line.
+     */
+    @Test
+    void aConsoleSizeGivenAtCreateIsSetBeforeAnyInputArrives() throws IOException {
+        String create = request("POST", "/v1.41/containers/" + container + "/exec",
+                "{\"Cmd\":[\"sh\"],\"Tty\":true,\"AttachStdin\":true,\"AttachStdout\":true,\"ConsoleSize\":[33,101]}");
+        assertThat(create).startsWith("HTTP/1.1 201");
+        String id = create.replaceAll("(?s).*\"Id\":\"([0-9a-f]{64})\".*", "$1");
+        try (SocketChannel ch = SocketChannel.open(StandardProtocolFamily.UNIX)) {
+            ch.connect(UnixDomainSocketAddress.of(daemon.socket()));
+            String body = "{\"Tty\":true}";
+            write(ch, "POST /v1.41/exec/" + id + "/start HTTP/1.1\r\nHost: docker\r\nContent-Type: application/json\r\n"
+                    + "Connection: Upgrade\r\nUpgrade: tcp\r\nContent-Length: " + body.length() + "\r\n\r\n" + body);
+            InputStream in = Channels.newInputStream(ch);
+            StringBuilder head = new StringBuilder();
+            while (!head.toString().endsWith("\r\n\r\n")) {
+                int b = in.read();
+                assertThat(b).as("the start's answer ended early: %s", head).isNotNegative();
+                head.append((char) b);
+            }
+            assertThat(head.toString()).startsWith("HTTP/1.1 101");
+            write(ch, "stty size; exit 0\n");
+            String output = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+            assertThat(output).contains("33 101\r\n");
+        }
+    }
+
+    private static String request(String method, String path, String body) throws IOException {
+        try (SocketChannel ch = SocketChannel.open(StandardProtocolFamily.UNIX)) {
+            ch.connect(UnixDomainSocketAddress.of(daemon.socket()));
+            write(ch, method + " " + path + " HTTP/1.1\r\nHost: docker\r\nContent-Type: application/json\r\nConnection: close\r\n"
+                    + "Content-Length: " + body.length() + "\r\n\r\n" + body);
+            return new String(Channels.newInputStream(ch).readAllBytes(), StandardCharsets.UTF_8);
+        }
+    }
+
+    private static void write(SocketChannel ch, String text) throws IOException {
+        ByteBuffer buf = ByteBuffer.wrap(text.getBytes(StandardCharsets.UTF_8));
+        while (buf.hasRemaining()) {
+            ch.write(buf);
+        }
     }
 
     @Test

@@ -2,6 +2,7 @@ package dev.skiff.it.containers;
 
 import dev.skiff.it.support.CommandResult;
 import dev.skiff.it.support.ExternalCommand;
+import dev.skiff.it.support.OnTerminal;
 import dev.skiff.it.support.RequiredTool;
 import dev.skiff.it.support.Tar;
 import org.junit.jupiter.api.Test;
@@ -76,7 +77,7 @@ class ManyContainersTest {
         try (ContainerDaemon daemon = ContainerDaemon.start(tmp)) {
             importBusybox(daemon);
             String docker = RequiredTool.DOCKER.command() + " -H unix://" + daemon.socket();
-            CommandResult r = ExternalCommand.of("script", "-qec", docker + " run -it --rm many:1 sh -c 'tty; echo $TERM; exit 4'", "/dev/null")
+            CommandResult r = OnTerminal.of(docker + " run -it --rm many:1 sh -c 'tty; echo $TERM; exit 4'")
                     .env("DOCKER_CONFIG", tmp.resolve("docker-config").toString()).timeout(Duration.ofSeconds(60)).run();
             assertThat(r.exitCode()).as(r.describe()).isEqualTo(4);
             assertThat(r.stdout()).contains("/dev/pts/").contains("xterm");
