@@ -8,13 +8,16 @@ import dev.skiff.engine.build.BuildOutput;
 import dev.skiff.engine.build.BuildRequest;
 import dev.skiff.engine.build.ImageBuilder;
 import dev.skiff.engine.snapshots.TreeTar;
+import dev.skiff.engine.sys.Mounts;
 import dev.skiff.formats.Digest;
 import dev.skiff.http.Exchange;
 import io.netty.handler.codec.http.HttpMethod;
 
 import java.io.BufferedInputStream;
+import java.io.BufferedOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.OutputStream;
 import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -29,7 +32,7 @@ import java.util.zip.GZIPInputStream;
 /**
  * {@code POST /build}: docker's classic builder ({@code version=1}). The body is the context as a
  * tar (gzip allowed); it is unpacked under {@code <dataRoot>/builder/contexts} for the build's
- * length. The answer streams the builder's text as {@code {"stream":...}} lines, the image ID as
+ * length, into a tmpfs of its own when one can be mounted there (see {@link #receive}). The answer streams the builder's text as {@code {"stream":...}} lines, the image ID as
  * {@code {"aux":{"ID":...}}}; a failure before anything was streamed (a bad Dockerfile, a bad tag)
  * is a plain HTTP 400, after it an in-stream {@code errorDetail}, as dockerd does.
  */
@@ -39,12 +42,18 @@ final class BuildApi {
 
     private final ImageBuilder builder;
     private final Path contexts;
+    private final long memory = contextMemory();
 
     BuildApi(ImageBuilder builder, Path dataRoot) {
         this.builder = builder;
         this.contexts = dataRoot.resolve("builder").resolve("contexts");
         if (Files.isDirectory(contexts)) {
-            deleteTree(contexts); // contexts of builds a crash or kill cut short
+            try {
+                Mounts.below(contexts).forEach(Mounts::detach); // contexts of builds a crash or kill cut short
+            } catch (IOException e) {
+                System.err.println("skiff daemon: cannot read the mount table: " + e.getMessage());
+            }
+            deleteTree(contexts);
         }
     }
 
@@ -65,10 +74,11 @@ final class BuildApi {
         } catch (IOException e) {
             throw new ApiException(500, "cannot make a directory for the build context under " + contexts + ": " + e.getMessage());
         }
+        boolean inMemory = memory > 0 && Mounts.tmpfs(context, memory);
         try {
             try (BodyStream body = new BodyStream(ex)) {
                 try {
-                    unpack(body, context);
+                    inMemory = receive(body, context, inMemory);
                 } catch (IOException | RuntimeException e) {
                     body.drain();
                     throw ApiException.badRequest("the build context is not a valid tar (or gzip of a tar): " + e.getMessage());
@@ -110,7 +120,73 @@ final class BuildApi {
             }
             stream.end();
         } finally {
+            if (inMemory) {
+                Mounts.detach(context);
+            }
             deleteTree(context);
+        }
+    }
+
+    /**
+     * Unpacks the body into {@code dir}, in memory when it is a tmpfs: an unchanged rebuild reads its
+     * context only to checksum it, and a disk's journal made most of its time (each file created cost
+     * a millisecond on this project's CI machine). The body is copied to a file beside {@code dir} as
+     * it is read, so that a context larger than the tmpfs (or one it refuses) is unpacked again from
+     * that copy onto the disk below, once the tmpfs is gone; a body that is no valid context fails
+     * there the same way. Returns whether the context stayed in memory.
+     */
+    private static boolean receive(InputStream body, Path dir, boolean inMemory) throws IOException {
+        if (!inMemory) {
+            unpack(body, dir);
+            return false;
+        }
+        Path copy = dir.resolveSibling(dir.getFileName() + ".tar");
+        try {
+            try (OutputStream out = new BufferedOutputStream(Files.newOutputStream(copy), 1 << 16)) {
+                InputStream teed = new Tee(body, out);
+                try {
+                    unpack(teed, dir);
+                    return true;
+                } catch (IOException | RuntimeException e) {
+                    teed.transferTo(OutputStream.nullOutputStream()); // the rest of the body, into the copy
+                }
+            }
+            Mounts.detach(dir);
+            try (InputStream again = Files.newInputStream(copy)) {
+                unpack(again, dir);
+            }
+            return false;
+        } finally {
+            Files.deleteIfExists(copy);
+        }
+    }
+
+    /** Reads through to {@code in}, writing every byte it reads to {@code copy} as well. */
+    private static final class Tee extends InputStream {
+        private final InputStream in;
+        private final OutputStream copy;
+
+        Tee(InputStream in, OutputStream copy) {
+            this.in = in;
+            this.copy = copy;
+        }
+
+        @Override
+        public int read() throws IOException {
+            int b = in.read();
+            if (b >= 0) {
+                copy.write(b);
+            }
+            return b;
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) throws IOException {
+            int n = in.read(b, off, len);
+            if (n > 0) {
+                copy.write(b, off, n);
+            }
+            return n;
         }
     }
 
@@ -166,6 +242,22 @@ final class BuildApi {
             throw ApiException.badRequest("the " + name + " parameter is not a JSON object of strings: "
                     + e.getMessage().lines().findFirst().orElse(""));
         }
+    }
+
+    /**
+     * How much memory one build's context may take: {@code SKIFF_BUILD_CONTEXT_MEMORY} in bytes (0: on
+     * disk always), else {@link Mounts#tmpfsSize()}. A larger context goes to disk, as it arrives.
+     */
+    private static long contextMemory() {
+        String set = System.getenv("SKIFF_BUILD_CONTEXT_MEMORY");
+        if (set != null && !set.isBlank()) {
+            try {
+                return Math.max(0, Long.parseLong(set.strip()));
+            } catch (NumberFormatException e) {
+                System.err.println("skiff daemon: SKIFF_BUILD_CONTEXT_MEMORY=" + set + " is not a number of bytes; using the default");
+            }
+        }
+        return Mounts.tmpfsSize();
     }
 
     private static boolean flag(Exchange ex, String name) {

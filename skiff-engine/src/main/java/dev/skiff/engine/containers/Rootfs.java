@@ -1,5 +1,7 @@
 package dev.skiff.engine.containers;
 
+import dev.skiff.engine.sys.Mounts;
+
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -49,37 +51,20 @@ final class Rootfs {
         }
     }
 
-    /** Whether anything is mounted at or below {@code dir} (/proc/self/mountinfo, field 5). */
+    /** Whether anything is mounted at or below {@code dir}. */
     static boolean anythingMountedUnder(Path dir) {
-        String prefix = dir.toAbsolutePath().normalize().toString();
         try {
-            for (String line : Files.readAllLines(Path.of("/proc/self/mountinfo"))) {
-                String[] f = line.split(" ");
-                if (f.length > 4) {
-                    String point = f[4].replace("\\040", " ");
-                    if (point.equals(prefix) || point.startsWith(prefix + "/")) {
-                        return true;
-                    }
-                }
-            }
+            return !Mounts.below(dir).isEmpty();
         } catch (IOException e) {
             return true; // cannot tell: assume the worst and keep the files
         }
-        return false;
     }
 
     static boolean isMounted(Path dir) {
-        String p = dir.toAbsolutePath().normalize().toString();
         try {
-            for (String line : Files.readAllLines(Path.of("/proc/self/mountinfo"))) {
-                String[] f = line.split(" ");
-                if (f.length > 4 && f[4].replace("\\040", " ").equals(p)) {
-                    return true;
-                }
-            }
+            return Mounts.below(dir).contains(dir.toAbsolutePath().normalize());
         } catch (IOException e) {
             return false;
         }
-        return false;
     }
 }

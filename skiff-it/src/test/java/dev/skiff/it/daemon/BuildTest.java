@@ -160,6 +160,76 @@ class BuildTest {
         }
     }
 
+    /**
+     * The context is unpacked into a tmpfs of its own for the build's length, where hundreds of small
+     * files cost nothing to create; one larger than the memory a build may take goes to disk as it
+     * arrives, whole; and either way nothing is left mounted or on disk after.
+     */
+    @Test
+    void theContextIsUnpackedInMemoryOrOnDiskWhenLargerAndLeavesNothing() throws Exception {
+        Path socket = tmp.resolve("skiff.sock");
+        Path tar = busyboxTar();
+        Path contexts = tmp.resolve("data/builder/contexts");
+        Path app = Files.createDirectories(tmp.resolve("app"));
+        StringBuilder big = new StringBuilder();
+        for (int i = 0; big.length() < 300_000; i++) {
+            big.append("line ").append(i).append(" of a context larger than the 64 KiB a build may hold in memory\n");
+        }
+        Files.writeString(app.resolve("big.txt"), big);
+        Files.writeString(app.resolve("Dockerfile"), "FROM busybox:local\nCOPY . /ctx/\nRUN sleep 2\n");
+        try (ServerProcess daemon = DaemonHarness.start(tmp, socket)) {
+            docker(socket, tmp, "import", tar.toString(), "busybox:local").assertSuccess();
+            assertThat(whereTheContextLay(contexts, big.length(), () -> docker(socket, app, "build", "-t", "in-memory", "."))).isEqualTo("tmpfs");
+            assertThat(docker(socket, tmp, "run", "--rm", "in-memory", "cat", "/ctx/big.txt").assertSuccess().stdout()).isEqualTo(big.toString());
+            assertNothingLeftIn(contexts);
+        }
+        try (ServerProcess daemon = DaemonHarness.start(tmp, socket, java.util.Map.of("SKIFF_BUILD_CONTEXT_MEMORY", "65536"))) {
+            assertThat(whereTheContextLay(contexts, big.length(), () -> docker(socket, app, "build", "--no-cache", "-t", "on-disk", "."))).isEqualTo("disk");
+            assertThat(docker(socket, tmp, "run", "--rm", "on-disk", "cat", "/ctx/big.txt").assertSuccess().stdout()).isEqualTo(big.toString());
+            assertNothingLeftIn(contexts);
+
+            // a body that is no tar is refused the same way whichever way it went
+            Files.writeString(app.resolve("Dockerfile"), "FROM busybox:local\nCOPY missing.txt /\n");
+            CommandResult bad = docker(socket, app, "build", ".");
+            assertThat(bad.exitCode()).isNotZero();
+            assertThat(bad.stderr()).doesNotContain("Exception");
+            assertNothingLeftIn(contexts);
+        }
+    }
+
+    /**
+     * Runs a build whose last step sleeps, and says where its context lay, whole (its big.txt of
+     * {@code size} bytes), meanwhile: "tmpfs" or "disk".
+     */
+    private static String whereTheContextLay(Path contexts, long size, java.util.function.Supplier<CommandResult> build) throws Exception {
+        java.util.concurrent.CompletableFuture<CommandResult> running = java.util.concurrent.CompletableFuture.supplyAsync(build);
+        String seen = "nowhere";
+        while (!running.isDone() && seen.equals("nowhere")) {
+            List<String> mounts = Files.readAllLines(Path.of("/proc/self/mountinfo"));
+            try (var dirs = Files.list(contexts)) {
+                for (Path dir : dirs.filter(d -> d.getFileName().toString().startsWith("ctx-")).toList()) {
+                    boolean mounted = mounts.stream().anyMatch(l -> l.split(" ")[4].equals(dir.toString()) && l.contains(" - tmpfs "));
+                    Path file = dir.resolve("big.txt");
+                    if (Files.exists(file) && Files.size(file) == size) {
+                        seen = mounted ? "tmpfs" : "disk";
+                    }
+                }
+            } catch (java.nio.file.NoSuchFileException e) {
+                // before the first build made the directory, or a context went as it was looked at
+            }
+            Thread.sleep(20);
+        }
+        assertThat(running.get().assertSuccess().stdout()).contains("Successfully tagged ");
+        return seen;
+    }
+
+    private static void assertNothingLeftIn(Path contexts) throws java.io.IOException {
+        assertThat(Files.readAllLines(Path.of("/proc/self/mountinfo"))).noneMatch(l -> l.split(" ")[4].startsWith(contexts.toString()));
+        try (var left = Files.list(contexts)) {
+            assertThat(left.toList()).isEmpty();
+        }
+    }
+
     @Test
     void skiffBuildSendsTheContextAndPrintsTheBuildersOutput() throws Exception {
         Path socket = tmp.resolve("skiff.sock");

@@ -10,6 +10,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -21,6 +22,11 @@ final class DaemonHarness {
 
     /** Starts {@code skiff daemon} with its data under {@code tmp}, listening on {@code socket}, with more options if given. */
     static ServerProcess start(Path tmp, Path socket, String... moreOptions) {
+        return start(tmp, socket, Map.of(), moreOptions);
+    }
+
+    /** As {@link #start(Path, Path, String...)}, with these variables in the daemon's environment. */
+    static ServerProcess start(Path tmp, Path socket, Map<String, String> env, String... moreOptions) {
         // each test's daemon its own bridge and subnet, the same again for a restart on the same roots:
         // tests never meet Docker's 172.17/16, skiff0, or each other
         long h = tmp.toAbsolutePath().toString().hashCode() & 0xffffffffL;
@@ -30,7 +36,10 @@ final class DaemonHarness {
                 "--exec-root", tmp.resolve("exec").toString(), "-H", "unix://" + socket,
                 "--bridge", bridge, "--bip", subnetPrefix + ".1/24"));
         args.addAll(List.of(moreOptions));
-        ServerProcess daemon = ServerProcess.start("skiff-daemon", SkiffCli.command(args.toArray(String[]::new)), null);
+        List<String> command = new ArrayList<>(List.of("env"));
+        env.forEach((name, value) -> command.add(name + "=" + value));
+        command.addAll(SkiffCli.command(args.toArray(String[]::new)));
+        ServerProcess daemon = ServerProcess.start("skiff-daemon", command, null);
         // the daemon leaves containers running when it stops (live restore): a test's go with it
         daemon.beforeClose(() -> {
             CommandResult ids = docker(tmp, socket, "ps", "-aq");
