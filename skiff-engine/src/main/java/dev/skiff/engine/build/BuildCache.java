@@ -17,9 +17,13 @@ import java.util.Optional;
  */
 public final class BuildCache {
     private final Path dir;
+    private final Path mountCaches;
+    private final java.util.concurrent.ConcurrentMap<Path, java.util.concurrent.locks.ReentrantLock> locks =
+            new java.util.concurrent.ConcurrentHashMap<>();
 
     private BuildCache(Path dir) {
         this.dir = dir;
+        this.mountCaches = dir.resolveSibling("mount-caches");
     }
 
     public static BuildCache open(Path dataRoot) {
@@ -31,6 +35,30 @@ public final class BuildCache {
             throw new BuildException("cannot open the build cache in " + dir + ": " + e.getMessage(), e);
         }
         return new BuildCache(dir);
+    }
+
+    /**
+     * The directory of a {@code RUN --mount=type=cache} with this id, kept from build to build under
+     * {@code <dataRoot>/builder/mount-caches}, named by the id's digest.
+     */
+    Path mountCache(String id) {
+        return mountCaches.resolve(Digest.sha256(id.getBytes(StandardCharsets.UTF_8)).encoded());
+    }
+
+    /** Where a RUN's bind mounts that it may write to get their copies, for the RUN's length. */
+    Path mountScratch() {
+        return mountCaches.resolveSibling("mount-scratch");
+    }
+
+    /** A fresh directory for a {@code sharing=private} cache whose own is in use; its caller removes it. */
+    Path privateMountCache() throws IOException {
+        Files.createDirectories(mountCaches);
+        return Files.createTempDirectory(mountCaches, "private-");
+    }
+
+    /** The lock of a cache directory that {@code sharing=locked} and {@code private} take. */
+    java.util.concurrent.locks.ReentrantLock lock(Path cacheDir) {
+        return locks.computeIfAbsent(cacheDir, d -> new java.util.concurrent.locks.ReentrantLock());
     }
 
     /** The key of a step: {@code parts} joined, hashed. */

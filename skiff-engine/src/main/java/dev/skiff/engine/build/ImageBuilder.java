@@ -329,7 +329,7 @@ public final class ImageBuilder {
                 configStep(state, "MAINTAINER " + m.name(), c, request, out);
             }
             case Command.Workdir w -> workdir(state, w, request, out);
-            case Command.Run r -> run(state, step, r, request, out);
+            case Command.Run r -> run(state, step, r, request, out, contextSources, built, stages);
             case Command.Copy cp -> {
                 if (!cp.inlineSources().isEmpty()) {
                     throw new BuildException("COPY with a here-document is not supported by the classic builder; "
@@ -469,11 +469,8 @@ public final class ImageBuilder {
 
     // ---- RUN
 
-    private void run(State state, ExpandedStage.Step step, Command.Run r, BuildRequest request, BuildOutput out) {
-        if (!step.mounts().isEmpty()) {
-            throw new BuildException("RUN --mount needs BuildKit; the classic builder cannot run it. Remove the --mount "
-                    + "flag or build with BuildKit");
-        }
+    private void run(State state, ExpandedStage.Step step, Command.Run r, BuildRequest request, BuildOutput out,
+                     CopySources contextSources, Map<Integer, Image> built, Stages stages) throws IOException {
         List<String> cmd = commandLine(r.command(), state.shell);
         List<String> env = new ArrayList<>(envList(new LinkedHashMap<>(step.environment())));
         // dockerd's history and cache key name the stage's ARG values a RUN sees (not those an ENV overrides): "|2 A=1 B=2 cmd"
@@ -481,37 +478,47 @@ public final class ImageBuilder {
         List<String> args = state.args.entrySet().stream().filter(e -> !imageEnv.containsKey(e.getKey()))
                 .map(e -> e.getKey() + "=" + e.getValue()).toList();
         String createdBy = (args.isEmpty() ? "" : "|" + args.size() + " " + String.join(" ", args) + " ") + String.join(" ", cmd);
-        Digest key = BuildCache.key(state.image.id().toString(), "run", createdBy, String.join("\n", env), state.author);
+        String workdir = state.config().workingDir();
+        List<String> keyParts = new ArrayList<>(List.of(state.image.id().toString(), "run", createdBy, String.join("\n", env), state.author));
+        keyParts.addAll(RunMounts.keyParts(step.mounts(), contextSources, from -> stageOrImage(from, built, stages).id().toString(), workdir));
+        Digest key = BuildCache.key(keyParts.toArray(String[]::new));
         cached(state, request, out, key, () -> {
             ImageConfig.ContainerConfig c = state.config();
             ContainerConfig config = ContainerConfig.of(state.image.id().toString(), cmd)
                     .withEnv(env).withEntrypoint(List.of("")).withUser(c.user());
             config = runConfig(config, c.workingDir());
-            Container container = engine.create(Optional.empty(), config, HostConfig.defaults());
-            try {
-                out.stream(" ---> Running in " + container.shortId() + "\n");
-                engine.start(container.id());
+            try (RunMounts mounts = RunMounts.prepare(step.mounts(), workdir, contextSources, cache.mountScratch(), cache,
+                    (from, source, into) -> withImageRoot(stageOrImage(from, built, stages), root -> {
+                        RunMounts.copyOut(root, source, into);
+                        return null;
+                    }))) {
+                Container container = engine.create(Optional.empty(), config, HostConfig.defaults().withMounts(mounts.mounts()));
                 try {
-                    engine.logs(container.id(), new LogOptions(true, true, true, -1, Optional.empty(), Optional.empty(),
-                            false), () -> true, (stream, bytes) -> out.stream(new String(bytes, StandardCharsets.UTF_8)));
-                    int code = engine.wait(container.id(), WaitCondition.NOT_RUNNING).get();
-                    if (code != 0) {
-                        throw new BuildException("The command '" + String.join(" ", cmd) + "' returned a non-zero code: " + code, code);
+                    out.stream(" ---> Running in " + container.shortId() + "\n");
+                    engine.start(container.id());
+                    try {
+                        engine.logs(container.id(), new LogOptions(true, true, true, -1, Optional.empty(), Optional.empty(),
+                                false), () -> true, (stream, bytes) -> out.stream(new String(bytes, StandardCharsets.UTF_8)));
+                        int code = engine.wait(container.id(), WaitCondition.NOT_RUNNING).get();
+                        if (code != 0) {
+                            throw new BuildException("The command '" + String.join(" ", cmd) + "' returned a non-zero code: " + code, code);
+                        }
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                        throw new BuildException("the build was interrupted while RUN was running");
+                    } catch (ExecutionException e) {
+                        throw new BuildException("cannot wait for the RUN container: " + e.getCause().getMessage(), e);
+                    } catch (IOException e) {
+                        throw new BuildException("cannot read the output of the RUN container: " + e.getMessage(), e);
                     }
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    throw new BuildException("the build was interrupted while RUN was running");
-                } catch (ExecutionException e) {
-                    throw new BuildException("cannot wait for the RUN container: " + e.getCause().getMessage(), e);
-                } catch (IOException e) {
-                    throw new BuildException("cannot read the output of the RUN container: " + e.getMessage(), e);
+                    files.removeMountPoints(container, mounts.targets());
+                    Optional<Layer> layer = changed(container) ? Optional.of(committer.changes(container)) : Optional.empty();
+                    Image image = committer.record(state.image, c, layer, history(createdBy, state.author, layer.isEmpty()));
+                    out.stream("Removing intermediate container " + container.shortId() + "\n");
+                    return image;
+                } finally {
+                    removeQuietly(container);
                 }
-                Optional<Layer> layer = changed(container) ? Optional.of(committer.changes(container)) : Optional.empty();
-                Image image = committer.record(state.image, c, layer, history(createdBy, state.author, layer.isEmpty()));
-                out.stream("Removing intermediate container " + container.shortId() + "\n");
-                return image;
-            } finally {
-                removeQuietly(container);
             }
         });
     }

@@ -192,6 +192,39 @@ public final class ContainerFiles {
         return false;
     }
 
+    /**
+     * Takes out of the container's changes the mount points the runtime made for {@code targets} (a
+     * build's {@code RUN --mount}s): each target's empty directory or file in the upper dir, then each
+     * directory above it left empty, unless opaque; such a directory was made for the mount point, or
+     * copied up from the image to hold it, and either way is no change of the RUN's.
+     */
+    public void removeMountPoints(Container c, List<String> targets) throws IOException {
+        Path upper = c.dir().resolve("upper");
+        for (String target : targets) {
+            Path p = upper.resolve(target.replaceFirst("^/+", "")).normalize();
+            if (!p.startsWith(upper) || p.equals(upper)) {
+                continue;
+            }
+            if (Files.isRegularFile(p, LinkOption.NOFOLLOW_LINKS) && Files.size(p) == 0) {
+                Files.delete(p);
+            } else if (!emptyDirectory(p)) {
+                continue;
+            }
+            for (Path dir = p; !dir.equals(upper) && emptyDirectory(dir) && !TreeTar.opaque(dir); dir = dir.getParent()) {
+                Files.delete(dir);
+            }
+        }
+    }
+
+    private static boolean emptyDirectory(Path p) throws IOException {
+        if (!Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS)) {
+            return false;
+        }
+        try (var entries = Files.list(p)) {
+            return entries.findAny().isEmpty();
+        }
+    }
+
     /** Whether the container changed anything of its image: its upper dir holds more than mount stubs. */
     public boolean changed(Container c) throws IOException {
         Path upper = c.dir().resolve("upper");

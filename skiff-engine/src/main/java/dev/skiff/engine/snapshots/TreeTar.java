@@ -129,7 +129,8 @@ public final class TreeTar {
         }
     }
 
-    private static boolean opaque(Path dir) throws IOException {
+    /** Whether an overlay upper dir's directory is opaque: it hides all of the lower layers' below it. */
+    public static boolean opaque(Path dir) throws IOException {
         try {
             Optional<byte[]> v = LinuxCalls.lgetxattr(dir, LayerApplier.OPAQUE_XATTR);
             return v.isPresent() && v.get().length > 0 && v.get()[0] == 'y';

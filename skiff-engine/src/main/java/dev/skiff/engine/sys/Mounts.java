@@ -24,7 +24,6 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
 public final class Mounts {
     private static final long MS_NOSUID = 2;
     private static final long MS_NODEV = 4;
-    private static final long MS_NOEXEC = 8;
     private static final int MNT_DETACH = 2;
 
     private static final Linker LINKER = Linker.nativeLinker();
@@ -38,13 +37,14 @@ public final class Mounts {
 
     /**
      * Mounts a tmpfs of at most {@code sizeBytes} over {@code dir} (an existing, empty directory),
-     * readable by root alone, with no devices, set-uid or execution from it. False when it can't
+     * readable by root alone, with no devices or set-uid files (a build may run a script of its context
+     * through a bind mount, so execution stays allowed). False when it can't
      * be done (not root, no tmpfs): the caller goes on with the directory as it is.
      */
     public static boolean tmpfs(Path dir, long sizeBytes) {
         try (Arena arena = Arena.ofConfined()) {
             int rc = (int) MOUNT.invokeExact(arena.allocateFrom("tmpfs"), arena.allocateFrom(dir.toString()),
-                    arena.allocateFrom("tmpfs"), MS_NOSUID | MS_NODEV | MS_NOEXEC,
+                    arena.allocateFrom("tmpfs"), MS_NOSUID | MS_NODEV,
                     arena.allocateFrom("size=" + sizeBytes + ",mode=0700"));
             return rc == 0;
         } catch (Throwable t) {

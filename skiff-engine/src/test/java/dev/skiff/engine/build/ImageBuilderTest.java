@@ -346,6 +346,53 @@ class ImageBuilderTest {
         assertThat(read(image, "/added.txt")).isEqualTo("1\n");
     }
 
+    private boolean exists(Image image, String path) throws IOException {
+        Container c = engine.create(Optional.empty(), ContainerConfig.of(image.id().toString(), List.of("true")), HostConfig.defaults());
+        try {
+            return engine.withRootfs(c.id(), (x, root) -> Files.exists(root.resolve(path.substring(1)), LinkOption.NOFOLLOW_LINKS));
+        } finally {
+            engine.remove(c.id(), true, true);
+        }
+    }
+
+    @Test
+    void runMountsGiveACacheThatOutlivesTheBuildATmpfsAndBindsOfTheContextAndOfAStage() throws Exception {
+        write("tool.sh", "echo tool ran\n");
+        write("Dockerfile", """
+                FROM skiff-test-busybox AS stage
+                RUN mkdir /made && echo from-stage > /made/file
+                FROM skiff-test-busybox
+                RUN --mount=type=cache,target=/var/cache/app,id=app-cache echo run >> /var/cache/app/log && wc -l < /var/cache/app/log > /count
+                RUN --mount=type=tmpfs,target=/scratch,size=1m echo t > /scratch/x && grep -q ' /scratch tmpfs ' /proc/mounts && cat /scratch/x > /tmpfs-seen
+                RUN --mount=type=bind,source=tool.sh,target=/tool.sh sh /tool.sh > /tool-out && ! touch /tool.sh 2>/dev/null
+                RUN --mount=type=bind,from=stage,source=/made,target=/from-stage,rw cat /from-stage/file > /stage-seen && echo x > /from-stage/new
+                """);
+        Image image = build("mounts").image();
+        assertThat(read(image, "/count")).isEqualTo("1\n");
+        assertThat(read(image, "/tmpfs-seen")).isEqualTo("t\n");
+        assertThat(read(image, "/tool-out")).isEqualTo("tool ran\n");
+        assertThat(read(image, "/stage-seen")).isEqualTo("from-stage\n");
+        for (String mountPoint : List.of("/var/cache/app", "/var/cache", "/scratch", "/tool.sh", "/from-stage")) {
+            assertThat(exists(image, mountPoint)).as("%s: no part of the image, nor the mount point the runtime made", mountPoint).isFalse();
+        }
+        assertThat(layerEntries(image.layers().get(image.layers().size() - 4))).as("the cache RUN's layer").containsExactly("count");
+
+        write("tool.sh", "echo tool changed\n");
+        Built again = build("mounts");
+        assertThat(read(again.image(), "/count")).as("a cached step: the cache mount was not used").isEqualTo("1\n");
+        assertThat(read(again.image(), "/tool-out")).as("a bound file's content is part of its step's key").isEqualTo("tool changed\n");
+
+        Built fresh = build(BuildRequest.of(context, List.of("mounts")).withNoCache(true));
+        assertThat(read(fresh.image(), "/count")).as("the cache mount kept the first build's line").isEqualTo("2\n");
+
+        write("Dockerfile", "FROM skiff-test-busybox\nRUN --mount=type=secret,id=token cat /run/secrets/token\n");
+        assertThatThrownBy(() -> build("secret")).isInstanceOf(BuildException.class)
+                .hasMessageContaining("RUN --mount=type=secret is not supported by skiff build yet");
+        write("Dockerfile", "FROM skiff-test-busybox\nRUN --mount=type=bind,source=../outside,target=/o true\n");
+        assertThatThrownBy(() -> build("escape")).isInstanceOf(BuildException.class)
+                .hasMessageContaining("forbidden path outside the build context: ../outside");
+    }
+
     @Test
     void badInputGetsAClearErrorAndNoContainer() throws Exception {
         Files.writeString(tmp.resolve("outside.txt"), "secret\n");
