@@ -5,6 +5,7 @@ import dev.skiff.builder.context.DockerIgnoreException;
 import dev.skiff.builder.dockerfile.Dockerfile;
 import dev.skiff.builder.dockerfile.DockerfileException;
 import dev.skiff.builder.dockerfile.DockerfileParser;
+import dev.skiff.builder.dockerfile.Heredoc;
 import dev.skiff.builder.instructions.BuildOptions;
 import dev.skiff.builder.instructions.Command;
 import dev.skiff.builder.instructions.ExpandedStage;
@@ -332,24 +333,24 @@ public final class ImageBuilder {
             case Command.Run r -> run(state, step, r, request, out, contextSources, built, stages);
             case Command.Copy cp -> {
                 if (!cp.inlineSources().isEmpty()) {
-                    throw new BuildException("COPY with a here-document is not supported by the classic builder; "
-                            + "write the file into the context and COPY it");
+                    copyInline(state, "COPY", cp.sources(), cp.inlineSources(), cp.destination(), cp.chown(), cp.chmod(), request, out);
+                } else {
+                    Optional<Image> fromImage = cp.from().map(f -> stageOrImage(f, built, stages));
+                    copy(state, "COPY", cp.sources(), cp.destination(), cp.chown(), cp.chmod(), fromImage, contextSources, request, out);
                 }
-                Optional<Image> fromImage = cp.from().map(f -> stageOrImage(f, built, stages));
-                copy(state, "COPY", cp.sources(), cp.destination(), cp.chown(), cp.chmod(), fromImage, contextSources, request, out);
             }
             case Command.Add a -> {
-                if (!a.inlineSources().isEmpty()) {
-                    throw new BuildException("ADD with a here-document is not supported by the classic builder; "
-                            + "write the file into the context and ADD it");
-                }
                 for (String src : a.sources()) {
                     if (src.matches("(?i)^(https?|git)://.*") || src.startsWith("git@")) {
                         throw new BuildException("ADD from a URL (" + src + ") is not supported by skiff yet; "
                                 + "download it in a RUN step, or put the file into the context and COPY it");
                     }
                 }
-                copy(state, "ADD", a.sources(), a.destination(), a.chown(), a.chmod(), Optional.empty(), contextSources, request, out);
+                if (!a.inlineSources().isEmpty()) {
+                    copyInline(state, "ADD", a.sources(), a.inlineSources(), a.destination(), a.chown(), a.chmod(), request, out);
+                } else {
+                    copy(state, "ADD", a.sources(), a.destination(), a.chown(), a.chmod(), Optional.empty(), contextSources, request, out);
+                }
             }
             case Command.From f -> throw new IllegalStateException("FROM inside a stage: " + f);
         }
@@ -467,11 +468,48 @@ public final class ImageBuilder {
                 }));
     }
 
+    /**
+     * {@code COPY <<EOF /dest}: each here-document is a file named by its delimiter (mode 0644), copied
+     * as a context file would be; its body was expanded unless the delimiter was quoted.
+     */
+    private void copyInline(State state, String keyword, List<String> paths, List<Command.InlineSource> inline,
+                            String destination, Optional<String> chown, Optional<String> chmod, BuildRequest request,
+                            BuildOutput out) throws IOException {
+        if (!paths.isEmpty()) {
+            throw new BuildException(keyword + " of here-documents and files at once is not supported by skiff yet; give "
+                    + "the files (" + String.join(" ", paths) + ") a " + keyword + " of their own");
+        }
+        Path dir = Files.createTempDirectory(Files.createDirectories(cache.mountScratch()), "heredoc-");
+        try {
+            List<String> names = new ArrayList<>();
+            for (Command.InlineSource source : inline) {
+                String name = source.path();
+                if (name.isEmpty() || name.contains("/") || name.equals(".") || name.equals("..")) {
+                    throw new BuildException(keyword + " <<" + name + ": a here-document is a file named by its delimiter, "
+                            + "which cannot hold a /; name it with a plain word and give the path as the destination");
+                }
+                Path file = dir.resolve(name);
+                Files.writeString(file, source.data());
+                Files.setPosixFilePermissions(file, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
+                names.add(name);
+            }
+            copy(state, keyword, names, destination, chown, chmod, Optional.empty(), new CopySources(dir, DockerIgnore.empty()),
+                    request, out);
+        } finally {
+            try (var all = Files.walk(dir)) {
+                for (Path p : all.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                    Files.deleteIfExists(p);
+                }
+            }
+        }
+    }
+
     // ---- RUN
 
     private void run(State state, ExpandedStage.Step step, Command.Run r, BuildRequest request, BuildOutput out,
                      CopySources contextSources, Map<Integer, Image> built, Stages stages) throws IOException {
-        List<String> cmd = commandLine(r.command(), state.shell);
+        Optional<Heredoc> script = scriptHeredoc(r);
+        List<String> cmd = script.isPresent() ? List.of(PIPES + script.get().name()) : runCommandLine(r, state.shell);
         List<String> env = new ArrayList<>(envList(new LinkedHashMap<>(step.environment())));
         // dockerd's history and cache key name the stage's ARG values a RUN sees (not those an ENV overrides): "|2 A=1 B=2 cmd"
         Map<String, String> imageEnv = envMap(state.config().env());
@@ -481,6 +519,7 @@ public final class ImageBuilder {
         String workdir = state.config().workingDir();
         List<String> keyParts = new ArrayList<>(List.of(state.image.id().toString(), "run", createdBy, String.join("\n", env), state.author));
         keyParts.addAll(RunMounts.keyParts(step.mounts(), contextSources, from -> stageOrImage(from, built, stages).id().toString(), workdir));
+        r.heredocs().forEach(h -> keyParts.add("heredoc " + h.name() + "\n" + h.content()));
         Digest key = BuildCache.key(keyParts.toArray(String[]::new));
         cached(state, request, out, key, () -> {
             ImageConfig.ContainerConfig c = state.config();
@@ -492,6 +531,10 @@ public final class ImageBuilder {
                         RunMounts.copyOut(root, source, into);
                         return null;
                     }))) {
+                if (script.isPresent()) {
+                    Heredoc h = script.get();
+                    mounts.script(PIPES + h.name(), h.chompedContent(), cache.mountScratch());
+                }
                 Container container = engine.create(Optional.empty(), config, HostConfig.defaults().withMounts(mounts.mounts()));
                 try {
                     out.stream(" ---> Running in " + container.shortId() + "\n");
@@ -521,6 +564,58 @@ public final class ImageBuilder {
                 }
             }
         });
+    }
+
+    /** Where a RUN's here-document that starts with {@code #!} is put, as a file it runs, as BuildKit puts it. */
+    private static final String PIPES = "/dev/pipes/";
+
+    /**
+     * The here-document a RUN runs as a script file: the only thing on its command line, starting with
+     * {@code #!}. Empty when there is none such.
+     */
+    private static Optional<Heredoc> scriptHeredoc(Command.Run r) {
+        if (r.heredocs().isEmpty() || !r.command().shellForm()) {
+            return Optional.empty();
+        }
+        Optional<Heredoc> mark = Heredoc.fromMark(String.join(" ", r.command().args()).strip());
+        if (mark.isEmpty()) {
+            return Optional.empty();
+        }
+        Heredoc body = r.heredocs().getFirst();
+        if (!body.content().startsWith("#!")) {
+            return Optional.empty();
+        }
+        if (body.name().isEmpty() || body.name().contains("/") || body.name().equals(".") || body.name().equals("..")) {
+            throw new BuildException("RUN <<" + body.name() + ": a here-document run as a script is a file named by its "
+                    + "delimiter, which cannot hold a /; name it with a plain word, as <<EOF");
+        }
+        return Optional.of(body);
+    }
+
+    /**
+     * A RUN's command line with its here-documents, as BuildKit gives them: a RUN that is one
+     * here-document alone runs its body in the shell; any other hands the shell the command line with
+     * each body and delimiter after it, and the shell reads them as here-documents.
+     */
+    private static List<String> runCommandLine(Command.Run r, List<String> shell) {
+        if (r.heredocs().isEmpty()) {
+            return commandLine(r.command(), shell);
+        }
+        if (!r.command().shellForm()) {
+            throw new BuildException("RUN in exec form (a JSON array) cannot take a here-document; write it in shell form");
+        }
+        String line = String.join(" ", r.command().args());
+        List<String> args = new ArrayList<>(shell);
+        if (Heredoc.fromMark(line.strip()).isPresent()) {
+            args.add(r.heredocs().getFirst().chompedContent());
+            return args;
+        }
+        StringBuilder full = new StringBuilder(line);
+        for (Heredoc h : r.heredocs()) {
+            full.append('\n').append(h.content()).append(h.name());
+        }
+        args.add(full.toString());
+        return args;
     }
 
     /** A RUN's container: in the stage's working dir, without the image's health check (as dockerd's builder). */

@@ -96,6 +96,14 @@ final class RunMounts implements AutoCloseable {
         }
     }
 
+    /** A file the RUN runs (a here-document with {@code #!}), executable, bound read-only at {@code target}. */
+    void script(String target, String content, Path scratch) throws IOException {
+        Path file = temporaryDir(scratch).resolve("script");
+        Files.writeString(file, content);
+        Files.setPosixFilePermissions(file, permissions(0755));
+        mounts.add(Mount.bind(file.toString(), target, true));
+    }
+
     List<Mount> mounts() {
         return mounts;
     }
