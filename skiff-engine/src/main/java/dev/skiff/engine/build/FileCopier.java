@@ -29,6 +29,23 @@ final class FileCopier {
     record Ownership(int uid, int gid, OptionalInt mode) {
     }
 
+    /**
+     * COPY's and ADD's flags beyond ownership.
+     *
+     * @param excludes {@code --exclude} patterns ({@code .dockerignore} syntax), matched against a path
+     *                 below a directory source relative to it, and against a file source's name
+     * @param parents  {@code --parents}: each source lands under the destination at its own path in the
+     *                 context, parent directories and all
+     * @param unpack   ADD's unpacking of a local tar ({@code --unpack=false} turns it off)
+     */
+    record Flags(List<String> excludes, boolean parents, boolean unpack) {
+        static final Flags NONE = new Flags(List.of(), false, true);
+
+        Flags {
+            excludes = List.copyOf(excludes);
+        }
+    }
+
     private final Path root;
     private final Ownership owner;
 
@@ -42,13 +59,29 @@ final class FileCopier {
      */
     void copy(CopySources sources, List<CopySources.Source> from, String destination, boolean directoryWanted,
               String keyword) throws IOException {
+        copy(sources, from, destination, directoryWanted, keyword, Flags.NONE);
+    }
+
+    void copy(CopySources sources, List<CopySources.Source> from, String destination, boolean directoryWanted,
+              String keyword, Flags flags) throws IOException {
         boolean several = from.size() > 1;
-        if (several && !directoryWanted) {
+        if (several && !directoryWanted && !flags.parents()) {
             throw new BuildException("When using " + keyword + " with more than one source file, the destination must "
                     + "be a directory and end with a /");
         }
+        dev.skiff.builder.context.DockerIgnore excludes = dev.skiff.builder.context.DockerIgnore.parse(String.join("\n", flags.excludes()));
         for (CopySources.Source s : from) {
-            if (keyword.equals("ADD") && Files.isRegularFile(s.host(), LinkOption.NOFOLLOW_LINKS)) {
+            if (!flags.excludes().isEmpty() && !s.directory() && excludes.excludes(s.baseName())) {
+                continue;
+            }
+            if (flags.parents() && !s.relative().equals(".")) {
+                String base = destination.endsWith("/") ? destination : destination + "/";
+                String parent = parentOf("/" + s.relative()).substring(1);
+                String under = s.directory() ? base + s.relative() + "/" : base + (parent.isEmpty() ? "" : parent + "/");
+                copy(sources, List.of(s), under, true, keyword, new Flags(flags.excludes(), false, flags.unpack()));
+                continue;
+            }
+            if (keyword.equals("ADD") && flags.unpack() && Files.isRegularFile(s.host(), LinkOption.NOFOLLOW_LINKS)) {
                 Optional<InputStream> archive = Archives.open(s.host());
                 if (archive.isPresent()) {
                     // ADD unpacks a local tar (plain, gzip or bzip2) into the destination directory
@@ -62,7 +95,13 @@ final class FileCopier {
                 Path dir = mkdirs(destination);
                 sources.walk(s.host(), s.relative(), (host, relative) -> {
                     String rest = s.relative().equals(".") ? relative : relative.substring(s.relative().length() + 1);
-                    copyOne(host, dir.resolve(rest));
+                    if (!flags.excludes().isEmpty() && excludes.excludes(rest)) {
+                        // not copied; gone into only when an exception (!pattern) may bring back something below
+                        return Files.isDirectory(host, LinkOption.NOFOLLOW_LINKS) && excludes.mustDescend(rest);
+                    }
+                    Path target = dir.resolve(rest);
+                    Files.createDirectories(target.getParent());
+                    copyOne(host, target);
                     return true;
                 });
                 continue;

@@ -336,7 +336,9 @@ public final class ImageBuilder {
                     copyInline(state, "COPY", cp.sources(), cp.inlineSources(), cp.destination(), cp.chown(), cp.chmod(), request, out);
                 } else {
                     Optional<Image> fromImage = cp.from().map(f -> stageOrImage(f, built, stages));
-                    copy(state, "COPY", cp.sources(), cp.destination(), cp.chown(), cp.chmod(), fromImage, contextSources, request, out);
+                    // --link gives the same files; it only lets BuildKit rebase the layer, which the classic cache never does
+                    copy(state, "COPY", cp.sources(), cp.destination(), cp.chown(), cp.chmod(), fromImage, contextSources, request, out,
+                            new FileCopier.Flags(cp.excludes(), cp.parents(), true));
                 }
             }
             case Command.Add a -> {
@@ -346,10 +348,15 @@ public final class ImageBuilder {
                                 + "download it in a RUN step, or put the file into the context and COPY it");
                     }
                 }
+                if (a.checksum().isPresent()) {
+                    throw new BuildException("ADD --checksum can't be specified for non-HTTP(S) sources: it checks a download, "
+                            + "and " + String.join(" ", a.sources()) + " is in the context");
+                }
                 if (!a.inlineSources().isEmpty()) {
                     copyInline(state, "ADD", a.sources(), a.inlineSources(), a.destination(), a.chown(), a.chmod(), request, out);
                 } else {
-                    copy(state, "ADD", a.sources(), a.destination(), a.chown(), a.chmod(), Optional.empty(), contextSources, request, out);
+                    copy(state, "ADD", a.sources(), a.destination(), a.chown(), a.chmod(), Optional.empty(), contextSources, request, out,
+                            new FileCopier.Flags(a.excludes(), false, a.unpack().orElse(true)));
                 }
             }
             case Command.From f -> throw new IllegalStateException("FROM inside a stage: " + f);
@@ -433,6 +440,13 @@ public final class ImageBuilder {
     private void copy(State state, String keyword, List<String> patterns, String destination, Optional<String> chown,
                       Optional<String> chmod, Optional<Image> fromImage, CopySources contextSources, BuildRequest request,
                       BuildOutput out) throws IOException {
+        copy(state, keyword, patterns, destination, chown, chmod, fromImage, contextSources, request, out, FileCopier.Flags.NONE);
+    }
+
+    private void copy(State state, String keyword, List<String> patterns, String destination, Optional<String> chown,
+                      Optional<String> chmod, Optional<Image> fromImage, CopySources contextSources, BuildRequest request,
+                      BuildOutput out, FileCopier.Flags flags) throws IOException {
+        String flagKey = flags.equals(FileCopier.Flags.NONE) ? "" : flags.toString();
         String workdir = state.config().workingDir().isEmpty() ? "/" : state.config().workingDir();
         boolean directoryWanted = destination.endsWith("/") || destination.equals(".") || destination.endsWith("/.");
         String dest = destination.startsWith("/") ? destination : (workdir.endsWith("/") ? workdir : workdir + "/") + destination;
@@ -446,12 +460,12 @@ public final class ImageBuilder {
             });
             String createdBy = String.join(" ", state.shell) + " #(nop) " + keyword + " " + checksum + " in " + destination + " ";
             cached(state, request, out, BuildCache.key(state.image.id().toString(), "copy", createdBy,
-                    chown.orElse(""), chmod.orElse(""), absolute, state.author), () ->
+                    chown.orElse(""), chmod.orElse(""), absolute, state.author + flagKey), () ->
                     inScratch(state, createdBy, state.config(), root -> withImageRoot(source, sourceRoot -> {
                         CopySources sources = CopySources.ofImage(sourceRoot);
                         List<CopySources.Source> resolved = sources.resolve(keyword, patterns);
                         new FileCopier(root, FileCopier.ownership(root, chown, chmod))
-                                .copy(sources, resolved, absolute, directoryWanted, keyword);
+                                .copy(sources, resolved, absolute, directoryWanted, keyword, flags);
                         return null;
                     })));
             return;
@@ -460,10 +474,10 @@ public final class ImageBuilder {
         String checksum = contextSources.checksum(resolved);
         String createdBy = String.join(" ", state.shell) + " #(nop) " + keyword + " " + checksum + " in " + destination + " ";
         cached(state, request, out, BuildCache.key(state.image.id().toString(), "copy", createdBy, chown.orElse(""),
-                chmod.orElse(""), absolute, state.author), () ->
+                chmod.orElse(""), absolute, state.author + flagKey), () ->
                 inScratch(state, createdBy, state.config(), root -> {
                     new FileCopier(root, FileCopier.ownership(root, chown, chmod))
-                            .copy(contextSources, resolved, absolute, directoryWanted, keyword);
+                            .copy(contextSources, resolved, absolute, directoryWanted, keyword, flags);
                     return null;
                 }));
     }

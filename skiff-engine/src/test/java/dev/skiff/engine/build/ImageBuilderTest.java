@@ -445,6 +445,55 @@ class ImageBuilderTest {
     }
 
     @Test
+    void copyExcludeParentsAndAddUnpackFalseDoWhatBuildKitsDo() throws Exception {
+        write("app/main.c", "int main;\n");
+        write("app/notes.md", "notes\n");
+        write("app/lib/util.c", "util\n");
+        write("app/lib/readme.md", "lib readme\n");
+        write("app/lib/keep.md", "kept\n");
+        write("top.md", "top\n");
+        write("x/a.txt", "xa\n");
+        write("y/z/a.txt", "yza\n");
+        Path tarDir = Files.createDirectories(tmp.resolve("tar-src"));
+        Files.writeString(tarDir.resolve("inside.txt"), "inside\n");
+        org.apache.commons.compress.archivers.tar.TarArchiveOutputStream tar = new org.apache.commons.compress.archivers.tar.TarArchiveOutputStream(
+                Files.newOutputStream(context.resolve("bundle.tar")));
+        var entry = new org.apache.commons.compress.archivers.tar.TarArchiveEntry(tarDir.resolve("inside.txt").toFile(), "inside.txt");
+        tar.putArchiveEntry(entry);
+        Files.copy(tarDir.resolve("inside.txt"), tar);
+        tar.closeArchiveEntry();
+        tar.close();
+        write("Dockerfile", """
+                FROM skiff-test-busybox
+                COPY --exclude=*.md --exclude=!keep.md app/ /src/
+                COPY --exclude=*.md top.md app/main.c /single/
+                COPY --parents x/a.txt y/z/a.txt /p/
+                COPY --parents app/lib /q/
+                ADD --unpack=false bundle.tar /kept/
+                ADD bundle.tar /unpacked/
+                COPY --link top.md /linked.md
+                """);
+        Image image = build("flags").image();
+        assertThat(read(image, "/src/main.c")).isEqualTo("int main;\n");
+        assertThat(read(image, "/src/lib/util.c")).isEqualTo("util\n");
+        assertThat(exists(image, "/src/notes.md")).as("excluded").isFalse();
+        assertThat(read(image, "/src/lib/readme.md")).as("*.md is matched relative to the source, as in .dockerignore: lib/readme.md is not *.md").isEqualTo("lib readme\n");
+        assertThat(exists(image, "/single/top.md")).as("an excluded file source").isFalse();
+        assertThat(read(image, "/single/main.c")).isEqualTo("int main;\n");
+        assertThat(read(image, "/p/x/a.txt")).isEqualTo("xa\n");
+        assertThat(read(image, "/p/y/z/a.txt")).isEqualTo("yza\n");
+        assertThat(read(image, "/q/app/lib/util.c")).isEqualTo("util\n");
+        assertThat(exists(image, "/kept/bundle.tar")).as("--unpack=false keeps the tar").isTrue();
+        assertThat(exists(image, "/kept/inside.txt")).isFalse();
+        assertThat(read(image, "/unpacked/inside.txt")).isEqualTo("inside\n");
+        assertThat(read(image, "/linked.md")).isEqualTo("top\n");
+
+        write("Dockerfile", "FROM skiff-test-busybox\nADD --checksum=sha256:0000000000000000000000000000000000000000000000000000000000000000 top.md /\n");
+        assertThatThrownBy(() -> build("checksum")).isInstanceOf(BuildException.class)
+                .hasMessageContaining("ADD --checksum can't be specified for non-HTTP(S) sources");
+    }
+
+    @Test
     void badInputGetsAClearErrorAndNoContainer() throws Exception {
         Files.writeString(tmp.resolve("outside.txt"), "secret\n");
         Files.createSymbolicLink(context.resolve("escape"), tmp.resolve("outside.txt"));
