@@ -343,16 +343,17 @@ public final class ImageBuilder {
             }
             case Command.Add a -> {
                 for (String src : a.sources()) {
-                    if (src.matches("(?i)^(https?|git)://.*") || src.startsWith("git@")) {
-                        throw new BuildException("ADD from a URL (" + src + ") is not supported by skiff yet; "
-                                + "download it in a RUN step, or put the file into the context and COPY it");
+                    if (Downloads.isGit(src)) {
+                        throw new BuildException("ADD of a git repository (" + src + ") is not supported by skiff yet; "
+                                + "clone it in a RUN step, or put it into the context and COPY it");
                     }
                 }
-                if (a.checksum().isPresent()) {
+                if (a.sources().stream().anyMatch(Downloads::isUrl)) {
+                    addUrls(state, a, request, out);
+                } else if (a.checksum().isPresent()) {
                     throw new BuildException("ADD --checksum can't be specified for non-HTTP(S) sources: it checks a download, "
                             + "and " + String.join(" ", a.sources()) + " is in the context");
-                }
-                if (!a.inlineSources().isEmpty()) {
+                } else if (!a.inlineSources().isEmpty()) {
                     copyInline(state, "ADD", a.sources(), a.inlineSources(), a.destination(), a.chown(), a.chmod(), request, out);
                 } else {
                     copy(state, "ADD", a.sources(), a.destination(), a.chown(), a.chmod(), Optional.empty(), contextSources, request, out,
@@ -509,6 +510,30 @@ public final class ImageBuilder {
             }
             copy(state, keyword, names, destination, chown, chmod, Optional.empty(), new CopySources(dir, DockerIgnore.empty()),
                     request, out);
+        } finally {
+            try (var all = Files.walk(dir)) {
+                for (Path p : all.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                    Files.deleteIfExists(p);
+                }
+            }
+        }
+    }
+
+    /** {@code ADD <url>... <dest>}: downloaded ({@link Downloads}), then copied as context files are, never unpacked. */
+    private void addUrls(State state, Command.Add a, BuildRequest request, BuildOutput out) throws IOException {
+        if (!a.sources().stream().allMatch(Downloads::isUrl) || !a.inlineSources().isEmpty()) {
+            throw new BuildException("ADD of URLs and context files at once is not supported by skiff yet; give the URLs "
+                    + "an ADD of their own");
+        }
+        Path dir = Files.createTempDirectory(Files.createDirectories(cache.mountScratch()), "download-");
+        try {
+            List<String> names = new ArrayList<>();
+            for (String url : a.sources()) {
+                out.stream("Downloading " + url + "\n");
+                names.add(Downloads.fetch(url, a.checksum(), dir));
+            }
+            copy(state, "ADD", names, a.destination(), a.chown(), a.chmod(), Optional.empty(), new CopySources(dir, DockerIgnore.empty()),
+                    request, out, new FileCopier.Flags(a.excludes(), false, false));
         } finally {
             try (var all = Files.walk(dir)) {
                 for (Path p : all.sorted(java.util.Comparator.reverseOrder()).toList()) {

@@ -494,6 +494,52 @@ class ImageBuilderTest {
     }
 
     @Test
+    void addOfAUrlDownloadsChecksChecksumsAndCopiesWithoutUnpacking() throws Exception {
+        byte[] hello = "hello from the web\n".getBytes(StandardCharsets.UTF_8);
+        String sha = java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(hello));
+        com.sun.net.httpserver.HttpServer server = com.sun.net.httpserver.HttpServer.create(
+                new java.net.InetSocketAddress(java.net.InetAddress.getLoopbackAddress(), 0), 0);
+        server.createContext("/files/", ex -> {
+            String path = ex.getRequestURI().getPath();
+            if (path.equals("/files/hello.txt") || path.equals("/files/get")) {
+                ex.getResponseHeaders().add("Last-Modified", "Tue, 15 Nov 1994 08:12:31 GMT");
+                if (path.endsWith("/get")) {
+                    ex.getResponseHeaders().add("Content-Disposition", "attachment; filename=\"named.txt\"");
+                }
+                ex.sendResponseHeaders(200, hello.length);
+                ex.getResponseBody().write(hello);
+            } else {
+                ex.sendResponseHeaders(404, -1);
+            }
+            ex.close();
+        });
+        server.start();
+        String base = "http://127.0.0.1:" + server.getAddress().getPort() + "/files/";
+        try {
+            write("Dockerfile", "FROM skiff-test-busybox\nADD " + base + "hello.txt " + base + "get /dl/\n"
+                    + "ADD --checksum=sha256:" + sha + " " + base + "hello.txt /checked.txt\n");
+            Built b = build("download");
+            assertThat(read(b.image(), "/dl/hello.txt")).isEqualTo("hello from the web\n");
+            assertThat(read(b.image(), "/dl/named.txt")).as("named by Content-Disposition").isEqualTo("hello from the web\n");
+            assertThat(read(b.image(), "/checked.txt")).isEqualTo("hello from the web\n");
+            assertThat(attributes(b.image(), "/dl/hello.txt").get("mode")).as("dockerd's 0600").isEqualTo(0100600);
+            assertThat(build("download").output()).as("the same bytes again: the cache").contains(" ---> Using cache").doesNotContain("Running in");
+
+            write("Dockerfile", "FROM skiff-test-busybox\nADD --checksum=sha256:" + "0".repeat(64) + " " + base + "hello.txt /x\n");
+            assertThatThrownBy(() -> build("bad-sum")).isInstanceOf(BuildException.class)
+                    .hasMessageContaining("has digest sha256:" + sha + ", not the sha256:" + "0".repeat(64));
+            write("Dockerfile", "FROM skiff-test-busybox\nADD " + base + "missing.txt /x\n");
+            assertThatThrownBy(() -> build("missing")).isInstanceOf(BuildException.class)
+                    .hasMessageContaining("GET " + base + "missing.txt answered 404");
+            write("Dockerfile", "FROM skiff-test-busybox\nADD --checksum=md5:abc " + base + "hello.txt /x\n");
+            assertThatThrownBy(() -> build("bad-format")).isInstanceOf(BuildException.class)
+                    .hasMessageContaining("invalid checksum digest format: md5:abc");
+        } finally {
+            server.stop(0);
+        }
+    }
+
+    @Test
     void badInputGetsAClearErrorAndNoContainer() throws Exception {
         Files.writeString(tmp.resolve("outside.txt"), "secret\n");
         Files.createSymbolicLink(context.resolve("escape"), tmp.resolve("outside.txt"));
@@ -508,7 +554,7 @@ class ImageBuilderTest {
         cases.put("FROM no-such-image:1\n", "No such image: no-such-image:1");
         cases.put("FROM skiff-test-busybox\nNOPE x\n", "dockerfile parse error line 2: unknown instruction: NOPE");
         cases.put("FROM skiff-test-busybox\nEXPOSE 99999\n", "invalid containerPort: 99999");
-        cases.put("FROM skiff-test-busybox\nADD http://example.com/x /\n", "ADD from a URL (http://example.com/x) is not supported");
+        cases.put("FROM skiff-test-busybox\nADD git://example.com/x.git /\n", "ADD of a git repository (git://example.com/x.git) is not supported");
         for (var c : cases.entrySet()) {
             write("Dockerfile", c.getKey());
             assertThatThrownBy(() -> build("bad")).as(c.getKey()).isInstanceOf(BuildException.class).hasMessageContaining(c.getValue());
