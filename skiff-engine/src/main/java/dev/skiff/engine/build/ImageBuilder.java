@@ -180,47 +180,8 @@ public final class ImageBuilder {
         CopySources contextSources = new CopySources(context, ignore);
 
         int total = needed.stream().mapToInt(s -> 1 + s.commands().size()).sum() + (request.labels().isEmpty() ? 0 : 1);
-        int[] step = {0};
-        Map<Integer, Image> built = new HashMap<>();
-        Map<Integer, Map<String, String>> rootEnv = new HashMap<>();
-        State state = null;
-        for (Stage stage : needed) {
-            Command.From from = expander.from(stage);
-            out.stream("Step " + (++step[0]) + "/" + total + " : " + from.location().text());
-            out.stream("\n");
-            Optional<Stage> baseStage = graph.baseStage(stage);
-            Image base;
-            if (baseStage.isPresent()) {
-                base = built.get(baseStage.get().index());
-                rootEnv.put(stage.index(), rootEnv.get(baseStage.get().index()));
-            } else if (from.image().equals(StageGraph.SCRATCH)) {
-                base = emptyImage();
-                rootEnv.put(stage.index(), Map.of());
-            } else {
-                base = images.resolve(from.image());
-                rootEnv.put(stage.index(), envMap(base.config().config().env()));
-            }
-            List<Command> triggers = triggers(base);
-            ExpandedStage expanded = expander.expand(triggers.isEmpty() ? stage
-                    : new Stage(stage.index(), stage.from(), concat(triggers, stage.commands())), rootEnv.get(stage.index()));
-            state = new State(base);
-            if (!triggers.isEmpty()) {
-                // the base image's ONBUILD instructions run first, as part of the FROM step (dockerd's processOnBuild)
-                out.stream("# Executing " + triggers.size() + " build trigger" + (triggers.size() > 1 ? "s" : "") + "\n");
-                state.triggered = Optional.of(base.id());
-                for (ExpandedStage.Step s : expanded.steps().subList(0, triggers.size())) {
-                    step(state, s, request, contextSources, built, stages, out);
-                }
-            }
-            out.stream(" ---> " + (from.image().equals(StageGraph.SCRATCH) && baseStage.isEmpty() ? "" : state.image.shortId()) + "\n");
-            for (ExpandedStage.Step s : expanded.steps().subList(triggers.size(), expanded.steps().size())) {
-                out.stream("Step " + (++step[0]) + "/" + total + " : " + s.command().location().text());
-                out.stream("\n");
-                step(state, s, request, contextSources, built, stages, out);
-                out.stream(" ---> " + state.image.shortId() + "\n");
-            }
-            built.put(stage.index(), state.image);
-        }
+        State state = buildStages(needed, total, graph, expander, request, contextSources, stages, out);
+        int[] step = {total - (request.labels().isEmpty() ? 0 : 1)};
         if (!request.labels().isEmpty()) {
             String text = "LABEL " + request.labels().entrySet().stream()
                     .map(e -> quoteIfNeeded(e.getKey()) + "=" + quoteIfNeeded(e.getValue())).collect(Collectors.joining(" "));
@@ -361,6 +322,188 @@ public final class ImageBuilder {
                 }
             }
             case Command.From f -> throw new IllegalStateException("FROM inside a stage: " + f);
+        }
+    }
+
+    /**
+     * Builds the needed stages, each as soon as the stages it needs are built, on a virtual thread of
+     * its own: stages that need nothing of each other build at once. The output is the classic
+     * builder's, stage after stage in Dockerfile order: a stage's lines are held back until the stages
+     * before it have printed theirs. The first stage (in that order) that fails fails the build, after
+     * every stage still running has stopped, and stages after it are stopped early. Returns the last
+     * stage's state: the target's.
+     */
+    private State buildStages(List<Stage> needed, int total, StageGraph graph, StageExpander expander, BuildRequest request,
+                              CopySources contextSources, Stages stages, BuildOutput out) {
+        int n = needed.size();
+        int[] firstStep = new int[n];
+        for (int k = 1; k < n; k++) {
+            firstStep[k] = firstStep[k - 1] + 1 + needed.get(k - 1).commands().size();
+        }
+        Map<Integer, Image> built = new java.util.concurrent.ConcurrentHashMap<>();
+        Map<Integer, Map<String, String>> rootEnvs = new java.util.concurrent.ConcurrentHashMap<>();
+        Map<Integer, java.util.concurrent.CompletableFuture<State>> done = new HashMap<>();
+        needed.forEach(st -> done.put(st.index(), new java.util.concurrent.CompletableFuture<>()));
+        InOrder relay = new InOrder(out, n);
+        List<java.util.concurrent.Future<?>> tasks = new java.util.concurrent.CopyOnWriteArrayList<>();
+        java.util.concurrent.atomic.AtomicInteger firstFailure = new java.util.concurrent.atomic.AtomicInteger(Integer.MAX_VALUE);
+        try (var executor = java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor()) {
+            for (int k = 0; k < n; k++) {
+                Stage stage = needed.get(k);
+                int slot = k;
+                tasks.add(executor.submit(() -> {
+                    java.util.concurrent.CompletableFuture<State> mine = done.get(stage.index());
+                    try {
+                        for (Stage dep : graph.dependencies(stage)) {
+                            java.util.concurrent.CompletableFuture<State> before = done.get(dep.index());
+                            if (before != null && before.handle((v, e) -> e).join() != null) {
+                                throw new DependencyFailed();
+                            }
+                        }
+                        if (firstFailure.get() < slot || Thread.currentThread().isInterrupted()) {
+                            throw new DependencyFailed(); // an earlier stage failed: Docker would not have reached this one
+                        }
+                        State st = buildStage(stage, firstStep[slot], total, graph, expander, request, contextSources, built,
+                                rootEnvs, stages, relay.slot(slot));
+                        built.put(stage.index(), st.image);
+                        mine.complete(st);
+                    } catch (Throwable t) {
+                        mine.completeExceptionally(t);
+                        if (!(t instanceof DependencyFailed)) {
+                            firstFailure.accumulateAndGet(slot, Math::min);
+                            for (int later = slot + 1; later < tasks.size(); later++) {
+                                tasks.get(later).cancel(true); // a stage after the failure: Docker would not have reached it
+                            }
+                        }
+                    } finally {
+                        relay.finish(slot, !mine.isCompletedExceptionally());
+                    }
+                }));
+            }
+        }
+        for (Stage stage : needed) {
+            java.util.concurrent.CompletableFuture<State> f = done.get(stage.index());
+            if (!f.isDone()) {
+                throw new BuildException("the build was stopped"); // cancelled before it began: an earlier stage failed
+            }
+            Throwable failure = f.handle((v, e) -> e).join();
+            if (failure != null && !(failure instanceof DependencyFailed)) {
+                Throwable cause = failure instanceof java.util.concurrent.CompletionException && failure.getCause() != null
+                        ? failure.getCause() : failure;
+                switch (cause) {
+                    case RuntimeException re -> throw re;
+                    case IOException io -> throw new java.io.UncheckedIOException(io);
+                    case Error err -> throw err;
+                    default -> throw new BuildException("build failed: " + cause, cause);
+                }
+            }
+        }
+        return done.get(needed.getLast().index()).join();
+    }
+
+    /** A stage not built because one it needs failed; that one's failure is the build's. */
+    private static final class DependencyFailed extends RuntimeException {
+        DependencyFailed() {
+            super("a stage this stage needs failed", null, false, false);
+        }
+    }
+
+    /** One stage: its FROM (with the base's ONBUILD triggers), then its steps, numbered from {@code firstStep + 1}. */
+    private State buildStage(Stage stage, int firstStep, int total, StageGraph graph, StageExpander expander, BuildRequest request,
+                             CopySources contextSources, Map<Integer, Image> built, Map<Integer, Map<String, String>> rootEnvs,
+                             Stages stages, BuildOutput out) throws IOException {
+        int[] step = {firstStep};
+        Command.From from = expander.from(stage);
+        out.stream("Step " + (++step[0]) + "/" + total + " : " + from.location().text());
+        out.stream("\n");
+        Optional<Stage> baseStage = graph.baseStage(stage);
+        Image base;
+        Map<String, String> rootEnv;
+        if (baseStage.isPresent()) {
+            base = built.get(baseStage.get().index());
+            rootEnv = rootEnvs.get(baseStage.get().index());
+        } else if (from.image().equals(StageGraph.SCRATCH)) {
+            base = emptyImage();
+            rootEnv = Map.of();
+        } else {
+            base = images.resolve(from.image());
+            rootEnv = envMap(base.config().config().env());
+        }
+        rootEnvs.put(stage.index(), rootEnv);
+        List<Command> triggers = triggers(base);
+        ExpandedStage expanded = expander.expand(triggers.isEmpty() ? stage
+                : new Stage(stage.index(), stage.from(), concat(triggers, stage.commands())), rootEnv);
+        State state = new State(base);
+        if (!triggers.isEmpty()) {
+            // the base image's ONBUILD instructions run first, as part of the FROM step (dockerd's processOnBuild)
+            out.stream("# Executing " + triggers.size() + " build trigger" + (triggers.size() > 1 ? "s" : "") + "\n");
+            state.triggered = Optional.of(base.id());
+            for (ExpandedStage.Step s : expanded.steps().subList(0, triggers.size())) {
+                step(state, s, request, contextSources, built, stages, out);
+            }
+        }
+        out.stream(" ---> " + (from.image().equals(StageGraph.SCRATCH) && baseStage.isEmpty() ? "" : state.image.shortId()) + "\n");
+        for (ExpandedStage.Step s : expanded.steps().subList(triggers.size(), expanded.steps().size())) {
+            out.stream("Step " + (++step[0]) + "/" + total + " : " + s.command().location().text());
+            out.stream("\n");
+            step(state, s, request, contextSources, built, stages, out);
+            out.stream(" ---> " + state.image.shortId() + "\n");
+        }
+        return state;
+    }
+
+    /**
+     * Prints each stage's output in Dockerfile order while stages build at once: the stage whose turn it
+     * is prints as it goes; a later one's lines wait until every stage before it has ended. After a
+     * failed stage's lines nothing more is printed.
+     */
+    private static final class InOrder {
+        private final BuildOutput out;
+        private final StringBuilder[] held;
+        private final boolean[] ended;
+        private final boolean[] failed;
+        private int turn;
+        private boolean stopped;
+
+        InOrder(BuildOutput out, int stages) {
+            this.out = out;
+            this.held = new StringBuilder[stages];
+            this.ended = new boolean[stages];
+            this.failed = new boolean[stages];
+            for (int i = 0; i < stages; i++) {
+                held[i] = new StringBuilder();
+            }
+        }
+
+        BuildOutput slot(int k) {
+            return text -> write(k, text);
+        }
+
+        private synchronized void write(int k, String text) {
+            if (stopped) {
+                return;
+            }
+            if (k == turn) {
+                out.stream(text);
+            } else {
+                held[k].append(text);
+            }
+        }
+
+        synchronized void finish(int k, boolean succeeded) {
+            ended[k] = true;
+            failed[k] = !succeeded;
+            while (!stopped && turn < ended.length && ended[turn]) {
+                if (failed[turn]) {
+                    stopped = true;
+                    break;
+                }
+                turn++;
+                if (turn < ended.length && !held[turn].isEmpty()) {
+                    out.stream(held[turn].toString());
+                    held[turn].setLength(0);
+                }
+            }
         }
     }
 
@@ -733,12 +876,21 @@ public final class ImageBuilder {
         return files.changed(c);
     }
 
+    /**
+     * Removes a step's container, also when the step was stopped (its thread interrupted: another stage
+     * failed): the interrupt waits until the container is gone, or the removal would give up at once.
+     */
     private void removeQuietly(Container c) {
+        boolean interrupted = Thread.interrupted();
         try {
             engine.remove(c.id(), true, true);
         } catch (RuntimeException e) {
             System.getLogger(ImageBuilder.class.getName()).log(System.Logger.Level.WARNING,
                     "cannot remove intermediate container " + c.shortId() + ": " + e.getMessage());
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
         }
     }
 

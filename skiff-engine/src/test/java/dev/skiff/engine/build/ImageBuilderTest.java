@@ -540,6 +540,62 @@ class ImageBuilderTest {
     }
 
     @Test
+    void independentStagesBuildAtOnceAndPrintInDockerfileOrder() throws Exception {
+        // each RUN waits for the other's mark in a cache mount both share: built one after the other, both would time out
+        String meet = "--mount=type=cache,id=rendezvous,target=/r,sharing=shared";
+        write("Dockerfile", """
+                FROM skiff-test-busybox AS left
+                RUN %s touch /r/left && i=0; until [ -e /r/right ] || [ $i -ge 200 ]; do i=$((i+1)); sleep 0.1; done; [ -e /r/right ] && echo left met > /met
+                FROM skiff-test-busybox AS right
+                RUN %s touch /r/right && i=0; until [ -e /r/left ] || [ $i -ge 200 ]; do i=$((i+1)); sleep 0.1; done; [ -e /r/left ] && echo right met > /met
+                FROM skiff-test-busybox
+                COPY --from=left /met /left
+                COPY --from=right /met /right
+                """.formatted(meet, meet));
+        Built b = build("parallel");
+        assertThat(read(b.image(), "/left")).isEqualTo("left met\n");
+        assertThat(read(b.image(), "/right")).isEqualTo("right met\n");
+        String out = b.output();
+        assertThat(out).containsSubsequence("Step 1/7 : FROM skiff-test-busybox AS left\n", "Step 2/7 : RUN ",
+                "Removing intermediate container", "Step 3/7 : FROM skiff-test-busybox AS right\n", "Step 4/7 : RUN ",
+                "Removing intermediate container", "Step 5/7 : FROM skiff-test-busybox\n", "Step 7/7 : COPY --from=right");
+
+        // a later stage that fails first: the earlier one still finishes and prints first, then the failure
+        write("Dockerfile", """
+                FROM skiff-test-busybox AS slow
+                RUN sleep 1 && echo slow-done
+                FROM skiff-test-busybox AS broken
+                RUN echo breaking && exit 7
+                FROM skiff-test-busybox
+                COPY --from=slow /etc/passwd /a
+                COPY --from=broken /etc/passwd /b
+                """);
+        StringBuilder printed = new StringBuilder();
+        assertThatThrownBy(() -> builder.build(BuildRequest.of(context, List.of("fails")), printed::append))
+                .isInstanceOf(BuildException.class).hasMessageContaining("returned a non-zero code: 7");
+        assertThat(printed.toString()).containsSubsequence("slow-done", "Step 4/7 : RUN echo breaking && exit 7", "breaking")
+                .doesNotContain("Step 5/7");
+
+        // an earlier stage that fails: a later one still running is stopped, not waited for
+        write("Dockerfile", """
+                FROM skiff-test-busybox AS broken
+                RUN sleep 1 && exit 3
+                FROM skiff-test-busybox AS long
+                RUN sleep 60 && echo long-done
+                FROM skiff-test-busybox
+                COPY --from=broken /etc/passwd /a
+                COPY --from=long /etc/passwd /b
+                """);
+        StringBuilder second = new StringBuilder();
+        long started = System.nanoTime();
+        assertThatThrownBy(() -> builder.build(BuildRequest.of(context, List.of("stopped")), second::append))
+                .isInstanceOf(BuildException.class).hasMessageContaining("returned a non-zero code: 3");
+        assertThat(second.toString()).doesNotContain("long-done").doesNotContain("Step 3/7");
+        assertThat(java.time.Duration.ofNanos(System.nanoTime() - started)).as("the long stage was stopped, not waited for")
+                .isLessThan(java.time.Duration.ofSeconds(50));
+    }
+
+    @Test
     void badInputGetsAClearErrorAndNoContainer() throws Exception {
         Files.writeString(tmp.resolve("outside.txt"), "secret\n");
         Files.createSymbolicLink(context.resolve("escape"), tmp.resolve("outside.txt"));
