@@ -55,6 +55,9 @@ final class BuildCommand implements Callable<Integer> {
     @Option(names = "--target", description = "Set the target build stage to build.")
     String target;
 
+    @Option(names = "--network", description = "Set the networking mode for the RUN instructions during build (default, host, none).")
+    String network;
+
     @Option(names = "--no-cache", description = "Do not use cache when building the image.")
     boolean noCache;
 
@@ -120,6 +123,9 @@ final class BuildCommand implements Callable<Integer> {
         }
         if (noCache) {
             query.append("&nocache=1");
+        }
+        if (network != null && !network.isEmpty()) {
+            query.append("&networkmode=").append(ImageCommands.encode(network));
         }
         if (quiet) {
             query.append("&q=1");

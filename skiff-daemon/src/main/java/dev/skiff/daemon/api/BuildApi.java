@@ -219,8 +219,12 @@ final class BuildApi {
         Map<String, String> buildArgs = jsonMap(ex, "buildargs");
         Map<String, String> labels = jsonMap(ex, "labels");
         Optional<String> target = ex.query("target").filter(t -> !t.isEmpty());
+        String network = ex.query("networkmode").filter(n -> !n.isEmpty()).orElse("default");
+        if (!List.of("default", "bridge", "host", "none").contains(network)) {
+            throw ApiException.badRequest("network mode " + network + " is not supported for builds: use default, bridge, host or none");
+        }
         return new BuildRequest(context, ex.query("dockerfile").filter(d -> !d.isEmpty()).orElse("Dockerfile"), tags,
-                buildArgs, target, flag(ex, "nocache"), labels);
+                buildArgs, target, flag(ex, "nocache"), labels, network);
     }
 
     /** A JSON object parameter; null values (a {@code --build-arg NAME} without value and no such env) are left out. */

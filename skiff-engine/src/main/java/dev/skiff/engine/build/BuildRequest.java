@@ -16,8 +16,9 @@ import java.util.Optional;
  * @param labels     labels added to the target's config, as a last {@code LABEL} step
  */
 public record BuildRequest(Path contextDir, String dockerfile, List<String> tags, Map<String, String> buildArgs,
-                           Optional<String> target, boolean noCache, Map<String, String> labels) {
+                           Optional<String> target, boolean noCache, Map<String, String> labels, String networkMode) {
     public BuildRequest {
+        networkMode = networkMode == null || networkMode.isEmpty() ? "default" : networkMode;
         Objects.requireNonNull(contextDir, "contextDir");
         dockerfile = dockerfile == null || dockerfile.isEmpty() ? "Dockerfile" : dockerfile;
         tags = List.copyOf(tags);
@@ -29,6 +30,17 @@ public record BuildRequest(Path contextDir, String dockerfile, List<String> tags
     /** A build of {@code contextDir/Dockerfile} with nothing else asked. */
     public static BuildRequest of(Path contextDir, List<String> tags) {
         return new BuildRequest(contextDir, "Dockerfile", tags, Map.of(), Optional.empty(), false, Map.of());
+    }
+
+    /** Without a network mode: the default network, as {@code docker build} without {@code --network}. */
+    public BuildRequest(Path contextDir, String dockerfile, List<String> tags, Map<String, String> buildArgs,
+                        Optional<String> target, boolean noCache, Map<String, String> labels) {
+        this(contextDir, dockerfile, tags, buildArgs, target, noCache, labels, "default");
+    }
+
+    /** {@code docker build --network}: the network RUN steps join unless one says {@code RUN --network}. */
+    public BuildRequest withNetworkMode(String v) {
+        return new BuildRequest(contextDir, dockerfile, tags, buildArgs, target, noCache, labels, v);
     }
 
     public BuildRequest withNoCache(boolean v) {

@@ -35,7 +35,11 @@ final class CopySources {
             return Files.isDirectory(host, LinkOption.NOFOLLOW_LINKS);
         }
 
+        /** The name the source was asked by (a followed link keeps its own name, as dockerd copies it). */
         String baseName() {
+            if (!relative.equals(".") && !relative.isEmpty()) {
+                return relative.substring(relative.lastIndexOf('/') + 1);
+            }
             Path name = host.getFileName();
             return name == null ? "" : name.toString();
         }
@@ -71,8 +75,9 @@ final class CopySources {
                         + " (a source must be inside the context directory)");
             }
             if (hasGlob(clean)) {
-                List<Source> matched = glob(clean);
-                sources.addAll(matched);
+                for (Source matched : glob(clean)) {
+                    sources.add(image ? matched : followed(keyword, matched.relative(), matched.host(), matched.relative()));
+                }
                 continue;
             }
             Path host = image ? dev.skiff.engine.containers.RootPath.resolve(root, clean, true) : root.resolve(clean).normalize();
@@ -80,37 +85,42 @@ final class CopySources {
                 if (!Files.exists(host, LinkOption.NOFOLLOW_LINKS)) {
                     throw new BuildException(keyword + " failed: stat " + pattern + ": file does not exist in the --from image or stage");
                 }
-                sources.add(new Source(host, host.equals(root) ? "." : root.relativize(host).toString()));
+                sources.add(new Source(host, host.equals(root) ? "." : clean));
                 continue;
             }
             if (!Files.exists(host, LinkOption.NOFOLLOW_LINKS) || (!clean.equals(".") && ignore.excludes(clean))) {
                 throw new BuildException(keyword + " failed: file not found in build context or excluded by .dockerignore: stat "
                         + pattern + ": file does not exist");
             }
-            if (Files.isSymbolicLink(host)) {
-                Path real;
-                try {
-                    real = host.toRealPath();
-                } catch (IOException e) {
-                    throw new BuildException(keyword + " failed: " + pattern + " is a symbolic link whose target does not exist");
-                }
-                if (!real.startsWith(root)) {
-                    throw new BuildException(keyword + " failed: forbidden path outside the build context: " + pattern
-                            + " is a symbolic link to " + Files.readSymbolicLink(host) + ", outside the context");
-                }
-                host = real;
-                clean = root.relativize(real).toString();
-                if (clean.isEmpty()) {
-                    clean = ".";
-                }
-            }
-            sources.add(new Source(host, clean));
+            sources.add(followed(keyword, pattern, host, clean));
         }
         if (sources.isEmpty()) {
             throw new BuildException(keyword + " failed: no source files were specified (no file in the context matches "
                     + String.join(" ", patterns) + ")");
         }
         return sources;
+    }
+
+    /**
+     * A source the Dockerfile names (or a glob matches) that is a link is followed, as dockerd's classic
+     * builder follows it: its target's file or directory is copied under the link's own name. The
+     * target must be in the context.
+     */
+    private Source followed(String keyword, String pattern, Path host, String relative) throws IOException {
+        if (!Files.isSymbolicLink(host)) {
+            return new Source(host, relative);
+        }
+        Path real;
+        try {
+            real = host.toRealPath();
+        } catch (IOException e) {
+            throw new BuildException(keyword + " failed: " + pattern + " is a symbolic link whose target does not exist");
+        }
+        if (!real.startsWith(root)) {
+            throw new BuildException(keyword + " failed: forbidden path outside the build context: " + pattern
+                    + " is a symbolic link to " + Files.readSymbolicLink(host) + ", outside the context");
+        }
+        return new Source(real, relative);
     }
 
     private List<Source> glob(String pattern) throws IOException {

@@ -25,8 +25,17 @@ import java.util.OptionalInt;
  * a copy land outside it.
  */
 final class FileCopier {
-    /** @param mode {@code --chmod}'s bits, when given */
+    /**
+     * @param uid  the copies' owner; {@link #KEEP} keeps each source's owner and group (COPY --from
+     *             without --chown, as dockerd's classic builder copies from a stage or image)
+     * @param mode {@code --chmod}'s bits, when given
+     */
     record Ownership(int uid, int gid, OptionalInt mode) {
+        static final int KEEP = -1;
+
+        boolean keep() {
+            return uid == KEEP;
+        }
     }
 
     /**
@@ -131,7 +140,7 @@ final class FileCopier {
         } else if (Files.isSymbolicLink(source)) {
             deleteNonDirectory(target);
             Files.createSymbolicLink(target, Files.readSymbolicLink(source));
-            chown(target);
+            chown(source, target);
             return;
         } else if (Files.isRegularFile(source, LinkOption.NOFOLLOW_LINKS)) {
             deleteNonDirectory(target);
@@ -139,7 +148,7 @@ final class FileCopier {
         } else {
             return; // devices, fifos and sockets of a context are not copied
         }
-        chown(target);
+        chown(source, target);
         Files.setAttribute(target, "unix:mode", owner.mode().orElse(mode), LinkOption.NOFOLLOW_LINKS);
         Files.setLastModifiedTime(target, (FileTime) a.get("lastModifiedTime"));
     }
@@ -152,9 +161,16 @@ final class FileCopier {
         Files.deleteIfExists(target);
     }
 
-    private void chown(Path p) throws IOException {
-        Files.setAttribute(p, "unix:uid", owner.uid(), LinkOption.NOFOLLOW_LINKS);
-        Files.setAttribute(p, "unix:gid", owner.gid(), LinkOption.NOFOLLOW_LINKS);
+    /** Owns {@code p} as the copy says: its source's owner when it keeps them (no source: root), else the given one. */
+    private void chown(Path source, Path p) throws IOException {
+        int uid = owner.uid();
+        int gid = owner.gid();
+        if (owner.keep()) {
+            uid = source == null ? 0 : (Integer) Files.getAttribute(source, "unix:uid", LinkOption.NOFOLLOW_LINKS);
+            gid = source == null ? 0 : (Integer) Files.getAttribute(source, "unix:gid", LinkOption.NOFOLLOW_LINKS);
+        }
+        Files.setAttribute(p, "unix:uid", uid, LinkOption.NOFOLLOW_LINKS);
+        Files.setAttribute(p, "unix:gid", gid, LinkOption.NOFOLLOW_LINKS);
     }
 
     /**
@@ -171,7 +187,7 @@ final class FileCopier {
             host = RootPath.resolve(root, current, true);
             if (!Files.exists(host, LinkOption.NOFOLLOW_LINKS)) {
                 Files.createDirectory(host);
-                chown(host);
+                chown(null, host);
                 Files.setAttribute(host, "unix:mode", 0755, LinkOption.NOFOLLOW_LINKS);
             } else if (!Files.isDirectory(host)) {
                 throw new BuildException("cannot copy to " + containerDir + ": " + current + " is not a directory");
@@ -194,6 +210,11 @@ final class FileCopier {
      * {@code /etc/passwd} and {@code /etc/group}; without a group, the group named like the user.
      */
     static Ownership ownership(Path root, Optional<String> chown, Optional<String> chmod) throws IOException {
+        return ownership(root, chown, chmod, false);
+    }
+
+    /** @param keepByDefault without --chown, keep the sources' owners (a copy from a stage or image) */
+    static Ownership ownership(Path root, Optional<String> chown, Optional<String> chmod, boolean keepByDefault) throws IOException {
         OptionalInt mode = OptionalInt.empty();
         if (chmod.isPresent()) {
             try {
@@ -207,7 +228,7 @@ final class FileCopier {
             }
         }
         if (chown.isEmpty()) {
-            return new Ownership(0, 0, mode);
+            return keepByDefault ? new Ownership(Ownership.KEEP, Ownership.KEEP, mode) : new Ownership(0, 0, mode);
         }
         String[] parts = chown.get().split(":", 2);
         String user = parts[0];

@@ -602,13 +602,13 @@ public final class ImageBuilder {
                 CopySources sources = CopySources.ofImage(sourceRoot);
                 return sources.checksum(sources.resolve(keyword, patterns));
             });
-            String createdBy = String.join(" ", state.shell) + " #(nop) " + keyword + " " + checksum + " in " + destination + " ";
+            String createdBy = copyCreatedBy(state, keyword, chown, checksum, destination);
             cached(state, request, out, BuildCache.key(state.image.id().toString(), "copy", createdBy,
                     chown.orElse(""), chmod.orElse(""), absolute, state.author + flagKey), () ->
                     inScratch(state, createdBy, state.config(), root -> withImageRoot(source, sourceRoot -> {
                         CopySources sources = CopySources.ofImage(sourceRoot);
                         List<CopySources.Source> resolved = sources.resolve(keyword, patterns);
-                        new FileCopier(root, FileCopier.ownership(root, chown, chmod))
+                        new FileCopier(root, FileCopier.ownership(root, chown, chmod, true))
                                 .copy(sources, resolved, absolute, directoryWanted, keyword, flags);
                         return null;
                     })));
@@ -616,7 +616,7 @@ public final class ImageBuilder {
         }
         List<CopySources.Source> resolved = contextSources.resolve(keyword, patterns);
         String checksum = contextSources.checksum(resolved);
-        String createdBy = String.join(" ", state.shell) + " #(nop) " + keyword + " " + checksum + " in " + destination + " ";
+        String createdBy = copyCreatedBy(state, keyword, chown, checksum, destination);
         cached(state, request, out, BuildCache.key(state.image.id().toString(), "copy", createdBy, chown.orElse(""),
                 chmod.orElse(""), absolute, state.author + flagKey), () ->
                 inScratch(state, createdBy, state.config(), root -> {
@@ -624,6 +624,12 @@ public final class ImageBuilder {
                             .copy(contextSources, resolved, absolute, directoryWanted, keyword, flags);
                     return null;
                 }));
+    }
+
+    /** dockerd's history line of a COPY or ADD: {@code --chown=} runs into the checksum, as dockerd writes it. */
+    private static String copyCreatedBy(State state, String keyword, Optional<String> chown, String checksum, String destination) {
+        return String.join(" ", state.shell) + " #(nop) " + keyword + " " + chown.map(c -> "--chown=" + c).orElse("")
+                + checksum + " in " + destination + " ";
     }
 
     /**
@@ -699,6 +705,10 @@ public final class ImageBuilder {
                 .map(e -> e.getKey() + "=" + e.getValue()).toList();
         String createdBy = (args.isEmpty() ? "" : "|" + args.size() + " " + String.join(" ", args) + " ") + String.join(" ", cmd);
         String workdir = state.config().workingDir();
+        String network = r.network().isEmpty() || r.network().equals("default") ? request.networkMode() : r.network();
+        if (!List.of("default", "bridge", "host", "none").contains(network)) {
+            throw new BuildException("RUN --network=" + network + " is not supported: use default, host or none");
+        }
         List<String> keyParts = new ArrayList<>(List.of(state.image.id().toString(), "run", createdBy, String.join("\n", env), state.author));
         keyParts.addAll(RunMounts.keyParts(step.mounts(), contextSources, from -> stageOrImage(from, built, stages).id().toString(), workdir));
         r.heredocs().forEach(h -> keyParts.add("heredoc " + h.name() + "\n" + h.content()));
@@ -717,7 +727,8 @@ public final class ImageBuilder {
                     Heredoc h = script.get();
                     mounts.script(PIPES + h.name(), h.chompedContent(), cache.mountScratch());
                 }
-                Container container = engine.create(Optional.empty(), config, HostConfig.defaults().withMounts(mounts.mounts()));
+                Container container = engine.create(Optional.empty(), config,
+                        HostConfig.defaults().withMounts(mounts.mounts()).withNetworkMode(network));
                 try {
                     out.stream(" ---> Running in " + container.shortId() + "\n");
                     engine.start(container.id());

@@ -159,7 +159,7 @@ class ImageBuilderTest {
         assertThat(ours).extracting(ImageConfig.History::createdBy).satisfiesExactly(
                 s -> assertThat(s).isEqualTo("/bin/sh -c #(nop) WORKDIR /app"),
                 s -> assertThat(s).matches("/bin/sh -c #\\(nop\\) COPY dir:[0-9a-f]{64} in \\. "),
-                s -> assertThat(s).matches("/bin/sh -c #\\(nop\\) COPY file:[0-9a-f]{64} in /etc/ "),
+                s -> assertThat(s).matches("/bin/sh -c #\\(nop\\) COPY --chown=nobody:stafffile:[0-9a-f]{64} in /etc/ "),
                 s -> assertThat(s).isEqualTo("/bin/sh -c echo built > /app/built.txt && echo from run && cat /app/index.html"),
                 s -> assertThat(s).isEqualTo("/bin/sh -c #(nop)  ENV APP_ENV=production"),
                 s -> assertThat(s).isEqualTo("/bin/sh -c #(nop)  EXPOSE 3000"),
