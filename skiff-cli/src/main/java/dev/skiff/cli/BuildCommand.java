@@ -64,14 +64,80 @@ final class BuildCommand implements Callable<Integer> {
     @Option(names = {"-q", "--quiet"}, description = "Suppress the build output and print image ID on success.")
     boolean quiet;
 
+    @Option(names = "--secret", paramLabel = "id=ID,src=FILE|env=VARIABLE",
+            description = "Secret to expose to the build's RUN --mount=type=secret (repeatable); never stored in the image.")
+    List<String> secrets = new ArrayList<>();
+
+    @Option(names = "--progress", paramLabel = "auto|plain|tty", defaultValue = "auto",
+            description = "How to show the build: plain (the builder's text), tty (a live step list with each step's time), auto (tty on a terminal).")
+    String progress;
+
     @Option(names = "--iidfile", description = "Write the image ID to the file.")
     String iidFile;
 
     @Parameters(index = "0", paramLabel = "PATH | -")
     String context;
 
+    /** skiff's own header for build secrets (the classic API has none): base64 of a JSON object, id to base64 value. */
+    static final String SECRETS_HEADER = "X-Skiff-Build-Secrets";
+
+    /** {@code --secret id=ID,src=FILE} or {@code id=ID,env=VARIABLE}, as docker buildx reads them, read here and sent along. */
+    static String secretsHeader(List<String> specs) throws java.io.IOException {
+        Map<String, String> values = new java.util.TreeMap<>();
+        for (String spec : specs) {
+            String id = null;
+            String src = null;
+            String env = null;
+            for (String field : spec.split(",")) {
+                int eq = field.indexOf('=');
+                String key = eq < 0 ? field : field.substring(0, eq);
+                String value = eq < 0 ? "" : field.substring(eq + 1);
+                switch (key) {
+                    case "id" -> id = value;
+                    case "src", "source" -> src = value;
+                    case "env" -> env = value;
+                    case "type" -> {
+                        if (!value.equals("file") && !value.equals("env")) {
+                            throw new Cli.FlagError("invalid --secret " + spec + ": type must be file or env");
+                        }
+                    }
+                    default -> throw new Cli.FlagError("invalid --secret " + spec + ": unknown field " + key
+                            + "; give id=ID,src=FILE or id=ID,env=VARIABLE");
+                }
+            }
+            if (id == null || id.isEmpty()) {
+                throw new Cli.FlagError("invalid --secret " + spec + ": it needs an id (id=ID,src=FILE)");
+            }
+            byte[] value;
+            if (src != null) {
+                Path file = Path.of(src);
+                if (!Files.isRegularFile(file)) {
+                    throw new Cli.UserError("secret " + id + ": " + src + " is not a readable file");
+                }
+                value = Files.readAllBytes(file);
+            } else {
+                String name = env != null ? env : id;
+                String set = System.getenv(name);
+                if (set == null) {
+                    throw new Cli.UserError("secret " + id + ": the environment variable " + name + " is not set; "
+                            + "set it, or give the secret as a file (src=FILE)");
+                }
+                value = set.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+            }
+            values.put(id, java.util.Base64.getEncoder().encodeToString(value));
+        }
+        String header = java.util.Base64.getEncoder().encodeToString(ImageCommands.JSON.writeValueAsBytes(values));
+        if (header.length() > 12 * 1024) {
+            throw new Cli.UserError("the build's secrets come to more than 9 KiB; skiff sends them in a request header, "
+                    + "which holds no more: give large files in the context or a cache mount instead");
+        }
+        return header;
+    }
+
     @Override
     public Integer call() throws Exception {
+        BuildDisplay.Mode mode = quiet ? BuildDisplay.Mode.PLAIN : BuildDisplay.Mode.of(progress, Terminal.isTerminal(1));
+        Optional<String> secretsSent = secrets.isEmpty() ? Optional.empty() : Optional.of(secretsHeader(secrets));
         byte[] tar;
         String dockerfile = "Dockerfile";
         if (context.equals("-")) {
@@ -130,15 +196,17 @@ final class BuildCommand implements Callable<Integer> {
         if (quiet) {
             query.append("&q=1");
         }
+        Map<String, String> headers = new java.util.LinkedHashMap<>(Map.of("Content-Type", "application/x-tar", "X-Registry-Config", "e30="));
+        secretsSent.ifPresent(h -> headers.put(SECRETS_HEADER, h));
         EngineClient client = ImageCommands.client(spec);
         String imageId = null;
-        try (EngineClient.Response r = client.send("POST", "/build" + query,
-                Map.of("Content-Type", "application/x-tar", "X-Registry-Config", "e30="),
+        try (EngineClient.Response r = client.send("POST", "/build" + query, headers,
                 new java.io.ByteArrayInputStream(tar), tar.length)) {
             if (r.status() / 100 != 2) {
                 JsonNode error = ImageCommands.JSON.readTree(r.readAll());
                 throw new Cli.UserError("Error response from daemon: " + error.path("message").asText("status " + r.status()));
             }
+            BuildDisplay display = new BuildDisplay(System.out, mode, Terminal.isTerminal(1) ? Terminal.width() : 100, java.time.Instant::now);
             BufferedReader lines = new BufferedReader(new InputStreamReader(r.body(), StandardCharsets.UTF_8));
             for (String line; (line = lines.readLine()) != null; ) {
                 if (line.isBlank()) {
@@ -146,6 +214,7 @@ final class BuildCommand implements Callable<Integer> {
                 }
                 JsonNode m = ImageCommands.JSON.readTree(line);
                 if (m.has("errorDetail") || m.has("error")) {
+                    display.failed();
                     System.out.flush();
                     String message = m.path("errorDetail").path("message").asText(m.path("error").asText());
                     int code = m.path("errorDetail").path("code").asInt(1);
@@ -154,10 +223,10 @@ final class BuildCommand implements Callable<Integer> {
                 if (m.has("aux")) {
                     imageId = m.path("aux").path("ID").asText(null);
                 } else if (m.has("stream")) {
-                    System.out.print(m.path("stream").asText());
-                    System.out.flush();
+                    display.text(m.path("stream").asText());
                 }
             }
+            display.finish();
         }
         if (imageId == null) {
             throw new Cli.UserError("the daemon ended the build without an image ID; see the daemon's log");

@@ -224,7 +224,7 @@ final class BuildApi {
             throw ApiException.badRequest("network mode " + network + " is not supported for builds: use default, bridge, host or none");
         }
         return new BuildRequest(context, ex.query("dockerfile").filter(d -> !d.isEmpty()).orElse("Dockerfile"), tags,
-                buildArgs, target, flag(ex, "nocache"), labels, network);
+                buildArgs, target, flag(ex, "nocache"), labels, network, secrets(ex));
     }
 
     /** A JSON object parameter; null values (a {@code --build-arg NAME} without value and no such env) are left out. */
@@ -262,6 +262,25 @@ final class BuildApi {
             }
         }
         return Mounts.tmpfsSize();
+    }
+
+    /**
+     * The secrets {@code skiff build --secret} sends in {@code X-Skiff-Build-Secrets} (base64 of a JSON
+     * object of ids to base64 values): the classic API has no place for them; the docker CLI sends none.
+     */
+    private static Map<String, byte[]> secrets(Exchange ex) {
+        Optional<String> header = ex.header("X-Skiff-Build-Secrets");
+        if (header.isEmpty() || header.get().isBlank()) {
+            return Map.of();
+        }
+        try {
+            Map<String, String> encoded = EngineApi.JSON.readValue(java.util.Base64.getDecoder().decode(header.get().strip()), STRING_MAP);
+            Map<String, byte[]> secrets = new LinkedHashMap<>();
+            encoded.forEach((id, value) -> secrets.put(id, java.util.Base64.getDecoder().decode(value)));
+            return secrets;
+        } catch (IOException | IllegalArgumentException e) {
+            throw ApiException.badRequest("X-Skiff-Build-Secrets is not base64 of a JSON object of ids to base64 values");
+        }
     }
 
     private static boolean flag(Exchange ex, String name) {

@@ -16,8 +16,10 @@ import java.util.Optional;
  * @param labels     labels added to the target's config, as a last {@code LABEL} step
  */
 public record BuildRequest(Path contextDir, String dockerfile, List<String> tags, Map<String, String> buildArgs,
-                           Optional<String> target, boolean noCache, Map<String, String> labels, String networkMode) {
+                           Optional<String> target, boolean noCache, Map<String, String> labels, String networkMode,
+                           Map<String, byte[]> secrets) {
     public BuildRequest {
+        secrets = Map.copyOf(secrets);
         networkMode = networkMode == null || networkMode.isEmpty() ? "default" : networkMode;
         Objects.requireNonNull(contextDir, "contextDir");
         dockerfile = dockerfile == null || dockerfile.isEmpty() ? "Dockerfile" : dockerfile;
@@ -35,31 +37,41 @@ public record BuildRequest(Path contextDir, String dockerfile, List<String> tags
     /** Without a network mode: the default network, as {@code docker build} without {@code --network}. */
     public BuildRequest(Path contextDir, String dockerfile, List<String> tags, Map<String, String> buildArgs,
                         Optional<String> target, boolean noCache, Map<String, String> labels) {
-        this(contextDir, dockerfile, tags, buildArgs, target, noCache, labels, "default");
+        this(contextDir, dockerfile, tags, buildArgs, target, noCache, labels, "default", Map.of());
+    }
+
+    /** The secrets a {@code RUN --mount=type=secret} reads, by id; never shown, never in a cache key. */
+    public BuildRequest withSecrets(Map<String, byte[]> v) {
+        return new BuildRequest(contextDir, dockerfile, tags, buildArgs, target, noCache, labels, networkMode, v);
+    }
+
+    @Override
+    public String toString() {
+        return "BuildRequest[" + contextDir + ", " + dockerfile + ", " + tags + ", secrets " + secrets.keySet() + "]";
     }
 
     /** {@code docker build --network}: the network RUN steps join unless one says {@code RUN --network}. */
     public BuildRequest withNetworkMode(String v) {
-        return new BuildRequest(contextDir, dockerfile, tags, buildArgs, target, noCache, labels, v);
+        return new BuildRequest(contextDir, dockerfile, tags, buildArgs, target, noCache, labels, v, secrets);
     }
 
     public BuildRequest withNoCache(boolean v) {
-        return new BuildRequest(contextDir, dockerfile, tags, buildArgs, target, v, labels);
+        return new BuildRequest(contextDir, dockerfile, tags, buildArgs, target, v, labels, networkMode, secrets);
     }
 
     public BuildRequest withTarget(String v) {
-        return new BuildRequest(contextDir, dockerfile, tags, buildArgs, Optional.of(v), noCache, labels);
+        return new BuildRequest(contextDir, dockerfile, tags, buildArgs, Optional.of(v), noCache, labels, networkMode, secrets);
     }
 
     public BuildRequest withBuildArgs(Map<String, String> v) {
-        return new BuildRequest(contextDir, dockerfile, tags, v, target, noCache, labels);
+        return new BuildRequest(contextDir, dockerfile, tags, v, target, noCache, labels, networkMode, secrets);
     }
 
     public BuildRequest withDockerfile(String v) {
-        return new BuildRequest(contextDir, v, tags, buildArgs, target, noCache, labels);
+        return new BuildRequest(contextDir, v, tags, buildArgs, target, noCache, labels, networkMode, secrets);
     }
 
     public BuildRequest withLabels(Map<String, String> v) {
-        return new BuildRequest(contextDir, dockerfile, tags, buildArgs, target, noCache, v);
+        return new BuildRequest(contextDir, dockerfile, tags, buildArgs, target, noCache, v, networkMode, secrets);
     }
 }

@@ -710,7 +710,8 @@ public final class ImageBuilder {
             throw new BuildException("RUN --network=" + network + " is not supported: use default, host or none");
         }
         List<String> keyParts = new ArrayList<>(List.of(state.image.id().toString(), "run", createdBy, String.join("\n", env), state.author));
-        keyParts.addAll(RunMounts.keyParts(step.mounts(), contextSources, from -> stageOrImage(from, built, stages).id().toString(), workdir));
+        keyParts.addAll(RunMounts.keyParts(step.mounts(), contextSources, from -> stageOrImage(from, built, stages).id().toString(), workdir,
+                request.secrets().keySet()));
         r.heredocs().forEach(h -> keyParts.add("heredoc " + h.name() + "\n" + h.content()));
         Digest key = BuildCache.key(keyParts.toArray(String[]::new));
         cached(state, request, out, key, () -> {
@@ -722,12 +723,14 @@ public final class ImageBuilder {
                     (from, source, into) -> withImageRoot(stageOrImage(from, built, stages), root -> {
                         RunMounts.copyOut(root, source, into);
                         return null;
-                    }))) {
+                    }), request.secrets())) {
                 if (script.isPresent()) {
                     Heredoc h = script.get();
                     mounts.script(PIPES + h.name(), h.chompedContent(), cache.mountScratch());
                 }
-                Container container = engine.create(Optional.empty(), config,
+                ContainerConfig withSecrets = mounts.env().isEmpty() ? config
+                        : config.withEnv(java.util.stream.Stream.concat(env.stream(), mounts.env().stream()).toList());
+                Container container = engine.create(Optional.empty(), withSecrets,
                         HostConfig.defaults().withMounts(mounts.mounts()).withNetworkMode(network));
                 try {
                     out.stream(" ---> Running in " + container.shortId() + "\n");

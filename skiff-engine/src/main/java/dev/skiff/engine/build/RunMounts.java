@@ -11,6 +11,7 @@ import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.locks.ReentrantLock;
 
@@ -27,8 +28,8 @@ import java.util.concurrent.locks.ReentrantLock;
  *       unless {@code rw}; what a RUN writes to a {@code rw} one is thrown away, as BuildKit does: it gets
  *       a copy.</li>
  * </ul>
- * Secret and ssh mounts need the client to hand the secret over, which {@code POST /build} has no way
- * to do: they are refused with a clear error. What a mount shows the RUN belongs in the step's cache
+ * Secrets come from the client ({@link #secret}); ssh mounts, which need the client's agent, are refused
+ * with a clear error. What a mount shows the RUN belongs in the step's cache
  * key ({@link #keyParts}): a bind's content by checksum, a cache's or tmpfs's spec alone (BuildKit's
  * rule: a cache's content never decides a step).
  */
@@ -43,17 +44,30 @@ final class RunMounts implements AutoCloseable {
     private final List<String> targets = new ArrayList<>();
     private final List<Path> temporary = new ArrayList<>();
     private final List<ReentrantLock> held = new ArrayList<>();
+    private final List<String> env = new ArrayList<>();
+    private Path secretDir;
+    private Path mountedSecrets;
+    private int secretFiles;
 
     private RunMounts() {
     }
 
     /** The parts of the step's cache key its mounts add. */
     static List<String> keyParts(List<RunMount> specs, CopySources context, java.util.function.Function<String, String> imageIdOf,
-                                 String workdir) throws IOException {
+                                 String workdir, java.util.Set<String> secretIds) throws IOException {
         List<String> parts = new ArrayList<>();
         for (RunMount m : specs) {
-            if (m.type() == RunMount.Type.SECRET || m.type() == RunMount.Type.SSH) {
+            if (m.type() == RunMount.Type.SSH) {
                 throw unsupported(m);
+            }
+            if (m.type() == RunMount.Type.SECRET) {
+                if (m.required() && !secretIds.contains(secretId(m))) {
+                    throw missing(secretId(m)); // before the cache: a build that needs a secret fails without it, cached or not
+                }
+                // what the secret holds is never part of a key, as in BuildKit: only where and how it is given
+                parts.add("SECRET " + secretId(m) + " " + m.target().orElse("") + " " + m.env().orElse("") + " "
+                        + m.required() + " " + m.mode().orElse(0400) + " " + m.uid().orElse(0) + " " + m.gid().orElse(0));
+                continue;
             }
             String target = target(m, workdir);
             String spec = m.type() + " " + target + " " + m.readOnly();
@@ -76,10 +90,14 @@ final class RunMounts implements AutoCloseable {
 
     /** Makes each mount ready: cache directories made (and locked, as their sharing says), binds copied where written to. */
     static RunMounts prepare(List<RunMount> specs, String workdir, CopySources context, Path scratch, BuildCache cache,
-                             ImageFiles images) throws IOException {
+                             ImageFiles images, Map<String, byte[]> secrets) throws IOException {
         RunMounts made = new RunMounts();
         try {
             for (RunMount m : specs) {
+                if (m.type() == RunMount.Type.SECRET) {
+                    made.secret(m, secrets, scratch);
+                    continue;
+                }
                 String target = target(m, workdir);
                 made.targets.add(target);
                 switch (m.type()) {
@@ -102,6 +120,61 @@ final class RunMounts implements AutoCloseable {
         Files.writeString(file, content);
         Files.setPosixFilePermissions(file, permissions(0755));
         mounts.add(Mount.bind(file.toString(), target, true));
+    }
+
+    /**
+     * A secret the client handed over ({@code skiff build --secret id=ID,src=FILE}): a file of its own on
+     * a small tmpfs, bound read-only at the target ({@code /run/secrets/<id>} by default), mode 0400 unless
+     * {@code mode} says otherwise; or, with {@code env=}, a variable of the RUN's alone. Never in the image,
+     * its history or a cache key. A missing one fails the RUN only when {@code required}.
+     */
+    private void secret(RunMount m, Map<String, byte[]> secrets, Path scratch) throws IOException {
+        String id = secretId(m);
+        byte[] value = secrets.get(id);
+        if (value == null) {
+            if (m.required()) {
+                throw missing(id);
+            }
+            return;
+        }
+        if (m.env().isPresent()) {
+            env.add(m.env().get() + "=" + new String(value, java.nio.charset.StandardCharsets.UTF_8));
+            if (m.target().isEmpty()) {
+                return;
+            }
+        }
+        if (secretDir == null) {
+            Path dir = temporaryDir(scratch);
+            if (dev.skiff.engine.sys.Mounts.tmpfs(dir, 1L << 20)) {
+                mountedSecrets = dir;
+            }
+            secretDir = dir;
+        }
+        Path file = secretDir.resolve("secret-" + secretFiles++);
+        Files.write(file, value);
+        Files.setPosixFilePermissions(file, permissions((int) m.mode().orElse(0400)));
+        Files.setAttribute(file, "unix:uid", (int) m.uid().orElse(0), LinkOption.NOFOLLOW_LINKS);
+        Files.setAttribute(file, "unix:gid", (int) m.gid().orElse(0), LinkOption.NOFOLLOW_LINKS);
+        String target = m.target().map(t -> t.startsWith("/") ? t : "/run/secrets/" + t).orElse("/run/secrets/" + id);
+        target = Path.of(target).normalize().toString();
+        targets.add(target);
+        mounts.add(Mount.bind(file.toString(), target, true));
+    }
+
+    private static BuildException missing(String id) {
+        return new BuildException("secret " + id + " not found: give it to the build with "
+                + "skiff build --secret id=" + id + ",src=FILE (or env=VARIABLE)");
+    }
+
+    /** A secret's id: its {@code id=}, else the name of its target. */
+    private static String secretId(RunMount m) {
+        return m.id().filter(i -> !i.isEmpty()).or(() -> m.target().map(t -> Path.of(t).getFileName().toString()))
+                .orElseThrow(() -> new BuildException("RUN --mount=type=secret needs an id (id=NAME) or a target"));
+    }
+
+    /** Variables of the RUN's process alone ({@code type=secret,env=}): not in the image, not in the key. */
+    List<String> env() {
+        return env;
     }
 
     List<Mount> mounts() {
@@ -220,16 +293,18 @@ final class RunMounts implements AutoCloseable {
     }
 
     private static BuildException unsupported(RunMount m) {
-        return new BuildException("RUN --mount=type=" + m.type().name().toLowerCase(java.util.Locale.ROOT)
-                + " is not supported by skiff build yet: the classic build API has no way for the client to hand over "
-                + (m.type() == RunMount.Type.SECRET ? "a secret" : "an ssh agent")
-                + "; use type=bind, cache or tmpfs, or pass the value as a build argument where that is safe");
+        return new BuildException("RUN --mount=type=ssh is not supported by skiff build yet: it needs the client's ssh "
+                + "agent; fetch with a secret (--mount=type=secret) or in the context instead");
     }
 
     @Override
     public void close() {
         held.forEach(ReentrantLock::unlock);
         held.clear();
+        if (mountedSecrets != null) {
+            dev.skiff.engine.sys.Mounts.detach(mountedSecrets); // the secrets go with their tmpfs
+            mountedSecrets = null;
+        }
         for (Path dir : temporary) {
             try {
                 try (var all = Files.walk(dir)) {

@@ -205,12 +205,14 @@ public final class ContainerFiles {
             if (!p.startsWith(upper) || p.equals(upper)) {
                 continue;
             }
+            Path from = p;
             if (Files.isRegularFile(p, LinkOption.NOFOLLOW_LINKS) && Files.size(p) == 0) {
                 Files.delete(p);
+                from = p.getParent();
             } else if (!emptyDirectory(p)) {
                 continue;
             }
-            for (Path dir = p; !dir.equals(upper) && emptyDirectory(dir) && !TreeTar.opaque(dir); dir = dir.getParent()) {
+            for (Path dir = from; !dir.equals(upper) && emptyDirectory(dir) && !TreeTar.opaque(dir); dir = dir.getParent()) {
                 Files.delete(dir);
             }
         }

@@ -385,9 +385,12 @@ class ImageBuilderTest {
         Built fresh = build(BuildRequest.of(context, List.of("mounts")).withNoCache(true));
         assertThat(read(fresh.image(), "/count")).as("the cache mount kept the first build's line").isEqualTo("2\n");
 
-        write("Dockerfile", "FROM skiff-test-busybox\nRUN --mount=type=secret,id=token cat /run/secrets/token\n");
+        write("Dockerfile", "FROM skiff-test-busybox\nRUN --mount=type=secret,id=token,required=true cat /run/secrets/token\n");
         assertThatThrownBy(() -> build("secret")).isInstanceOf(BuildException.class)
-                .hasMessageContaining("RUN --mount=type=secret is not supported by skiff build yet");
+                .hasMessageContaining("secret token not found: give it to the build with skiff build --secret id=token,src=FILE");
+        write("Dockerfile", "FROM skiff-test-busybox\nRUN --mount=type=ssh true\n");
+        assertThatThrownBy(() -> build("ssh")).isInstanceOf(BuildException.class)
+                .hasMessageContaining("RUN --mount=type=ssh is not supported by skiff build yet");
         write("Dockerfile", "FROM skiff-test-busybox\nRUN --mount=type=bind,source=../outside,target=/o true\n");
         assertThatThrownBy(() -> build("escape")).isInstanceOf(BuildException.class)
                 .hasMessageContaining("forbidden path outside the build context: ../outside");
@@ -593,6 +596,30 @@ class ImageBuilderTest {
         assertThat(second.toString()).doesNotContain("long-done").doesNotContain("Step 3/7");
         assertThat(java.time.Duration.ofNanos(System.nanoTime() - started)).as("the long stage was stopped, not waited for")
                 .isLessThan(java.time.Duration.ofSeconds(50));
+    }
+
+    @Test
+    void secretsReachTheRunAsAFileOrAVariableAndNowhereElse() throws Exception {
+        write("Dockerfile", """
+                FROM skiff-test-busybox
+                RUN --mount=type=secret,id=token cat /run/secrets/token > /seen-file && stat -c %a /run/secrets/token > /seen-mode
+                RUN --mount=type=secret,id=token,env=TOKEN,target=/tok echo "$TOKEN" > /seen-env && cat /tok >> /seen-env
+                RUN --mount=type=secret,id=absent [ ! -e /run/secrets/absent ] && echo skipped > /absent
+                """);
+        BuildRequest request = BuildRequest.of(context, List.of("secrets")).withSecrets(Map.of("token", "s3cret".getBytes(StandardCharsets.UTF_8)));
+        Image image = build(request).image();
+        assertThat(read(image, "/seen-file")).isEqualTo("s3cret");
+        assertThat(read(image, "/seen-mode")).isEqualTo("400\n");
+        assertThat(read(image, "/seen-env")).isEqualTo("s3cret\ns3cret");
+        assertThat(read(image, "/absent")).as("a secret not given, and not required: no mount").isEqualTo("skipped\n");
+        for (String mountPoint : List.of("/run/secrets", "/run", "/tok")) {
+            assertThat(exists(image, mountPoint)).as(mountPoint).isFalse();
+        }
+        assertThat(image.config().config().env()).noneMatch(e -> e.contains("s3cret"));
+        assertThat(image.config().history()).noneMatch(h -> h.createdBy().contains("s3cret"));
+
+        Built other = build(BuildRequest.of(context, List.of("secrets")).withSecrets(Map.of("token", "changed".getBytes(StandardCharsets.UTF_8))));
+        assertThat(other.image().id()).as("a secret's content is no part of a step's key").isEqualTo(image.id());
     }
 
     @Test

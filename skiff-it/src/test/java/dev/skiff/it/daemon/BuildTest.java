@@ -279,6 +279,30 @@ class BuildTest {
                     app.resolve("build.Dockerfile").toString());
             assertThat(badTag.exitCode()).isEqualTo(1);
             assertThat(badTag.stderr()).contains("Error response from daemon: invalid tag Bad:Tag").doesNotContain("Exception");
+
+            // --secret: a file's or a variable's value reaches the RUN that mounts it, and is nowhere in the image
+            Path secrets = Files.createDirectories(tmp.resolve("secrets"));
+            Files.writeString(secrets.resolve("token"), "file-secret");
+            Files.writeString(app.resolve("secret.Dockerfile"), """
+                    FROM busybox:local
+                    RUN --mount=type=secret,id=token,required=true --mount=type=secret,id=api,env=API_KEY \
+                        cat /run/secrets/token > /seen && echo " $API_KEY" >> /seen
+                    """);
+            CommandResult withSecrets = dev.skiff.it.support.ExternalCommand.of(dev.skiff.it.support.SkiffCli.command(
+                            "-H", "unix://" + socket, "build", "-t", "secretive", "-f", app.resolve("secret.Dockerfile").toString(),
+                            "--secret", "id=token,src=" + secrets.resolve("token"), "--secret", "id=api,env=SKIFF_IT_API_KEY",
+                            app.toString())).env("SKIFF_IT_API_KEY", "env-secret").timeout(java.time.Duration.ofSeconds(120)).run();
+            assertThat(withSecrets.exitCode()).as(withSecrets.output()).isZero();
+            assertThat(docker(socket, tmp, "run", "--rm", "secretive", "cat", "/seen").assertSuccess().stdout()).isEqualTo("file-secret env-secret\n");
+            assertThat(docker(socket, tmp, "image", "inspect", "secretive").assertSuccess().stdout())
+                    .doesNotContain("file-secret").doesNotContain("env-secret");
+            assertThat(docker(socket, tmp, "run", "--rm", "secretive", "ls", "/run/secrets").exitCode()).as("no trace of the mount").isNotZero();
+            CommandResult missingSecret = DaemonHarness.skiff(socket, "build", "-f", app.resolve("secret.Dockerfile").toString(), app.toString());
+            assertThat(missingSecret.exitCode()).isNotZero();
+            assertThat(missingSecret.stderr()).contains("secret token not found").doesNotContain("Exception");
+            CommandResult badSpec = DaemonHarness.skiff(socket, "build", "--secret", "src=/nope", app.toString());
+            assertThat(badSpec.exitCode()).isNotZero();
+            assertThat(badSpec.stderr()).contains("invalid --secret src=/nope: it needs an id").doesNotContain("Exception");
             assertThat(docker(socket, tmp, "ps", "-aq").assertSuccess().stdout()).isBlank();
         }
     }
