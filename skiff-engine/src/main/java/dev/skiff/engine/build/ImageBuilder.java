@@ -94,6 +94,8 @@ public final class ImageBuilder {
         List<String> shell = DEFAULT_SHELL;
         boolean cmdSet;
         String author = "";
+        /** {@code SOURCE_DATE_EPOCH}: the time of every history entry, and the latest of any file in a layer. */
+        Optional<Instant> epoch = Optional.empty();
         /** The stage's ARGs with a value, by name: what a RUN's history shows. */
         final Map<String, String> args = new TreeMap<>();
 
@@ -202,7 +204,7 @@ public final class ImageBuilder {
         }));
         Map<String, String> proxies = options.proxyEnvironment();
         List<String> unused = request.buildArgs().keySet().stream().filter(k -> !consumed.contains(k))
-                .filter(k -> !proxies.containsKey(k)).sorted().toList();
+                .filter(k -> !proxies.containsKey(k)).filter(k -> !k.equals("SOURCE_DATE_EPOCH")).sorted().toList();
         if (!unused.isEmpty()) {
             out.stream("[Warning] One or more build-args [" + String.join(" ", unused) + "] were not consumed\n");
         }
@@ -434,6 +436,7 @@ public final class ImageBuilder {
         ExpandedStage expanded = expander.expand(triggers.isEmpty() ? stage
                 : new Stage(stage.index(), stage.from(), concat(triggers, stage.commands())), rootEnv);
         State state = new State(base);
+        state.epoch = sourceDateEpoch(request);
         if (!triggers.isEmpty()) {
             // the base image's ONBUILD instructions run first, as part of the FROM step (dockerd's processOnBuild)
             out.stream("# Executing " + triggers.size() + " build trigger" + (triggers.size() > 1 ? "s" : "") + "\n");
@@ -559,7 +562,7 @@ public final class ImageBuilder {
                             BuildOutput out) {
         String createdBy = String.join(" ", state.shell) + " #(nop)  " + comment;
         cached(state, request, out, BuildCache.key(state.image.id().toString(), "config", createdBy, state.author), () ->
-                committer.record(state.image, next, Optional.empty(), history(createdBy, state.author, true)));
+                committer.record(state.image, next, Optional.empty(), history(state, createdBy, true)));
     }
 
     // ---- WORKDIR: a config change, and the directory made when the image lacks it
@@ -751,8 +754,8 @@ public final class ImageBuilder {
                         throw new BuildException("cannot read the output of the RUN container: " + e.getMessage(), e);
                     }
                     files.removeMountPoints(container, mounts.targets());
-                    Optional<Layer> layer = changed(container) ? Optional.of(committer.changes(container)) : Optional.empty();
-                    Image image = committer.record(state.image, c, layer, history(createdBy, state.author, layer.isEmpty()));
+                    Optional<Layer> layer = changed(container) ? Optional.of(committer.changes(container, state.epoch)) : Optional.empty();
+                    Image image = committer.record(state.image, c, layer, history(state, createdBy, layer.isEmpty()));
                     out.stream("Removing intermediate container " + container.shortId() + "\n");
                     return image;
                 } finally {
@@ -868,8 +871,8 @@ public final class ImageBuilder {
                 List.of(createdBy)).withEntrypoint(List.of("")), HostConfig.defaults());
         try {
             engine.withRootfs(container.id(), (c, root) -> action.apply(root));
-            Optional<Layer> layer = changed(container) ? Optional.of(committer.changes(container)) : Optional.empty();
-            return committer.record(state.image, next, layer, history(createdBy, state.author, layer.isEmpty()));
+            Optional<Layer> layer = changed(container) ? Optional.of(committer.changes(container, state.epoch)) : Optional.empty();
+            return committer.record(state.image, next, layer, history(state, createdBy, layer.isEmpty()));
         } finally {
             removeQuietly(container);
         }
@@ -908,8 +911,24 @@ public final class ImageBuilder {
         }
     }
 
-    private static ImageConfig.History history(String createdBy, String author, boolean emptyLayer) {
-        return new ImageConfig.History(Optional.of(Instant.now()), createdBy, author, "", emptyLayer);
+    private static ImageConfig.History history(State state, String createdBy, boolean emptyLayer) {
+        return new ImageConfig.History(Optional.of(state.epoch.orElseGet(Instant::now)), createdBy, state.author, "", emptyLayer);
+    }
+
+    /**
+     * {@code --build-arg SOURCE_DATE_EPOCH=<seconds>}, as BuildKit reads it: the build's images are
+     * dated then, and no file in their new layers is later, so the same inputs give the same layers.
+     */
+    private static Optional<Instant> sourceDateEpoch(BuildRequest request) {
+        String value = request.buildArgs().get("SOURCE_DATE_EPOCH");
+        if (value == null || value.isBlank()) {
+            return Optional.empty();
+        }
+        try {
+            return Optional.of(Instant.ofEpochSecond(Long.parseLong(value.strip())));
+        } catch (NumberFormatException | java.time.DateTimeException e) {
+            throw new BuildException("invalid SOURCE_DATE_EPOCH " + value + ": give the time as whole seconds since 1970-01-01 UTC");
+        }
     }
 
     /** {@code FROM scratch}: an image without layers or config, for this platform. */

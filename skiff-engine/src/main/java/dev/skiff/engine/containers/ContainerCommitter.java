@@ -64,7 +64,7 @@ public final class ContainerCommitter {
         }
         Layer layer;
         try {
-            layer = writeLayer(c);
+            layer = writeLayer(c, Optional.empty());
         } finally {
             if (paused) {
                 engine.unpause(c.id());
@@ -104,13 +104,18 @@ public final class ContainerCommitter {
 
     /** The container's changes to its image (its upper dir) stored as an uncompressed layer. */
     public Layer changes(Container c) {
-        return writeLayer(c);
+        return writeLayer(c, Optional.empty());
     }
 
-    private Layer writeLayer(Container c) {
+    /** As {@link #changes(Container)}, with no file time later than {@code clamp} ({@code SOURCE_DATE_EPOCH}). */
+    public Layer changes(Container c, Optional<Instant> clamp) {
+        return writeLayer(c, clamp);
+    }
+
+    private Layer writeLayer(Container c, Optional<Instant> clamp) {
         try (ContentWriter writer = content.writer()) {
             DigestingOutputStream diff = new DigestingOutputStream(writer, Digest.Algorithm.SHA256);
-            files.diff(c, diff);
+            files.diff(c, diff, clamp);
             diff.flush();
             Digest digest = writer.commit(Optional.empty(), Optional.empty());
             return new Layer(Descriptor.of(MediaTypes.DOCKER_LAYER, digest, writer.size()), diff.digest(), diff.count());

@@ -152,10 +152,15 @@ public final class ContainerFiles {
      * whiteouts and opaque directories as {@code .wh.} entries.
      */
     public void diff(Container c, OutputStream out) throws IOException {
+        diff(c, out, Optional.empty());
+    }
+
+    /** As {@link #diff(Container, OutputStream)}, no entry's time later than {@code clamp} ({@code SOURCE_DATE_EPOCH}). */
+    public void diff(Container c, OutputStream out, Optional<Instant> clamp) throws IOException {
         TarArchiveOutputStream tar = TreeTar.output(out);
         Path upper = c.dir().resolve("upper");
         if (Files.isDirectory(upper)) {
-            TreeTar.write(upper, "", tar, TreeTar.Mode.OVERLAY_DIFF, p -> isMountStub(upper, p));
+            TreeTar.write(upper, "", tar, TreeTar.Mode.OVERLAY_DIFF, p -> isMountStub(upper, p), clamp.map(FileTime::from));
         }
         tar.finish();
         tar.flush();

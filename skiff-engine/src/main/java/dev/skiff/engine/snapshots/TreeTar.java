@@ -55,10 +55,20 @@ public final class TreeTar {
      * @param skip paths left out, with everything below them (e.g. mount points of volumes)
      */
     public static void write(Path source, String name, TarArchiveOutputStream tar, Mode mode, Predicate<Path> skip) throws IOException {
-        entry(source, name, tar, mode, skip);
+        entry(source, name, tar, mode, skip, Optional.empty());
     }
 
-    private static void entry(Path p, String name, TarArchiveOutputStream tar, Mode mode, Predicate<Path> skip) throws IOException {
+    /**
+     * As {@link #write(Path, String, TarArchiveOutputStream, Mode, Predicate)}, with no time later than
+     * {@code clamp} ({@code SOURCE_DATE_EPOCH}): the same files give the same bytes whenever they were made.
+     */
+    public static void write(Path source, String name, TarArchiveOutputStream tar, Mode mode, Predicate<Path> skip,
+                             Optional<FileTime> clamp) throws IOException {
+        entry(source, name, tar, mode, skip, clamp);
+    }
+
+    private static void entry(Path p, String name, TarArchiveOutputStream tar, Mode mode, Predicate<Path> skip,
+                              Optional<FileTime> clamp) throws IOException {
         if (skip.test(p)) {
             return;
         }
@@ -66,6 +76,9 @@ public final class TreeTar {
         int st = (Integer) a.get("mode");
         int type = st & 0170000;
         FileTime mtime = (FileTime) a.get("lastModifiedTime");
+        if (clamp.isPresent() && mtime.compareTo(clamp.get()) > 0) {
+            mtime = clamp.get();
+        }
         if (mode == Mode.OVERLAY_DIFF && type == LinuxCalls.S_IFCHR && (Long) a.get("rdev") == 0L && !name.isEmpty()) {
             int slash = name.lastIndexOf('/');
             String whiteout = name.substring(0, slash + 1) + LayerApplier.WHITEOUT_PREFIX + name.substring(slash + 1);
@@ -125,7 +138,7 @@ public final class TreeTar {
         }
         children.sort(null);
         for (Path child : children) {
-            entry(child, prefix + child.getFileName(), tar, mode, skip);
+            entry(child, prefix + child.getFileName(), tar, mode, skip, clamp);
         }
     }
 

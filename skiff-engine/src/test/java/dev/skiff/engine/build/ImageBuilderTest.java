@@ -623,6 +623,33 @@ class ImageBuilderTest {
     }
 
     @Test
+    void sourceDateEpochMakesTheSameImageFromTheSameInputs() throws Exception {
+        write("app/main.txt", "main\n");
+        write("Dockerfile", """
+                FROM skiff-test-busybox
+                COPY app/ /srv/app/
+                RUN mkdir -p /out && echo built > /out/result && rm /srv/app/main.txt
+                LABEL built=yes
+                """);
+        BuildRequest pinned = BuildRequest.of(context, List.of("repro")).withNoCache(true)
+                .withBuildArgs(Map.of("SOURCE_DATE_EPOCH", "1700000000"));
+        Built first = build(pinned);
+        Thread.sleep(1100); // files made a second later would show in the layers' times, were they not clamped
+        Built second = build(pinned);
+        assertThat(second.image().id()).as("the same config, history and layers, byte for byte").isEqualTo(first.image().id());
+        assertThat(first.output()).doesNotContain("[Warning]");
+        assertThat(first.image().config().history().getLast().created()).contains(java.time.Instant.ofEpochSecond(1700000000));
+
+        Built unpinned = build(BuildRequest.of(context, List.of("repro")).withNoCache(true));
+        Thread.sleep(1100);
+        assertThat(build(BuildRequest.of(context, List.of("repro")).withNoCache(true)).image().id())
+                .as("without it the times differ").isNotEqualTo(unpinned.image().id());
+
+        assertThatThrownBy(() -> build(BuildRequest.of(context, List.of("repro")).withBuildArgs(Map.of("SOURCE_DATE_EPOCH", "yesterday"))))
+                .isInstanceOf(BuildException.class).hasMessageContaining("invalid SOURCE_DATE_EPOCH yesterday");
+    }
+
+    @Test
     void badInputGetsAClearErrorAndNoContainer() throws Exception {
         Files.writeString(tmp.resolve("outside.txt"), "secret\n");
         Files.createSymbolicLink(context.resolve("escape"), tmp.resolve("outside.txt"));
