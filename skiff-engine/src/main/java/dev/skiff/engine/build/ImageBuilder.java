@@ -75,6 +75,11 @@ public final class ImageBuilder {
     private final ReferenceSyntax references;
     private final BuildCache cache;
     private final ImageParents parents;
+    /**
+     * What a {@code COPY --from} of an image copies, by image ID and sources: an image never changes, so
+     * a rebuild's cached COPY --from need not mount it again to checksum the same files.
+     */
+    private final Map<String, String> fromChecksums = new java.util.concurrent.ConcurrentHashMap<>();
 
     public ImageBuilder(ContainerEngine engine, ContainerCommitter committer, ContainerFiles files, ContentStore content,
                         ImageStore images, ReferenceSyntax references, BuildCache cache, ImageParents parents) {
@@ -601,10 +606,18 @@ public final class ImageBuilder {
         if (fromImage.isPresent()) {
             Image source = fromImage.get();
             // named by what it copies, as a context COPY is: the same files from a rebuilt stage hit the cache
-            String checksum = withImageRoot(source, sourceRoot -> {
-                CopySources sources = CopySources.ofImage(sourceRoot);
-                return sources.checksum(sources.resolve(keyword, patterns));
-            });
+            String sumKey = source.id() + "\u0000" + keyword + "\u0000" + String.join("\u0000", patterns);
+            String checksum = fromChecksums.get(sumKey);
+            if (checksum == null) {
+                checksum = withImageRoot(source, sourceRoot -> {
+                    CopySources sources = CopySources.ofImage(sourceRoot);
+                    return sources.checksum(sources.resolve(keyword, patterns));
+                });
+                if (fromChecksums.size() > 4096) {
+                    fromChecksums.clear();
+                }
+                fromChecksums.put(sumKey, checksum);
+            }
             String createdBy = copyCreatedBy(state, keyword, chown, checksum, destination);
             cached(state, request, out, BuildCache.key(state.image.id().toString(), "copy", createdBy,
                     chown.orElse(""), chmod.orElse(""), absolute, state.author + flagKey), () ->
