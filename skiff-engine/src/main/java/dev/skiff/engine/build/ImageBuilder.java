@@ -310,13 +310,9 @@ public final class ImageBuilder {
                 }
             }
             case Command.Add a -> {
-                for (String src : a.sources()) {
-                    if (Downloads.isGit(src)) {
-                        throw new BuildException("ADD of a git repository (" + src + ") is not supported by skiff yet; "
-                                + "clone it in a RUN step, or put it into the context and COPY it");
-                    }
-                }
-                if (a.sources().stream().anyMatch(Downloads::isUrl)) {
+                if (a.sources().stream().anyMatch(Downloads::isGit)) {
+                    addGit(state, a, request, out);
+                } else if (a.sources().stream().anyMatch(Downloads::isUrl)) {
                     addUrls(state, a, request, out);
                 } else if (a.checksum().isPresent()) {
                     throw new BuildException("ADD --checksum can't be specified for non-HTTP(S) sources: it checks a download, "
@@ -675,6 +671,29 @@ public final class ImageBuilder {
             }
             copy(state, keyword, names, destination, chown, chmod, Optional.empty(), new CopySources(dir, DockerIgnore.empty()),
                     request, out);
+        } finally {
+            try (var all = Files.walk(dir)) {
+                for (Path p : all.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                    Files.deleteIfExists(p);
+                }
+            }
+        }
+    }
+
+    /** {@code ADD <git url>#ref:subdir <dest>}: cloned ({@link GitSources}), then its files copied as a context directory's. */
+    private void addGit(State state, Command.Add a, BuildRequest request, BuildOutput out) throws IOException {
+        if (a.sources().size() != 1 || !a.inlineSources().isEmpty()) {
+            throw new BuildException("ADD of a git repository takes that one source; give other sources an ADD of their own");
+        }
+        if (a.checksum().isPresent()) {
+            throw new BuildException("ADD --checksum of a git repository is not supported by skiff yet; pin the commit in the URL (#<commit>)");
+        }
+        Path dir = Files.createTempDirectory(Files.createDirectories(cache.mountScratch()), "git-");
+        try {
+            out.stream("Cloning " + a.sources().getFirst() + "\n");
+            Path from = GitSources.fetch(a.sources().getFirst(), a.keepGitDir().orElse(false), dir);
+            copy(state, "ADD", List.of("."), a.destination(), a.chown(), a.chmod(), Optional.empty(),
+                    new CopySources(from, DockerIgnore.empty()), request, out, new FileCopier.Flags(a.excludes(), false, false));
         } finally {
             try (var all = Files.walk(dir)) {
                 for (Path p : all.sorted(java.util.Comparator.reverseOrder()).toList()) {

@@ -649,6 +649,71 @@ class ImageBuilderTest {
                 .isInstanceOf(BuildException.class).hasMessageContaining("invalid SOURCE_DATE_EPOCH yesterday");
     }
 
+    private static void run(Path dir, String... command) throws Exception {
+        Process p = new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(p.waitFor()).as(String.join(" ", command) + "\n" + out).isZero();
+    }
+
+    @Test
+    void addOfAGitRepositoryClonesTheRefAndCopiesItsFiles() throws Exception {
+        Path repos = Files.createDirectories(tmp.resolve("repos"));
+        Path work = Files.createDirectories(tmp.resolve("work"));
+        String[] git = {"git", "-c", "user.name=skiff", "-c", "user.email=skiff@localhost", "-c", "init.defaultBranch=main"};
+        run(work, concat(git, "init", "-q"));
+        Files.writeString(work.resolve("version"), "1\n");
+        Files.createDirectories(work.resolve("sub"));
+        Files.writeString(work.resolve("sub/inner.txt"), "inner 1\n");
+        run(work, concat(git, "add", "."));
+        run(work, concat(git, "commit", "-q", "-m", "one"));
+        run(work, concat(git, "tag", "v1"));
+        Files.writeString(work.resolve("version"), "2\n");
+        run(work, concat(git, "commit", "-q", "-am", "two"));
+        run(tmp, "git", "clone", "-q", "--bare", work.toString(), repos.resolve("repo.git").toString());
+        int port;
+        try (java.net.ServerSocket free = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            port = free.getLocalPort();
+        }
+        Process daemon = new ProcessBuilder("git", "daemon", "--reuseaddr", "--export-all", "--listen=127.0.0.1",
+                "--port=" + port, "--base-path=" + repos, repos.toString()).redirectErrorStream(true)
+                .redirectOutput(tmp.resolve("git-daemon.log").toFile()).start();
+        try {
+            java.time.Instant deadline = java.time.Instant.now().plusSeconds(10);
+            while (true) {
+                try (java.net.Socket probe = new java.net.Socket("127.0.0.1", port)) {
+                    break;
+                } catch (IOException e) {
+                    assertThat(java.time.Instant.now()).as("git daemon listening on " + port).isBefore(deadline);
+                    Thread.sleep(100);
+                }
+            }
+            String url = "git://127.0.0.1:" + port + "/repo.git";
+            write("Dockerfile", "FROM skiff-test-busybox\nADD " + url + "#v1 /v1/\nADD " + url + "#main:sub /sub/\n"
+                    + "ADD --keep-git-dir=true " + url + " /withgit/\n");
+            Image image = build("from-git").image();
+            assertThat(read(image, "/v1/version")).isEqualTo("1\n");
+            assertThat(read(image, "/v1/sub/inner.txt")).isEqualTo("inner 1\n");
+            assertThat(exists(image, "/v1/.git")).isFalse();
+            assertThat(read(image, "/sub/inner.txt")).as("#ref:subdir").isEqualTo("inner 1\n");
+            assertThat(exists(image, "/sub/version")).isFalse();
+            assertThat(read(image, "/withgit/version")).as("the default branch").isEqualTo("2\n");
+            assertThat(exists(image, "/withgit/.git/HEAD")).isTrue();
+
+            write("Dockerfile", "FROM skiff-test-busybox\nADD " + url + "#no-such-ref /x/\n");
+            assertThatThrownBy(() -> build("bad-ref")).isInstanceOf(BuildException.class)
+                    .hasMessageContaining("ADD failed: the git checkout of no-such-ref failed: error: pathspec 'no-such-ref' did not match");
+        } finally {
+            daemon.destroy();
+            daemon.waitFor(10, java.util.concurrent.TimeUnit.SECONDS);
+        }
+    }
+
+    private static String[] concat(String[] a, String... b) {
+        String[] all = java.util.Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, all, a.length, b.length);
+        return all;
+    }
+
     @Test
     void badInputGetsAClearErrorAndNoContainer() throws Exception {
         Files.writeString(tmp.resolve("outside.txt"), "secret\n");
@@ -664,7 +729,6 @@ class ImageBuilderTest {
         cases.put("FROM no-such-image:1\n", "No such image: no-such-image:1");
         cases.put("FROM skiff-test-busybox\nNOPE x\n", "dockerfile parse error line 2: unknown instruction: NOPE");
         cases.put("FROM skiff-test-busybox\nEXPOSE 99999\n", "invalid containerPort: 99999");
-        cases.put("FROM skiff-test-busybox\nADD git://example.com/x.git /\n", "ADD of a git repository (git://example.com/x.git) is not supported");
         for (var c : cases.entrySet()) {
             write("Dockerfile", c.getKey());
             assertThatThrownBy(() -> build("bad")).as(c.getKey()).isInstanceOf(BuildException.class).hasMessageContaining(c.getValue());
