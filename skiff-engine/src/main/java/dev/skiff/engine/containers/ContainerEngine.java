@@ -1100,8 +1100,14 @@ public final class ContainerEngine implements AutoCloseable {
                 if (conmonAlive(now)) {
                     continue; // it is about to write the exit file
                 }
-                // nobody knows how it ended: docker's "unknown" code
+                // nobody knows how it ended (the host rebooted, or runc and conmon were killed): docker's
+                // "unknown" code; and as dockerd does at start, its restart policy brings it back
                 finishExit(now, 255);
+                if (!now.hostConfig().autoRemove() && RestartPolicies.shouldRestart(now, 255, false)) {
+                    int count = now.restartCount();
+                    String id = now.id();
+                    Thread.ofVirtual().start(() -> restartByPolicy(id, count));
+                }
             } catch (RuntimeException e) {
                 LOG.log(System.Logger.Level.WARNING, "restoring container " + c.id() + " failed: " + e.getMessage(), e);
             } finally {

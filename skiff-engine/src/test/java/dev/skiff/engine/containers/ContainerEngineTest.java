@@ -315,6 +315,36 @@ class ContainerEngineTest {
     }
 
     @Test
+    void afterARebootContainersWithARestartPolicyStartAgainAndOthersShowTheUnknownExit() throws Exception {
+        Container always = engine.create(Optional.empty(), ContainerConfig.of(BusyboxImage.TAG, List.of("sleep", "600")),
+                HostConfig.defaults().withRestartPolicy(new HostConfig.RestartPolicy("always", 0)));
+        engine.start(always.id());
+        Container plain = run("sleep", "600");
+        List<Container> both = List.of(engine.get(always.id()), engine.get(plain.id()));
+        engine.close();
+        // a reboot, as the containers see it: each monitor gone first (so no exit is written), then the process
+        for (Container c : both) {
+            int monitor = Integer.parseInt(Files.readString(Conmon.pidFile(c)).trim());
+            ProcessHandle.of(monitor).ifPresent(ProcessHandle::destroyForcibly);
+            ProcessHandle.of(c.state().pid()).ifPresent(ProcessHandle::destroyForcibly);
+        }
+        Thread.sleep(500);
+        engine = open();
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+        while (!(engine.get(always.id()).state().running() && engine.get(always.id()).restartCount() > 0) && System.nanoTime() < deadline) {
+            Thread.sleep(50);
+        }
+        Container back = engine.get(always.id());
+        assertThat(back.state().status()).as("--restart always: started again").isEqualTo(ContainerState.Status.RUNNING);
+        assertThat(back.restartCount()).isEqualTo(1);
+        assertThat(Files.exists(Path.of("/proc", Integer.toString(back.state().pid())))).isTrue();
+        Container gone = engine.get(plain.id());
+        assertThat(gone.state().status()).isEqualTo(ContainerState.Status.EXITED);
+        assertThat(gone.state().exitCode()).as("docker's unknown exit").isEqualTo(255);
+        engine.stop(always.id(), OptionalInt.of(1));
+    }
+
+    @Test
     void bindMountsShareHostDirectoriesReadOnlyWhenAsked() throws Exception {
         Path shared = Files.createDirectories(tmp.resolve("shared"));
         Files.writeString(shared.resolve("in.txt"), "from host\n");
