@@ -27,7 +27,8 @@ public final class Main implements Runnable {
             ContainerCommands.Top.class, ContainerStats.Stats.class, ContainerCommands.Port.class, ContainerCommands.Rename.class,
             ContainerCommands.Pause.class, ContainerCommands.Unpause.class, ContainerCopy.Copy.class, ContainerCommands.Export.class,
             ContainerCommands.Commit.class, ContainerCommands.Group.class, VolumeNetworkCommands.VolumeGroup.class, QuickstartCommand.class,
-            VolumeNetworkCommands.NetworkGroup.class, AotTraining.class, CliReference.class,
+            VolumeNetworkCommands.NetworkGroup.class, InstallCommand.Install.class, InstallCommand.Uninstall.class,
+            AotTraining.class, CliReference.class,
             CommandLine.HelpCommand.class);
 
     @CommandLine.Spec
