@@ -51,7 +51,7 @@ final class GitSources {
         git(repo, "checkout of " + ref.ref().orElse("HEAD"), "-c", "advice.detachedHead=false", "checkout", "--quiet",
                 ref.ref().orElse("HEAD"));
         if (!keepGitDir) {
-            deleteTree(repo.resolve(".git"));
+            ScratchDirs.delete(repo.resolve(".git"));
         }
         Path from = ref.subdir().map(repo::resolve).orElse(repo).normalize();
         if (!from.startsWith(repo) || !Files.isDirectory(from)) {
@@ -87,17 +87,6 @@ final class GitSources {
         }
         if (p.exitValue() != 0) {
             throw new BuildException("ADD failed: the git " + what + " failed: " + said);
-        }
-    }
-
-    private static void deleteTree(Path dir) throws IOException {
-        if (!Files.exists(dir)) {
-            return;
-        }
-        try (var all = Files.walk(dir)) {
-            for (Path p : all.sorted(java.util.Comparator.reverseOrder()).toList()) {
-                Files.delete(p);
-            }
         }
     }
 }

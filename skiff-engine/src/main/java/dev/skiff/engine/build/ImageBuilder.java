@@ -655,8 +655,7 @@ public final class ImageBuilder {
             throw new BuildException(keyword + " of here-documents and files at once is not supported by skiff yet; give "
                     + "the files (" + String.join(" ", paths) + ") a " + keyword + " of their own");
         }
-        Path dir = Files.createTempDirectory(Files.createDirectories(cache.mountScratch()), "heredoc-");
-        try {
+        ScratchDirs.with(cache.mountScratch(), "heredoc-", dir -> {
             List<String> names = new ArrayList<>();
             for (Command.InlineSource source : inline) {
                 String name = source.path();
@@ -671,13 +670,7 @@ public final class ImageBuilder {
             }
             copy(state, keyword, names, destination, chown, chmod, Optional.empty(), new CopySources(dir, DockerIgnore.empty()),
                     request, out);
-        } finally {
-            try (var all = Files.walk(dir)) {
-                for (Path p : all.sorted(java.util.Comparator.reverseOrder()).toList()) {
-                    Files.deleteIfExists(p);
-                }
-            }
-        }
+        });
     }
 
     /** {@code ADD <git url>#ref:subdir <dest>}: cloned ({@link GitSources}), then its files copied as a context directory's. */
@@ -688,19 +681,12 @@ public final class ImageBuilder {
         if (a.checksum().isPresent()) {
             throw new BuildException("ADD --checksum of a git repository is not supported by skiff yet; pin the commit in the URL (#<commit>)");
         }
-        Path dir = Files.createTempDirectory(Files.createDirectories(cache.mountScratch()), "git-");
-        try {
+        ScratchDirs.with(cache.mountScratch(), "git-", dir -> {
             out.stream("Cloning " + a.sources().getFirst() + "\n");
             Path from = GitSources.fetch(a.sources().getFirst(), a.keepGitDir().orElse(false), dir);
             copy(state, "ADD", List.of("."), a.destination(), a.chown(), a.chmod(), Optional.empty(),
                     new CopySources(from, DockerIgnore.empty()), request, out, new FileCopier.Flags(a.excludes(), false, false));
-        } finally {
-            try (var all = Files.walk(dir)) {
-                for (Path p : all.sorted(java.util.Comparator.reverseOrder()).toList()) {
-                    Files.deleteIfExists(p);
-                }
-            }
-        }
+        });
     }
 
     /** {@code ADD <url>... <dest>}: downloaded ({@link Downloads}), then copied as context files are, never unpacked. */
@@ -709,8 +695,7 @@ public final class ImageBuilder {
             throw new BuildException("ADD of URLs and context files at once is not supported by skiff yet; give the URLs "
                     + "an ADD of their own");
         }
-        Path dir = Files.createTempDirectory(Files.createDirectories(cache.mountScratch()), "download-");
-        try {
+        ScratchDirs.with(cache.mountScratch(), "download-", dir -> {
             List<String> names = new ArrayList<>();
             for (String url : a.sources()) {
                 out.stream("Downloading " + url + "\n");
@@ -718,13 +703,7 @@ public final class ImageBuilder {
             }
             copy(state, "ADD", names, a.destination(), a.chown(), a.chmod(), Optional.empty(), new CopySources(dir, DockerIgnore.empty()),
                     request, out, new FileCopier.Flags(a.excludes(), false, false));
-        } finally {
-            try (var all = Files.walk(dir)) {
-                for (Path p : all.sorted(java.util.Comparator.reverseOrder()).toList()) {
-                    Files.deleteIfExists(p);
-                }
-            }
-        }
+        });
     }
 
     // ---- RUN

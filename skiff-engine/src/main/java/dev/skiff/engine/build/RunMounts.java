@@ -307,11 +307,7 @@ final class RunMounts implements AutoCloseable {
         }
         for (Path dir : temporary) {
             try {
-                try (var all = Files.walk(dir)) {
-                    for (Path p : all.sorted(java.util.Comparator.reverseOrder()).toList()) {
-                        Files.delete(p);
-                    }
-                }
+                ScratchDirs.delete(dir);
             } catch (IOException e) {
                 System.getLogger(RunMounts.class.getName()).log(System.Logger.Level.WARNING,
                         "cannot remove " + dir + " after a RUN --mount: " + e.getMessage());

@@ -2,6 +2,7 @@ package dev.skiff.it.daemon;
 
 import dev.skiff.it.support.CommandResult;
 import dev.skiff.it.support.ExternalCommand;
+import dev.skiff.it.support.PrivateDockerd;
 import dev.skiff.it.support.RequiredTool;
 import dev.skiff.it.support.ServerProcess;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
@@ -20,7 +21,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
@@ -46,7 +46,7 @@ class BuilderDifferentialTest {
     @TempDir
     static Path tmp;
 
-    private ServerProcess dockerd;
+    private PrivateDockerd dockerd;
     private ServerProcess skiffd;
     private Path dockerSocket;
     private Path skiffSocket;
@@ -130,21 +130,8 @@ class BuilderDifferentialTest {
 
     @BeforeAll
     void startBothEngines() throws Exception {
-        Path dir = Files.createDirectories(tmp.resolve("dockerd"));
-        dockerSocket = dir.resolve("docker.sock");
-        String ns = "skiff-it-diff-" + ProcessHandle.current().pid();
-        dockerd = ServerProcess.start("dockerd", List.of(RequiredTool.DOCKERD.command(),
-                "--data-root", dir.resolve("data").toString(), "--exec-root", dir.resolve("exec").toString(),
-                "-H", "unix://" + dockerSocket, "--pidfile", dir.resolve("dockerd.pid").toString(),
-                "--bridge=none", "--iptables=false", "--ip-masq=false",
-                "--containerd-namespace", ns, "--containerd-plugins-namespace", ns + "-plugins"), null);
-        Instant deadline = Instant.now().plusSeconds(60);
-        while (!docker(dockerSocket, tmp, "version").succeeded()) {
-            if (Instant.now().isAfter(deadline) || !dockerd.isAlive()) {
-                throw new AssertionError("dockerd did not start\n" + dockerd.describe());
-            }
-            Thread.sleep(250);
-        }
+        dockerd = PrivateDockerd.start(tmp.resolve("dockerd"), "skiff-it-diff");
+        dockerSocket = dockerd.socket();
         skiffSocket = tmp.resolve("skiff.sock");
         skiffd = DaemonHarness.start(Files.createDirectories(tmp.resolve("skiff")), skiffSocket);
 
@@ -173,12 +160,6 @@ class BuilderDifferentialTest {
             skiffd.close();
         }
         if (dockerd != null) {
-            List<String> ids = docker(dockerSocket, tmp, "ps", "-aq").stdout().lines().toList();
-            if (!ids.isEmpty()) {
-                List<String> rm = new ArrayList<>(List.of("rm", "-f"));
-                rm.addAll(ids);
-                docker(dockerSocket, tmp, rm.toArray(String[]::new));
-            }
             dockerd.close();
         }
     }

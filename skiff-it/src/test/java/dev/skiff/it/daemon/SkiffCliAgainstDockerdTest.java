@@ -2,8 +2,8 @@ package dev.skiff.it.daemon;
 
 import dev.skiff.it.support.CommandResult;
 import dev.skiff.it.support.ExternalCommand;
+import dev.skiff.it.support.PrivateDockerd;
 import dev.skiff.it.support.RequiredTool;
-import dev.skiff.it.support.ServerProcess;
 import dev.skiff.it.support.SkiffCli;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -29,27 +29,13 @@ class SkiffCliAgainstDockerdTest {
     @TempDir
     Path tmp;
 
-    private ServerProcess dockerd;
+    private PrivateDockerd dockerd;
     private Path dockerSocket;
 
     @BeforeEach
     void startDockerd() throws Exception {
-        Path dir = tmp.resolve("dockerd");
-        Files.createDirectories(dir);
-        dockerSocket = dir.resolve("docker.sock");
-        String ns = "skiff-it-cli-" + ProcessHandle.current().pid();
-        dockerd = ServerProcess.start("dockerd", List.of(RequiredTool.DOCKERD.command(),
-                "--data-root", dir.resolve("data").toString(), "--exec-root", dir.resolve("exec").toString(),
-                "-H", "unix://" + dockerSocket, "--pidfile", dir.resolve("dockerd.pid").toString(),
-                "--bridge=none", "--iptables=false", "--ip-masq=false",
-                "--containerd-namespace", ns, "--containerd-plugins-namespace", ns + "-plugins"), null);
-        Instant deadline = Instant.now().plusSeconds(60);
-        while (!docker("version").succeeded()) {
-            if (Instant.now().isAfter(deadline) || !dockerd.isAlive()) {
-                throw new AssertionError("dockerd did not start\n" + dockerd.describe());
-            }
-            Thread.sleep(250);
-        }
+        dockerd = PrivateDockerd.start(tmp.resolve("dockerd"), "skiff-it-cli");
+        dockerSocket = dockerd.socket();
         Path root = tmp.resolve("rootfs");
         Path bin = root.resolve("bin");
         Files.createDirectories(bin);
@@ -65,12 +51,6 @@ class SkiffCliAgainstDockerdTest {
     @AfterEach
     void stopDockerd() {
         if (dockerd != null) {
-            List<String> ids = docker("ps", "-aq").stdout().lines().toList();
-            if (!ids.isEmpty()) {
-                List<String> rm = new ArrayList<>(List.of("rm", "-f"));
-                rm.addAll(ids);
-                docker(rm.toArray(String[]::new));
-            }
             dockerd.close();
         }
     }
