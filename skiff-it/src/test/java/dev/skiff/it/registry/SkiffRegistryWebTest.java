@@ -123,4 +123,30 @@ class SkiffRegistryWebTest {
             assertThat(skopeo.tags(registry.ref("alice/web"), Skopeo.creds("alice", "alice-pw"))).containsExactly("multi");
         }
     }
+
+    @Test
+    void aSessionOutlivesARestartOfTheRegistryAndSignOutEndsItForGood() throws Exception {
+        Path htpasswd = Pulled.apacheHtpasswd(tmp.resolve("htpasswd"), "alice", "alice-pw");
+        String[] alice;
+        try (SkiffRegistryProcess registry = SkiffRegistryProcess.serving(tmp.resolve("root")).htpasswd(htpasswd).start()) {
+            alice = signIn("http://" + registry.address(), "alice", "alice-pw");
+        }
+        try (java.util.stream.Stream<Path> stored = java.nio.file.Files.walk(tmp.resolve("root"))) {
+            assertThat(stored.map(Path::toString)).as("the cookie's value is stored nowhere")
+                    .noneMatch(p -> p.contains(alice[0].substring(alice[0].indexOf('=') + 1)));
+        }
+        try (SkiffRegistryProcess registry = SkiffRegistryProcess.serving(tmp.resolve("root")).htpasswd(htpasswd).start()) {
+            String base = "http://" + registry.address();
+            var who = send(base, alice, "GET", "/api/session", null);
+            assertThat(who.statusCode()).as(who.body()).isEqualTo(200);
+            assertThat(JSON.readTree(who.body()).path("user").asText()).isEqualTo("alice");
+            var created = send(base, alice, "POST", "/api/repositories", "{\"name\":\"kept\",\"visibility\":\"public\"}");
+            assertThat(created.statusCode()).as("the CSRF token survived with it: " + created.body()).isEqualTo(201);
+            assertThat(send(base, alice, "DELETE", "/api/session", null).statusCode()).isIn(200, 204);
+        }
+        try (SkiffRegistryProcess registry = SkiffRegistryProcess.serving(tmp.resolve("root")).htpasswd(htpasswd).start()) {
+            assertThat(send("http://" + registry.address(), alice, "GET", "/api/session", null).statusCode())
+                    .as("signed out before the restart: still out").isEqualTo(401);
+        }
+    }
 }

@@ -47,6 +47,11 @@ public final class RepositoryInfoStore {
         return clock;
     }
 
+    /** The storage it keeps infos in; the web site keeps its sessions there too. */
+    public StorageDriver driver() {
+        return driver;
+    }
+
     /** The stored info, or empty when the repository was never created through the web API. */
     public Optional<RepositoryInfo> info(RepositoryName name) {
         if (cache.size() >= MAX_CACHED) {

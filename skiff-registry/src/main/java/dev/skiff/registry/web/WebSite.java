@@ -54,7 +54,7 @@ public final class WebSite implements ExchangeHandler {
     public WebSite(RegistryStore store, RepositoryInfoStore infos, Authenticator auth) {
         this.service = new RepositoryService(store, infos, auth);
         this.auth = auth;
-        this.sessions = new Sessions(infos.clock());
+        this.sessions = new Sessions(infos.clock(), infos.driver());
         this.pages = new WebPages(this, service);
     }
 
