@@ -32,7 +32,8 @@ import java.util.zip.GZIPInputStream;
 /**
  * {@code POST /build}: docker's classic builder ({@code version=1}). The body is the context as a
  * tar (gzip allowed); it is unpacked under {@code <dataRoot>/builder/contexts} for the build's
- * length, into a tmpfs of its own when one can be mounted there (see {@link #receive}). The answer streams the builder's text as {@code {"stream":...}} lines, the image ID as
+ * length, into a tmpfs of its own when one can be mounted there (see {@link #receive}). The answer
+ * streams the builder's text as {@code {"stream":...}} lines, the image ID as
  * {@code {"aux":{"ID":...}}}; a failure before anything was streamed (a bad Dockerfile, a bad tag)
  * is a plain HTTP 400, after it an in-stream {@code errorDetail}, as dockerd does.
  */
@@ -220,7 +221,7 @@ final class BuildApi {
         Map<String, String> labels = jsonMap(ex, "labels");
         Optional<String> target = ex.query("target").filter(t -> !t.isEmpty());
         String network = ex.query("networkmode").filter(n -> !n.isEmpty()).orElse("default");
-        if (!List.of("default", "bridge", "host", "none").contains(network)) {
+        if (!BuildRequest.NETWORK_MODES.contains(network)) {
             throw ApiException.badRequest("network mode " + network + " is not supported for builds: use default, bridge, host or none");
         }
         return new BuildRequest(context, ex.query("dockerfile").filter(d -> !d.isEmpty()).orElse("Dockerfile"), tags,

@@ -18,6 +18,9 @@ import java.util.Optional;
 public record BuildRequest(Path contextDir, String dockerfile, List<String> tags, Map<String, String> buildArgs,
                            Optional<String> target, boolean noCache, Map<String, String> labels, String networkMode,
                            Map<String, byte[]> secrets) {
+    /** The networks a build's RUN steps may join: {@code docker build --network} and {@code RUN --network}. */
+    public static final List<String> NETWORK_MODES = List.of("default", "bridge", "host", "none");
+
     public BuildRequest {
         secrets = Map.copyOf(secrets);
         networkMode = networkMode == null || networkMode.isEmpty() ? "default" : networkMode;

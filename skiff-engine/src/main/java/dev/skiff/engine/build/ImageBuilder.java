@@ -720,7 +720,7 @@ public final class ImageBuilder {
         String createdBy = (args.isEmpty() ? "" : "|" + args.size() + " " + String.join(" ", args) + " ") + String.join(" ", cmd);
         String workdir = state.config().workingDir();
         String network = r.network().isEmpty() || r.network().equals("default") ? request.networkMode() : r.network();
-        if (!List.of("default", "bridge", "host", "none").contains(network)) {
+        if (!BuildRequest.NETWORK_MODES.contains(network)) {
             throw new BuildException("RUN --network=" + network + " is not supported: use default, host or none");
         }
         List<String> keyParts = new ArrayList<>(List.of(state.image.id().toString(), "run", createdBy, String.join("\n", env), state.author));
