@@ -337,7 +337,8 @@ final class BuildCommand implements Callable<Integer> {
             e.setMode(mode & 07777);
             e.setUserId(0);
             e.setGroupId(0);
-            e.setModTime((java.nio.file.attribute.FileTime) a.get("lastModifiedTime"));
+            // whole seconds, as docker's context tar has them: a sub-second time costs each entry a PAX header
+            e.setModTime(((java.nio.file.attribute.FileTime) a.get("lastModifiedTime")).to(java.util.concurrent.TimeUnit.SECONDS) * 1000);
             tar.putArchiveEntry(e);
             if (e.isFile()) {
                 Files.copy(child, tar);
