@@ -71,6 +71,14 @@ final class DaemonCommand implements Callable<Integer> {
         for (String host : hosts.isEmpty() ? List.of("unix://" + DaemonOptions.DEFAULT_SOCKET) : hosts) {
             listeners.add(listener(host, tls));
         }
+        for (String host : hosts) {
+            if (host.startsWith("tcp://") && !tlsVerify) {
+                // as dockerd warns: the Engine API runs containers as root, so whoever reaches it is root here
+                System.err.println("WARNING: the API on " + host + " is open to anyone who can reach it, "
+                        + (tls.isPresent() ? "with no client certificate checked" : "unencrypted")
+                        + ", and gives root on this machine: add --tlsverify --tlscacert --tlscert --tlskey, or listen on a unix socket");
+            }
+        }
         for (String r : insecureRegistries) {
             if (r.isBlank() || r.contains("/") || r.contains("://")) {
                 throw new Cli.UserError("invalid --insecure-registry " + r + ": give HOST or HOST:PORT, without a scheme or path");
