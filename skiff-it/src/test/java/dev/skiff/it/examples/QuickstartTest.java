@@ -2,8 +2,6 @@ package dev.skiff.it.examples;
 
 import dev.skiff.it.support.CommandResult;
 import dev.skiff.it.support.ExternalCommand;
-import dev.skiff.it.support.FreePort;
-import dev.skiff.it.support.HostCleanup;
 import dev.skiff.it.support.SkiffCli;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -22,7 +20,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
 import java.util.Optional;
@@ -35,12 +32,12 @@ import static org.assertj.core.api.Assertions.assertThat;
  * defaults a user's quickstart takes nor other tests.
  */
 class QuickstartTest {
-    private static final Path APP = Path.of("..", "examples", "getting-started").toAbsolutePath().normalize();
     private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(3)).build();
 
     @TempDir
     Path tmp;
 
+    private Quickstart qs;
     private Path dir;
     private Path socket;
     private String bridge;
@@ -50,32 +47,24 @@ class QuickstartTest {
 
     @BeforeEach
     void names() {
-        dir = tmp.resolve("qs");
-        socket = tmp.resolve("skiff.sock");
-        long h = tmp.toString().hashCode() & 0xffffffffL;
-        bridge = "skq" + Long.toString(h, 36);
-        subnetPrefix = "10." + (200 + h % 50) + "." + (h >>> 8) % 256;
-        appPort = FreePort.pick();
-        registryPort = FreePort.pick();
-        while (registryPort == appPort) {
-            registryPort = FreePort.pick();
-        }
+        qs = new Quickstart(tmp);
+        dir = qs.dir;
+        socket = qs.socket;
+        bridge = qs.bridge;
+        subnetPrefix = qs.subnetPrefix;
+        appPort = qs.appPort;
+        registryPort = qs.registryPort;
     }
 
     @AfterEach
-    void cleanUp() throws IOException {
-        // a failed test may have left them running: --down again, then stop what a PID file still names
-        quickstart(Duration.ofMinutes(2), "--down");
-        for (String name : List.of("daemon.pid", "registry.pid")) {
-            pidFrom(dir.resolve(name)).flatMap(ProcessHandle::of).ifPresent(ProcessHandle::destroyForcibly);
-        }
-        HostCleanup.removeLeftovers(tmp, bridge, subnetPrefix);
+    void cleanUp() {
+        qs.close();
     }
 
     @Test
     void walksTheTutorialThenDownLeavesNothingBehind() throws Exception {
-        Path base = baseImageTar();
-        CommandResult up = quickstart(Duration.ofMinutes(10), "--base-image-tar", base.toString(), "--password", "alice-secret-1");
+        Path base = qs.baseImageTar();
+        CommandResult up = qs.run(Duration.ofMinutes(10), "--base-image-tar", base.toString(), "--password", "alice-secret-1");
         assertThat(up.exitCode()).as(up.describe()).isZero();
         for (String step : List.of("==> Check the host", "==> Start the daemon", "==> Start the registry", "==> Make the base image",
                 "$ skiff build -t getting-started", "$ skiff run -dp " + appPort + ":3000 -v todo-db:/etc/todos", "==> Wait until the app answers",
@@ -84,8 +73,8 @@ class QuickstartTest {
             assertThat(up.stdout()).as(up.describe()).contains(step);
         }
         assertThat(up.stdout()).containsPattern("pulled localhost:" + registryPort + "/alice/getting-started \\[\\d+\\.\\d s\\]");
-        long daemonPid = pidFrom(dir.resolve("daemon.pid")).orElseThrow();
-        long registryPid = pidFrom(dir.resolve("registry.pid")).orElseThrow();
+        long daemonPid = qs.daemonPid().orElseThrow();
+        long registryPid = qs.registryPid().orElseThrow();
 
         // the todo page, and an item that survives stop/start because /etc/todos is a volume
         HttpResponse<String> page = get("http://127.0.0.1:" + appPort + "/");
@@ -95,8 +84,8 @@ class QuickstartTest {
                 .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString("{\"name\": \"Walk the skiff\"}")).build(),
                 HttpResponse.BodyHandlers.ofString());
         assertThat(added.statusCode()).as(added.body()).isEqualTo(201);
-        skiff("stop", "getting-started").assertSuccess();
-        skiff("start", "getting-started").assertSuccess();
+        qs.skiff("stop", "getting-started").assertSuccess();
+        qs.skiff("start", "getting-started").assertSuccess();
         assertThat(waitFor("http://127.0.0.1:" + appPort + "/items").body()).as(this::networkState).contains("Walk the skiff");
         List<String> veths = ExternalCommand.of("ip", "-o", "link", "show", "master", bridge).run().stdout().lines()
                 .map(l -> l.split(": ")[1].split("@")[0]).toList();
@@ -112,18 +101,18 @@ class QuickstartTest {
         assertThat(manifest.body()).contains("\"layers\"");
 
         // the image pulled back runs
-        CommandResult pulled = skiff("run", "--rm", "localhost:" + registryPort + "/alice/getting-started", "node", "-e", "console.log('pulled ' + 6 * 7)");
+        CommandResult pulled = qs.skiff("run", "--rm", "localhost:" + registryPort + "/alice/getting-started", "node", "-e", "console.log('pulled ' + 6 * 7)");
         assertThat(pulled.exitCode()).as(pulled.describe()).isZero();
         assertThat(pulled.stdout()).contains("pulled 42");
 
         // a second run reuses what exists and replaces the container
-        CommandResult again = quickstart(Duration.ofMinutes(5), "--base-image-tar", base.toString(), "--password", "alice-secret-1");
+        CommandResult again = qs.run(Duration.ofMinutes(5), "--base-image-tar", base.toString(), "--password", "alice-secret-1");
         assertThat(again.exitCode()).as(again.describe()).isZero();
         assertThat(again.stdout()).contains("already running (PID " + daemonPid + "), reused", "already running (PID " + registryPid + "), reused",
                 "already present, reused", "replaced the old container");
         assertThat(waitFor("http://127.0.0.1:" + appPort + "/items").body()).contains("Walk the skiff");
 
-        CommandResult down = quickstart(Duration.ofMinutes(3), "--down");
+        CommandResult down = qs.run(Duration.ofMinutes(3), "--down");
         assertThat(down.exitCode()).as(down.describe()).isZero();
         assertThat(ProcessHandle.of(daemonPid).filter(ProcessHandle::isAlive)).as("the daemon").isEmpty();
         assertThat(ProcessHandle.of(registryPid).filter(ProcessHandle::isAlive)).as("the registry").isEmpty();
@@ -143,19 +132,19 @@ class QuickstartTest {
     void aTakenRegistryPortStopsWithOneSentenceAndUndoesTheDaemon() throws Exception {
         try (ServerSocket taken = new ServerSocket()) {
             taken.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), registryPort));
-            CommandResult r = quickstart(Duration.ofMinutes(3), "--base-image-tar", tmp.resolve("none.tar").toString());
+            CommandResult r = qs.run(Duration.ofMinutes(3), "--base-image-tar", tmp.resolve("none.tar").toString());
             assertThat(r.exitCode()).as(r.describe()).isEqualTo(1);
             assertThat(r.stderr()).contains("skiff quickstart: port " + registryPort + " is taken, so the registry cannot listen there: stop what uses it")
                     .contains("--registry-port").doesNotContain("Exception");
         }
         assertThat(dir.resolve("daemon.pid")).doesNotExist();
         assertThat(ExternalCommand.of("ip", "link", "show", bridge).run().succeeded()).as("bridge " + bridge).isFalse();
-        assertThat(Files.exists(socket) && skiff("ps").succeeded()).as("a daemon still answers on " + socket).isFalse();
+        assertThat(Files.exists(socket) && qs.skiff("ps").succeeded()).as("a daemon still answers on " + socket).isFalse();
     }
 
     @Test
     void aMissingBaseImageTarStopsAndUndoesDaemonAndRegistry() throws Exception {
-        CommandResult r = quickstart(Duration.ofMinutes(3), "--base-image-tar", tmp.resolve("none.tar").toString());
+        CommandResult r = qs.run(Duration.ofMinutes(3), "--base-image-tar", tmp.resolve("none.tar").toString());
         assertThat(r.exitCode()).as(r.describe()).isEqualTo(1);
         assertThat(r.stderr()).contains("--base-image-tar " + tmp.resolve("none.tar") + " is not a file").doesNotContain("Exception");
         assertThat(dir.resolve("daemon.pid")).doesNotExist();
@@ -171,48 +160,6 @@ class QuickstartTest {
         assertThat(dir).doesNotExist();
     }
 
-    private CommandResult quickstart(Duration timeout, String... more) {
-        List<String> args = new ArrayList<>(List.of("quickstart", "--dir", dir.toString(), "-H", "unix://" + socket, "--bridge", bridge,
-                "--bip", subnetPrefix + ".1/24", "--app-port", Integer.toString(appPort), "--registry-port", Integer.toString(registryPort),
-                "--app-dir", APP.toString()));
-        args.addAll(List.of(more));
-        return ExternalCommand.of(SkiffCli.command(args.toArray(String[]::new))).env("SKIFF_CONFIG", tmp.resolve("config").toString())
-                .timeout(timeout).run();
-    }
-
-    private CommandResult skiff(String... args) {
-        List<String> all = new ArrayList<>(List.of("-H", "unix://" + socket));
-        all.addAll(List.of(args));
-        return ExternalCommand.of(SkiffCli.command(all.toArray(String[]::new))).env("SKIFF_CONFIG", tmp.resolve("config").toString())
-                .timeout(Duration.ofMinutes(2)).run();
-    }
-
-    /** A root file system with the host's node, the libraries ldd names for it, and busybox as /bin/sh. */
-    private Path baseImageTar() {
-        Path rootfs = tmp.resolve("rootfs");
-        String node = ExternalCommand.of("readlink", "-f", "/usr/bin/node").run().assertSuccess().stdout().strip();
-        List<String> files = new ArrayList<>(List.of(node));
-        for (String line : ExternalCommand.of("ldd", node).run().assertSuccess().stdout().lines().toList()) {
-            for (String word : line.strip().split("\\s+")) {
-                if (word.startsWith("/")) {
-                    files.add(word);
-                }
-            }
-        }
-        for (String file : files) {
-            String target = file.equals(node) ? "/usr/bin/node" : file;
-            ExternalCommand.of("install", "-D", "-m", "0755", file, rootfs + target).run().assertSuccess();
-        }
-        ExternalCommand.of("install", "-D", "-m", "0755", "/bin/busybox", rootfs + "/bin/busybox").run().assertSuccess();
-        for (String applet : List.of("sh", "mkdir", "ls", "cat")) {
-            ExternalCommand.of("ln", "-s", "busybox", rootfs + "/bin/" + applet).run().assertSuccess();
-        }
-        ExternalCommand.of("mkdir", "-p", rootfs + "/tmp", rootfs + "/etc").run().assertSuccess();
-        Path tar = tmp.resolve("node-base.tar");
-        ExternalCommand.of("tar", "-C", rootfs.toString(), "-cf", tar.toString(), ".").run().assertSuccess();
-        return tar;
-    }
-
     /** What a failed request to the app should be read with: the port's NAT rules, who listens, the bridge. */
     private String networkState() {
         String nat = ExternalCommand.of("iptables-save", "-t", "nat").run().stdout().lines()
@@ -220,15 +167,7 @@ class QuickstartTest {
                 .reduce("", (a, b) -> a + b + "\n");
         return "nat rules:\n" + nat + "listening:\n" + ExternalCommand.of("ss", "-ltnp", "sport = :" + appPort).run().stdout()
                 + "bridge:\n" + ExternalCommand.of("ip", "-br", "link", "show", "master", bridge).run().stdout()
-                + "container:\n" + skiff("ps", "-a").stdout() + skiff("logs", "getting-started").output();
-    }
-
-    private static Optional<Long> pidFrom(Path file) {
-        try {
-            return Files.exists(file) ? Optional.of(Long.parseLong(Files.readString(file).strip())) : Optional.empty();
-        } catch (IOException | NumberFormatException e) {
-            return Optional.empty();
-        }
+                + "container:\n" + qs.skiff("ps", "-a").stdout() + qs.skiff("logs", "getting-started").output();
     }
 
     /** The response, or status -1 when nothing answers. */
