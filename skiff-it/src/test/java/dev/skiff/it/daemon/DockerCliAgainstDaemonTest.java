@@ -143,6 +143,7 @@ class DockerCliAgainstDaemonTest {
             java.util.regex.Matcher m = java.util.regex.Pattern.compile("listening on (tcp://127\\.0\\.0\\.1:\\d+)").matcher(first);
             assertThat(m.find()).as(first).isTrue();
             String host = m.group(1);
+            assertThat(daemon.output()).as("with --tlsverify no warning").doesNotContain("WARNING");
             List<String> tls = List.of("--tlsverify", "--tlscacert", pki.resolve("ca.pem").toString(),
                     "--tlscert", pki.resolve("client.pem").toString(), "--tlskey", pki.resolve("client-key.pem").toString());
             List<String> ok = new java.util.ArrayList<>(List.of(RequiredTool.DOCKER.command(), "-H", host));
@@ -156,6 +157,18 @@ class DockerCliAgainstDaemonTest {
                     .timeout(Duration.ofSeconds(60)).run();
             assertThat(refused.exitCode()).isNotZero();
             assertThat(refused.output()).doesNotContain("Skiff Engine");
+        }
+    }
+
+    @Test
+    void tcpWithoutTlsVerifyWarnsThatTheApiGivesRootToAnyoneWhoReachesIt() {
+        ServerProcess daemon = ServerProcess.start("skiff-daemon", SkiffCli.command("daemon", "--data-root", tmp.resolve("data").toString(),
+                "--exec-root", tmp.resolve("exec").toString(), "-H", "tcp://127.0.0.1:0"), null);
+        try (daemon) {
+            String first = daemon.nextStdoutLine(Duration.ofSeconds(30)).orElseThrow(() -> new AssertionError(daemon.describe()));
+            assertThat(first).as(daemon.describe()).contains("listening on tcp://127.0.0.1:");
+            assertThat(daemon.output()).contains("WARNING: the API on tcp://127.0.0.1:0 is open to anyone who can reach it, unencrypted,"
+                    + " and gives root on this machine: add --tlsverify --tlscacert --tlscert --tlskey, or listen on a unix socket");
         }
     }
 
