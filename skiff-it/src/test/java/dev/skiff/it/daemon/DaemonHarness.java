@@ -16,22 +16,22 @@ import java.util.Optional;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /** A real {@code skiff daemon} on a unix socket, and the docker and skiff CLIs pointed at it. */
-final class DaemonHarness {
+public final class DaemonHarness {
     private DaemonHarness() {
     }
 
     /** Starts {@code skiff daemon} with its data under {@code tmp}, listening on {@code socket}, with more options if given. */
-    static ServerProcess start(Path tmp, Path socket, String... moreOptions) {
+    public static ServerProcess start(Path tmp, Path socket, String... moreOptions) {
         return start(tmp, socket, Map.of(), moreOptions);
     }
 
     /** As {@link #start(Path, Path, String...)}, with these variables in the daemon's environment. */
-    static ServerProcess start(Path tmp, Path socket, Map<String, String> env, String... moreOptions) {
+    public static ServerProcess start(Path tmp, Path socket, Map<String, String> env, String... moreOptions) {
         // each test's daemon its own bridge and subnet, the same again for a restart on the same roots:
         // tests never meet Docker's 172.17/16, skiff0, or each other
         long h = tmp.toAbsolutePath().toString().hashCode() & 0xffffffffL;
         String bridge = "skt" + Long.toString(h, 36);
-        String subnetPrefix = "10." + (200 + h % 50) + "." + (h >>> 8) % 256;
+        String subnetPrefix = subnetPrefix(tmp);
         List<String> args = new ArrayList<>(List.of("daemon", "--data-root", tmp.resolve("data").toString(),
                 "--exec-root", tmp.resolve("exec").toString(), "-H", "unix://" + socket,
                 "--bridge", bridge, "--bip", subnetPrefix + ".1/24"));
@@ -55,8 +55,19 @@ final class DaemonHarness {
         return daemon;
     }
 
+    /** The first three bytes of the default bridge's /24 of the daemon {@link #start} starts for {@code tmp}. */
+    static String subnetPrefix(Path tmp) {
+        long h = tmp.toAbsolutePath().toString().hashCode() & 0xffffffffL;
+        return "10." + (200 + h % 50) + "." + (h >>> 8) % 256;
+    }
+
+    /** The host's address on that bridge: what a container (a build's RUN too) reaches the host at. */
+    public static String gateway(Path tmp) {
+        return subnetPrefix(tmp) + ".1";
+    }
+
     /** The real docker CLI against the daemon, with its own config folder under {@code tmp}. */
-    static CommandResult docker(Path tmp, Path socket, String... args) {
+    public static CommandResult docker(Path tmp, Path socket, String... args) {
         List<String> command = new ArrayList<>(List.of(RequiredTool.DOCKER.command(), "-H", "unix://" + socket));
         command.addAll(List.of(args));
         return ExternalCommand.of(command).env("DOCKER_CONFIG", tmp.resolve("docker-config").toString())
@@ -64,7 +75,7 @@ final class DaemonHarness {
     }
 
     /** The skiff CLI against the daemon. */
-    static CommandResult skiff(Path socket, String... args) {
+    public static CommandResult skiff(Path socket, String... args) {
         List<String> all = new ArrayList<>(List.of("-H", "unix://" + socket));
         all.addAll(List.of(args));
         return SkiffCli.run(Duration.ofSeconds(120), all.toArray(String[]::new));
