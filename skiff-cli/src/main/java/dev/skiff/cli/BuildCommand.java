@@ -61,6 +61,9 @@ final class BuildCommand implements Callable<Integer> {
     @Option(names = "--no-cache", description = "Do not use cache when building the image.")
     boolean noCache;
 
+    @Option(names = "--pull", description = "Always attempt to pull a newer version of the image.")
+    boolean pull;
+
     @Option(names = {"-q", "--quiet"}, description = "Suppress the build output and print image ID on success.")
     boolean quiet;
 
@@ -190,13 +193,16 @@ final class BuildCommand implements Callable<Integer> {
         if (noCache) {
             query.append("&nocache=1");
         }
+        if (pull) {
+            query.append("&pull=1");
+        }
         if (network != null && !network.isEmpty()) {
             query.append("&networkmode=").append(ImageCommands.encode(network));
         }
         if (quiet) {
             query.append("&q=1");
         }
-        Map<String, String> headers = new java.util.LinkedHashMap<>(Map.of("Content-Type", "application/x-tar", "X-Registry-Config", "e30="));
+        Map<String, String> headers = new java.util.LinkedHashMap<>(Map.of("Content-Type", "application/x-tar", "X-Registry-Config", RegistryAuth.buildConfigHeader()));
         secretsSent.ifPresent(h -> headers.put(SECRETS_HEADER, h));
         EngineClient client = ImageCommands.client(spec);
         String imageId = null;
@@ -224,6 +230,10 @@ final class BuildCommand implements Callable<Integer> {
                     imageId = m.path("aux").path("ID").asText(null);
                 } else if (m.has("stream")) {
                     display.text(m.path("stream").asText());
+                } else if (m.has("status") && !m.path("progressDetail").has("current")) {
+                    // a FROM's pull, as the classic builder streams it: "latest: Pulling from alice/base", "Digest: ..."
+                    String id = m.path("id").asText("");
+                    display.text((id.isEmpty() ? "" : id + ": ") + m.path("status").asText() + "\n");
                 }
             }
             display.finish();

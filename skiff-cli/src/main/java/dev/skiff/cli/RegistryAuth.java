@@ -59,6 +59,19 @@ public final class RegistryAuth {
         return auth.credentials(key).map(c -> encode(c, key)).orElse("");
     }
 
+    /**
+     * The {@code X-Registry-Config} value of a build: every stored login, base64url of {@code {"host":
+     * {"username", "password", "serveraddress"}, ...}}, as the docker CLI sends it, so that a FROM of a
+     * private image pulls with the user's credentials.
+     */
+    static String buildConfigHeader() {
+        RegistryAuth auth = forUser();
+        ObjectNode all = JSON.createObjectNode();
+        auth.read().path("auths").properties().forEach(e -> auth.credentials(e.getKey()).ifPresent(c ->
+                all.putObject(e.getKey()).put("username", c.username()).put("password", c.password()).put("serveraddress", e.getKey())));
+        return Base64.getUrlEncoder().encodeToString(all.toString().getBytes(StandardCharsets.UTF_8));
+    }
+
     /** docker's ConvertToHostname, with Docker Hub's names all meaning its one key. */
     static String key(String serverAddress) {
         String s = serverAddress.strip();

@@ -86,8 +86,10 @@ public final class EngineApi implements ExchangeHandler {
         this.volumesApi = new VolumesApi(containers);
         this.containerFilesApi = new ContainerFilesApi(containers, content, images);
         ContainerFiles files = new ContainerFiles(containers);
-        this.buildApi = new BuildApi(new ImageBuilder(containers, new ContainerCommitter(containers, files, content, images),
-                files, content, images, new BuildReferences(), BuildCache.open(engine.dataRoot()), parents), engine.dataRoot());
+        ImageBuilder builder = new ImageBuilder(containers, new ContainerCommitter(containers, files, content, images),
+                files, content, images, new BuildReferences(), BuildCache.open(engine.dataRoot()), parents);
+        builder.pullWith(imagesApi.builderPuller()); // a FROM of an image that is not here pulls it, as dockerd's builder does
+        this.buildApi = new BuildApi(builder, engine.dataRoot());
     }
 
     /** Docker's reference grammar, for the builder's tags. */

@@ -113,6 +113,14 @@ final class ImagesApi {
                 + container + " is using its referenced image " + imageId);
     }
 
+    /** A pull as {@code docker pull} does it, for the builder: the same puller, the same {@code pull} event after. */
+    dev.skiff.engine.build.ImageBuilder.Puller builderPuller() {
+        return (ref, credentials, progress) -> {
+            pullApi.puller().pull(ref, credentials, progress);
+            pullApi.onPulled.accept(ref);
+        };
+    }
+
     /** Who hears of every finished pull (docker's {@code pull} event). */
     void onPulled(java.util.function.Consumer<String> listener) {
         pullApi.onPulled = ref -> listener.accept(ref.familiarString());

@@ -57,8 +57,18 @@ final class PullApi {
         }
     }
 
+    /** The puller, for the builder's pulls. */
+    ImagePuller puller() {
+        return puller;
+    }
+
     private static void send(ProgressStream stream, PullProgress p) {
-        stream.send(switch (p) {
+        stream.send(message(p));
+    }
+
+    /** A pull's progress as docker's JSON progress message (also inside a build's output). */
+    static com.fasterxml.jackson.databind.node.ObjectNode message(PullProgress p) {
+        return (switch (p) {
             case PullProgress.Resolving r -> ProgressStream.status("Pulling from " + r.repository()).put("id", r.reference());
             case PullProgress.AlreadyExists a -> ProgressStream.layer("Already exists", shortId(a.layer()));
             case PullProgress.LayerWaiting w -> ProgressStream.layer("Pulling fs layer", shortId(w.layer()));

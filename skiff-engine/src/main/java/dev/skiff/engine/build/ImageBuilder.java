@@ -57,7 +57,8 @@ import java.util.stream.Collectors;
 
 /**
  * Runs a Dockerfile as dockerd's classic builder does, one step at a time, each step an image:
- * FROM takes a local image (or {@code scratch}, or an earlier stage); RUN runs in a container of the
+ * FROM takes a local image (or {@code scratch}, or an earlier stage), or pulls one that is not here
+ * when a {@link Puller} is set (and, with {@code --pull}, always asks the registry); RUN runs in a container of the
  * step's parent image, through the same runtime and default network as {@code run}, and its changes
  * become a layer; COPY and ADD write the context's files into a created, never started container's
  * overlay, whose changes become a layer; every other instruction changes the config only
@@ -80,6 +81,20 @@ public final class ImageBuilder {
      * a rebuild's cached COPY --from need not mount it again to checksum the same files.
      */
     private final Map<String, String> fromChecksums = new java.util.concurrent.ConcurrentHashMap<>();
+
+    /** How a build gets an image from a registry: the daemon's pull. */
+    @FunctionalInterface
+    public interface Puller {
+        void pull(dev.skiff.formats.ImageReference reference, Optional<dev.skiff.engine.distribution.Credentials> credentials,
+                  java.util.function.Consumer<dev.skiff.engine.distribution.PullProgress> progress);
+    }
+
+    private volatile Optional<Puller> puller = Optional.empty();
+
+    /** Pull with {@code puller} what a build names and lacks (or, with --pull, everything it names); without one, local images only. */
+    public void pullWith(Puller puller) {
+        this.puller = Optional.of(puller);
+    }
 
     public ImageBuilder(ContainerEngine engine, ContainerCommitter committer, ContainerFiles files, ContentStore content,
                         ImageStore images, ReferenceSyntax references, BuildCache cache, ImageParents parents) {
@@ -301,9 +316,14 @@ public final class ImageBuilder {
             case Command.Run r -> run(state, step, r, request, out, contextSources, built, stages);
             case Command.Copy cp -> {
                 if (!cp.inlineSources().isEmpty()) {
-                    copyInline(state, "COPY", cp.sources(), cp.inlineSources(), cp.destination(), cp.chown(), cp.chmod(), request, out);
+                    if (cp.from().isPresent() && !cp.sources().isEmpty()) {
+                        throw new BuildException("COPY --from of here-documents and files at once: a here-document is not in "
+                                + cp.from().get() + "; give the files a COPY --from of their own");
+                    }
+                    copyInline(state, "COPY", cp.sources(), cp.inlineSources(), cp.destination(), cp.chown(), cp.chmod(),
+                            contextSources, request, out);
                 } else {
-                    Optional<Image> fromImage = cp.from().map(f -> stageOrImage(f, built, stages));
+                    Optional<Image> fromImage = cp.from().map(f -> stageOrImage(f, built, stages, request, out));
                     // --link gives the same files; it only lets BuildKit rebase the layer, which the classic cache never does
                     copy(state, "COPY", cp.sources(), cp.destination(), cp.chown(), cp.chmod(), fromImage, contextSources, request, out,
                             new FileCopier.Flags(cp.excludes(), cp.parents(), true));
@@ -318,7 +338,8 @@ public final class ImageBuilder {
                     throw new BuildException("ADD --checksum can't be specified for non-HTTP(S) sources: it checks a download, "
                             + "and " + String.join(" ", a.sources()) + " is in the context");
                 } else if (!a.inlineSources().isEmpty()) {
-                    copyInline(state, "ADD", a.sources(), a.inlineSources(), a.destination(), a.chown(), a.chmod(), request, out);
+                    copyInline(state, "ADD", a.sources(), a.inlineSources(), a.destination(), a.chown(), a.chmod(), contextSources,
+                            request, out);
                 } else {
                     copy(state, "ADD", a.sources(), a.destination(), a.chown(), a.chmod(), Optional.empty(), contextSources, request, out,
                             new FileCopier.Flags(a.excludes(), false, a.unpack().orElse(true)));
@@ -429,7 +450,7 @@ public final class ImageBuilder {
             base = emptyImage();
             rootEnv = Map.of();
         } else {
-            base = images.resolve(from.image());
+            base = image(from.image(), request, out);
             rootEnv = envMap(base.config().config().env());
         }
         rootEnvs.put(stage.index(), rootEnv);
@@ -463,7 +484,8 @@ public final class ImageBuilder {
      */
     private static final class InOrder {
         private final BuildOutput out;
-        private final StringBuilder[] held;
+        /** What a stage whose turn has not come said: its text and its pulls' progress, in order. */
+        private final List<List<java.util.function.Consumer<BuildOutput>>> held;
         private final boolean[] ended;
         private final boolean[] failed;
         private int turn;
@@ -471,26 +493,36 @@ public final class ImageBuilder {
 
         InOrder(BuildOutput out, int stages) {
             this.out = out;
-            this.held = new StringBuilder[stages];
+            this.held = new ArrayList<>();
             this.ended = new boolean[stages];
             this.failed = new boolean[stages];
             for (int i = 0; i < stages; i++) {
-                held[i] = new StringBuilder();
+                held.add(new ArrayList<>());
             }
         }
 
         BuildOutput slot(int k) {
-            return text -> write(k, text);
+            return new BuildOutput() {
+                @Override
+                public void stream(String text) {
+                    write(k, o -> o.stream(text));
+                }
+
+                @Override
+                public void pulling(dev.skiff.engine.distribution.PullProgress progress) {
+                    write(k, o -> o.pulling(progress));
+                }
+            };
         }
 
-        private synchronized void write(int k, String text) {
+        private synchronized void write(int k, java.util.function.Consumer<BuildOutput> said) {
             if (stopped) {
                 return;
             }
             if (k == turn) {
-                out.stream(text);
+                said.accept(out);
             } else {
-                held[k].append(text);
+                held.get(k).add(said);
             }
         }
 
@@ -503,9 +535,9 @@ public final class ImageBuilder {
                     break;
                 }
                 turn++;
-                if (turn < ended.length && !held[turn].isEmpty()) {
-                    out.stream(held[turn].toString());
-                    held[turn].setLength(0);
+                if (turn < ended.length) {
+                    held.get(turn).forEach(said -> said.accept(out));
+                    held.get(turn).clear();
                 }
             }
         }
@@ -538,7 +570,7 @@ public final class ImageBuilder {
         return all;
     }
 
-    private Image stageOrImage(String from, Map<Integer, Image> built, Stages stages) {
+    private Image stageOrImage(String from, Map<Integer, Image> built, Stages stages, BuildRequest request, BuildOutput out) {
         Optional<Stage> named = stages.byName(from);
         if (named.isEmpty() && from.matches("\\d+")) {
             int index = Integer.parseInt(from);
@@ -554,7 +586,36 @@ public final class ImageBuilder {
             }
             return image;
         }
-        return images.resolve(from);
+        return image(from, request, out);
+    }
+
+    /**
+     * The image a FROM or COPY --from names: the local one, else (or with --pull, always) the one the
+     * puller gets from its registry, as dockerd's classic builder does.
+     */
+    private Image image(String name, BuildRequest request, BuildOutput out) {
+        if (puller.isEmpty()) {
+            return images.resolve(name);
+        }
+        if (!request.pulls().always()) {
+            try {
+                return images.resolve(name);
+            } catch (ImageNotFoundException e) {
+                // pulled below
+            }
+        }
+        dev.skiff.formats.ImageReference ref;
+        try {
+            ref = dev.skiff.formats.ImageReference.parse(name).withDefaultTag();
+        } catch (FormatException e) {
+            throw new BuildException("invalid reference format: " + name + " (" + e.getMessage() + ")", e);
+        }
+        try {
+            puller.get().pull(ref, Optional.ofNullable(request.pulls().credentials().get(ref.domain())), out::pulling);
+        } catch (EngineException e) {
+            throw new BuildException(e.getMessage(), e);
+        }
+        return images.resolve(ref.toString());
     }
 
     // ---- config steps
@@ -594,12 +655,10 @@ public final class ImageBuilder {
     private void copy(State state, String keyword, List<String> patterns, String destination, Optional<String> chown,
                       Optional<String> chmod, Optional<Image> fromImage, CopySources contextSources, BuildRequest request,
                       BuildOutput out, FileCopier.Flags flags) throws IOException {
-        String flagKey = flags.equals(FileCopier.Flags.NONE) ? "" : flags.toString();
-        String workdir = state.config().workingDir().isEmpty() ? "/" : state.config().workingDir();
-        boolean directoryWanted = destination.endsWith("/") || destination.equals(".") || destination.endsWith("/.");
-        String dest = destination.startsWith("/") ? destination : (workdir.endsWith("/") ? workdir : workdir + "/") + destination;
-        String absolute = normalize(dest);
         if (fromImage.isPresent()) {
+            String flagKey = flags.equals(FileCopier.Flags.NONE) ? "" : flags.toString();
+            boolean directoryWanted = directoryWanted(destination);
+            String absolute = absoluteDestination(state, destination);
             Image source = fromImage.get();
             // named by what it copies, as a context COPY is: the same files from a rebuilt stage hit the cache
             String sumKey = source.id() + "\u0000" + keyword + "\u0000" + String.join("\u0000", patterns);
@@ -626,14 +685,54 @@ public final class ImageBuilder {
                     })));
             return;
         }
-        List<CopySources.Source> resolved = contextSources.resolve(keyword, patterns);
-        String checksum = contextSources.checksum(resolved);
+        copyParts(state, keyword, List.of(new CopyPart(contextSources, contextSources.resolve(keyword, patterns))), destination,
+                chown, chmod, request, out, flags);
+    }
+
+    /** A destination that names a directory: it ends in a slash, or is the working directory itself. */
+    private static boolean directoryWanted(String destination) {
+        return destination.endsWith("/") || destination.equals(".") || destination.endsWith("/.");
+    }
+
+    /** A COPY's destination as an absolute path: a relative one is under the working directory. */
+    private static String absoluteDestination(State state, String destination) {
+        String workdir = state.config().workingDir().isEmpty() ? "/" : state.config().workingDir();
+        return normalize(destination.startsWith("/") ? destination : (workdir.endsWith("/") ? workdir : workdir + "/") + destination);
+    }
+
+    /** Sources of one COPY from one place: the context's files, or the here-documents written for it. */
+    private record CopyPart(CopySources sources, List<CopySources.Source> resolved) {
+    }
+
+    /** One COPY or ADD step of sources from one or more places, into one layer, with one cache key over all of them. */
+    private void copyParts(State state, String keyword, List<CopyPart> parts, String destination, Optional<String> chown,
+                           Optional<String> chmod, BuildRequest request, BuildOutput out, FileCopier.Flags flags) throws IOException {
+        String flagKey = flags.equals(FileCopier.Flags.NONE) ? "" : flags.toString();
+        boolean directoryWanted = directoryWanted(destination);
+        String absolute = absoluteDestination(state, destination);
+        int count = parts.stream().mapToInt(p -> p.resolved().size()).sum();
+        if (count > 1 && !directoryWanted && !flags.parents()) {
+            throw new BuildException("When using " + keyword + " with more than one source file, the destination must "
+                    + "be a directory and end with a /");
+        }
+        String checksum;
+        if (parts.size() == 1) {
+            checksum = parts.getFirst().sources().checksum(parts.getFirst().resolved());
+        } else {
+            StringBuilder all = new StringBuilder();
+            for (CopyPart part : parts) {
+                all.append(part.sources().checksum(part.resolved())).append('\u0000');
+            }
+            checksum = "multi:" + dev.skiff.formats.Digest.sha256(all.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8)).encoded();
+        }
         String createdBy = copyCreatedBy(state, keyword, chown, checksum, destination);
         cached(state, request, out, BuildCache.key(state.image.id().toString(), "copy", createdBy, chown.orElse(""),
                 chmod.orElse(""), absolute, state.author + flagKey), () ->
                 inScratch(state, createdBy, state.config(), root -> {
-                    new FileCopier(root, FileCopier.ownership(root, chown, chmod))
-                            .copy(contextSources, resolved, absolute, directoryWanted, keyword, flags);
+                    FileCopier copier = new FileCopier(root, FileCopier.ownership(root, chown, chmod));
+                    for (CopyPart part : parts) {
+                        copier.copy(part.sources(), part.resolved(), absolute, directoryWanted, keyword, flags);
+                    }
                     return null;
                 }));
     }
@@ -646,15 +745,12 @@ public final class ImageBuilder {
 
     /**
      * {@code COPY <<EOF /dest}: each here-document is a file named by its delimiter (mode 0644), copied
-     * as a context file would be; its body was expanded unless the delimiter was quoted.
+     * as a context file would be; its body was expanded unless the delimiter was quoted. Context files
+     * named beside them ({@code COPY a.txt <<EOF /dest/}) go into the same layer, before them.
      */
     private void copyInline(State state, String keyword, List<String> paths, List<Command.InlineSource> inline,
-                            String destination, Optional<String> chown, Optional<String> chmod, BuildRequest request,
-                            BuildOutput out) throws IOException {
-        if (!paths.isEmpty()) {
-            throw new BuildException(keyword + " of here-documents and files at once is not supported by skiff yet; give "
-                    + "the files (" + String.join(" ", paths) + ") a " + keyword + " of their own");
-        }
+                            String destination, Optional<String> chown, Optional<String> chmod, CopySources contextSources,
+                            BuildRequest request, BuildOutput out) throws IOException {
         ScratchDirs.with(cache.mountScratch(), "heredoc-", dir -> {
             List<String> names = new ArrayList<>();
             for (Command.InlineSource source : inline) {
@@ -668,8 +764,13 @@ public final class ImageBuilder {
                 Files.setPosixFilePermissions(file, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
                 names.add(name);
             }
-            copy(state, keyword, names, destination, chown, chmod, Optional.empty(), new CopySources(dir, DockerIgnore.empty()),
-                    request, out);
+            CopySources documents = new CopySources(dir, DockerIgnore.empty());
+            List<CopyPart> parts = new ArrayList<>();
+            if (!paths.isEmpty()) {
+                parts.add(new CopyPart(contextSources, contextSources.resolve(keyword, paths))); // the files first, as they are written
+            }
+            parts.add(new CopyPart(documents, documents.resolve(keyword, names)));
+            copyParts(state, keyword, parts, destination, chown, chmod, request, out, FileCopier.Flags.NONE);
         });
     }
 
@@ -724,8 +825,8 @@ public final class ImageBuilder {
             throw new BuildException("RUN --network=" + network + " is not supported: use default, host or none");
         }
         List<String> keyParts = new ArrayList<>(List.of(state.image.id().toString(), "run", createdBy, String.join("\n", env), state.author));
-        keyParts.addAll(RunMounts.keyParts(step.mounts(), contextSources, from -> stageOrImage(from, built, stages).id().toString(), workdir,
-                request.secrets().keySet()));
+        keyParts.addAll(RunMounts.keyParts(step.mounts(), contextSources,
+                from -> stageOrImage(from, built, stages, request, out).id().toString(), workdir, request.secrets().keySet()));
         r.heredocs().forEach(h -> keyParts.add("heredoc " + h.name() + "\n" + h.content()));
         Digest key = BuildCache.key(keyParts.toArray(String[]::new));
         cached(state, request, out, key, () -> {
@@ -734,7 +835,7 @@ public final class ImageBuilder {
                     .withEnv(env).withEntrypoint(List.of("")).withUser(c.user());
             config = runConfig(config, c.workingDir());
             try (RunMounts mounts = RunMounts.prepare(step.mounts(), workdir, contextSources, cache.mountScratch(), cache,
-                    (from, source, into) -> withImageRoot(stageOrImage(from, built, stages), root -> {
+                    (from, source, into) -> withImageRoot(stageOrImage(from, built, stages, request, out), root -> {
                         RunMounts.copyOut(root, source, into);
                         return null;
                     }), request.secrets())) {

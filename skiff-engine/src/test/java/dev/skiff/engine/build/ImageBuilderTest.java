@@ -441,10 +441,23 @@ class ImageBuilderTest {
         write("Dockerfile", "FROM skiff-test-busybox\nRUN <<EOT\n#!/bin/sh\necho changed > /script\nEOT\n");
         assertThat(read(build("heredocs").image(), "/script")).as("a script's body is part of its step's key").isEqualTo("changed\n");
 
-        write("Dockerfile", "FROM skiff-test-busybox\nCOPY <<EOF a.txt /dest/\nx\nEOF\n");
+        // here-documents and context files in one COPY: one layer with all of them, one key over all of them
+        write("Dockerfile", "FROM skiff-test-busybox\nCOPY <<note.txt a.txt /dest/\nx\nnote.txt\n");
         write("a.txt", "a\n");
+        Built mixed = build("mixed");
+        assertThat(read(mixed.image(), "/dest/a.txt")).isEqualTo("a\n");
+        assertThat(read(mixed.image(), "/dest/note.txt")).isEqualTo("x\n");
+        assertThat(build("mixed").image().id()).as("unchanged: from the cache").isEqualTo(mixed.image().id());
+        write("a.txt", "changed\n");
+        Built changedFile = build("mixed");
+        assertThat(changedFile.image().id()).as("a changed context file misses the cache").isNotEqualTo(mixed.image().id());
+        assertThat(read(changedFile.image(), "/dest/a.txt")).isEqualTo("changed\n");
+        write("Dockerfile", "FROM skiff-test-busybox\nCOPY <<note.txt a.txt /dest/\ny\nnote.txt\n");
+        assertThat(read(build("mixed").image(), "/dest/note.txt")).as("a changed here-document misses the cache").isEqualTo("y\n");
+
+        write("Dockerfile", "FROM skiff-test-busybox\nCOPY <<note.txt a.txt /dest\nx\nnote.txt\n");
         assertThatThrownBy(() -> build("mixed")).isInstanceOf(BuildException.class)
-                .hasMessageContaining("COPY of here-documents and files at once is not supported by skiff yet");
+                .hasMessageContaining("When using COPY with more than one source file, the destination must be a directory and end with a /");
     }
 
     @Test
