@@ -39,6 +39,28 @@ class QuickstartCommandTest {
     }
 
     @Test
+    void notRootStopsAtTheFirstStepWithOneSentenceAndStartsNothing() {
+        java.io.ByteArrayOutputStream stderr = new java.io.ByteArrayOutputStream();
+        java.io.PrintStream saved = System.err;
+        java.util.function.BooleanSupplier root = QuickstartCommand.runsAsRoot;
+        QuickstartCommand.runsAsRoot = () -> false;
+        System.setErr(new java.io.PrintStream(stderr, true, java.nio.charset.StandardCharsets.UTF_8));
+        int exit;
+        try {
+            exit = Main.run(new PrintWriter(new StringWriter(), true), "quickstart", "--dir", tmp.resolve("qs").toString(),
+                    "-H", "unix://" + tmp.resolve("skiff.sock"), "--base-image-tar", tmp.resolve("base.tar").toString());
+        } finally {
+            System.setErr(saved);
+            QuickstartCommand.runsAsRoot = root;
+        }
+        assertThat(exit).isEqualTo(1);
+        assertThat(stderr.toString(java.nio.charset.StandardCharsets.UTF_8).strip()).isEqualTo("skiff quickstart: quickstart must run as root"
+                + " (it starts a daemon that mounts file systems and makes network interfaces): run `sudo ./skiff quickstart`");
+        assertThat(tmp.resolve("qs")).as("nothing made").doesNotExist();
+        assertThat(tmp.resolve("skiff.sock")).as("no daemon").doesNotExist();
+    }
+
+    @Test
     void theSubnetPrefixNamesTheSubnetInFirewallRules() {
         assertThat(QuickstartCommand.subnetPrefix("10.86.0.1/16")).isEqualTo("10.86.");
         assertThat(QuickstartCommand.subnetPrefix("10.207.0.1/24")).isEqualTo("10.207.0.");

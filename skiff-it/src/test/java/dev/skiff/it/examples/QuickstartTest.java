@@ -143,6 +143,22 @@ class QuickstartTest {
     }
 
     @Test
+    void aTakenAppPortStopsAtTheRunStepAndUndoesWhatThisRunStarted() throws Exception {
+        try (ServerSocket taken = new ServerSocket()) {
+            taken.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), appPort));
+            CommandResult r = qs.run(Duration.ofMinutes(10), "--base-image-tar", qs.baseImageTar().toString(), "--password", "alice-secret-2");
+            assertThat(r.exitCode()).as(r.describe()).isEqualTo(1);
+            assertThat(r.stdout()).contains("==> Build the app's image", "==> Run it, detached").doesNotContain("==> Wait until the app answers");
+            assertThat(r.stderr()).contains("skiff quickstart: port " + appPort + " is taken, so the app cannot listen there: stop what uses it")
+                    .contains("--app-port").contains("undoing what this run started").doesNotContain("Exception");
+        }
+        assertThat(dir.resolve("daemon.pid")).doesNotExist();
+        assertThat(dir.resolve("registry.pid")).doesNotExist();
+        assertThat(get("http://127.0.0.1:" + registryPort + "/v2/").statusCode()).as("the registry").isEqualTo(-1);
+        assertThat(Files.exists(socket) && qs.skiff("ps").succeeded()).as("a daemon still answers on " + socket).isFalse();
+    }
+
+    @Test
     void aMissingBaseImageTarStopsAndUndoesDaemonAndRegistry() throws Exception {
         CommandResult r = qs.run(Duration.ofMinutes(3), "--base-image-tar", tmp.resolve("none.tar").toString());
         assertThat(r.exitCode()).as(r.describe()).isEqualTo(1);
