@@ -28,7 +28,7 @@ public final class Main implements Runnable {
             ContainerCommands.Pause.class, ContainerCommands.Unpause.class, ContainerCopy.Copy.class, ContainerCommands.Export.class,
             ContainerCommands.Commit.class, ContainerCommands.Group.class, VolumeNetworkCommands.VolumeGroup.class, QuickstartCommand.class,
             VolumeNetworkCommands.NetworkGroup.class, InstallCommand.Install.class, InstallCommand.Uninstall.class,
-            AotTraining.class, CliReference.class,
+            DockerfileCommands.Group.class, AotTraining.class, CliReference.class,
             CommandLine.HelpCommand.class);
 
     @CommandLine.Spec
