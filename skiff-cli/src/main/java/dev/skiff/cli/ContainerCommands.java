@@ -752,13 +752,6 @@ final class ContainerCommands {
                     Kill.class, Rm.class, Logs.class, ContainerRun.Exec.class, ContainerRun.Attach.class, Wait.class, ContainerInspect.class,
                     Top.class, ContainerStats.Stats.class, Port.class, Rename.class, Pause.class, Unpause.class, ContainerCopy.Copy.class, Export.class, Commit.class,
                     Prune.class})
-    static final class Group implements Runnable {
-        @Spec
-        CommandSpec spec;
-
-        @Override
-        public void run() {
-            spec.commandLine().usage(System.out);
-        }
+    static final class Group extends CommandGroup {
     }
 }

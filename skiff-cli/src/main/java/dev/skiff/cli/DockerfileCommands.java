@@ -3,9 +3,7 @@ package dev.skiff.cli;
 import dev.skiff.builder.dockerfile.DockerfileException;
 import dev.skiff.builder.dockerfile.DockerfileParser;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Parameters;
-import picocli.CommandLine.Spec;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -21,14 +19,7 @@ final class DockerfileCommands {
 
     @Command(name = "dockerfile", mixinStandardHelpOptions = true, description = "Look at Dockerfiles as the builder reads them.",
             subcommands = Parse.class)
-    static final class Group implements Runnable {
-        @Spec
-        CommandSpec spec;
-
-        @Override
-        public void run() {
-            spec.commandLine().usage(System.out);
-        }
+    static final class Group extends CommandGroup {
     }
 
     /**

@@ -337,13 +337,6 @@ final class ImageCommands {
     @Command(name = "image", mixinStandardHelpOptions = true, description = "Manage images.",
             subcommands = {Ls.class, Inspect.class, Rm.class, TagCommand.class, Import.class, PullCommand.class, PushCommand.class, BuildCommand.class,
                     ArchiveCommands.Save.class, ArchiveCommands.Load.class, HistoryCommand.class, PruneCommand.class})
-    static final class Group implements Runnable {
-        @Spec
-        CommandSpec spec;
-
-        @Override
-        public void run() {
-            spec.commandLine().usage(System.out);
-        }
+    static final class Group extends CommandGroup {
     }
 }

@@ -34,14 +34,7 @@ import java.util.concurrent.CountDownLatch;
 @Command(name = "registry", description = "Run and manage an OCI/Docker registry with accounts.",
         subcommands = {RegistryCommand.Serve.class, RegistryCommand.User.class, RegistryCommand.Gc.class},
         mixinStandardHelpOptions = true)
-final class RegistryCommand implements Runnable {
-    @picocli.CommandLine.Spec
-    picocli.CommandLine.Model.CommandSpec spec;
-
-    @Override
-    public void run() {
-        spec.commandLine().usage(System.out);
-    }
+final class RegistryCommand extends CommandGroup {
 
     @Command(name = "serve", description = "Serve the registry in the foreground (stop with Ctrl-C or SIGTERM): the registry API under /v2/, web pages at / and their JSON API under /api/.",
             mixinStandardHelpOptions = true)
@@ -122,14 +115,7 @@ final class RegistryCommand implements Runnable {
 
     @Command(name = "user", description = "Manage registry accounts.", subcommands = {UserAdd.class},
             mixinStandardHelpOptions = true)
-    static final class User implements Runnable {
-        @picocli.CommandLine.Spec
-        picocli.CommandLine.Model.CommandSpec spec;
-
-        @Override
-        public void run() {
-            spec.commandLine().usage(System.out);
-        }
+    static final class User extends CommandGroup {
     }
 
     @Command(name = "add", description = "Create a user, or change their password (bcrypt; compatible with htpasswd -B).",

@@ -352,13 +352,6 @@ final class SystemCommands {
     /** {@code skiff system ...}: df, events, info. */
     @Command(name = "system", mixinStandardHelpOptions = true, description = "Manage Skiff.",
             subcommands = {Df.class, Events.class, Info.class})
-    static final class Group implements Runnable {
-        @Spec
-        CommandSpec spec;
-
-        @Override
-        public void run() {
-            spec.commandLine().usage(System.out);
-        }
+    static final class Group extends CommandGroup {
     }
 }

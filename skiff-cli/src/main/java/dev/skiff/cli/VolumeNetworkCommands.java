@@ -234,14 +234,7 @@ final class VolumeNetworkCommands {
 
     @Command(name = "volume", mixinStandardHelpOptions = true, description = "Manage volumes.",
             subcommands = {VolumeCreate.class, VolumeLs.class, VolumeInspect.class, VolumeRm.class, VolumePrune.class})
-    static final class VolumeGroup implements Runnable {
-        @Spec
-        CommandSpec spec;
-
-        @Override
-        public void run() {
-            spec.commandLine().usage(System.out);
-        }
+    static final class VolumeGroup extends CommandGroup {
     }
 
     // ---- networks ----
@@ -498,13 +491,6 @@ final class VolumeNetworkCommands {
     @Command(name = "network", mixinStandardHelpOptions = true, description = "Manage networks.",
             subcommands = {NetworkCreate.class, NetworkLs.class, NetworkInspect.class, NetworkRm.class, NetworkConnect.class,
                     NetworkDisconnect.class, NetworkPrune.class})
-    static final class NetworkGroup implements Runnable {
-        @Spec
-        CommandSpec spec;
-
-        @Override
-        public void run() {
-            spec.commandLine().usage(System.out);
-        }
+    static final class NetworkGroup extends CommandGroup {
     }
 }
