@@ -46,13 +46,15 @@ final class CniChains {
             ipam.putArray("routes").addObject().put("dst", "0.0.0.0/0");
         }
         chain.add(bridge);
-        if (!published.isEmpty()) {
+        // a port's IPv6 twin ([::]) is the daemon's relay (PortReservations), not a DNAT rule
+        List<PortBinding> mapped = published.stream().filter(p -> !p.hostIp().equals(PortReservations.IPV6_ANY)).toList();
+        if (!mapped.isEmpty()) {
             ObjectNode portmap = plugin(network.name(), "portmap");
             portmap.put("snat", true);
             portmap.putObject("capabilities").put("portMappings", true);
             // What a runtime puts in for the portMappings capability (CNI CONVENTIONS.md).
             ArrayNode mappings = portmap.putObject("runtimeConfig").putArray("portMappings");
-            for (PortBinding p : published) {
+            for (PortBinding p : mapped) {
                 ObjectNode m = mappings.addObject();
                 m.put("hostPort", p.hostPort());
                 m.put("containerPort", p.containerPort());

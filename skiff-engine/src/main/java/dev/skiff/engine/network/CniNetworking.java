@@ -478,7 +478,9 @@ public final class CniNetworking implements ContainerNetworking, AutoCloseable {
         Thread.ofVirtual().name("skiff-attach-" + id.substring(0, 12)).start(() -> {
             try {
                 plugins.add(chains.loopback(), Optional.empty(), new CniPlugins.Target(id, netns, "lo"));
-                done.complete(join(saved, network, netns));
+                Attachment joined = join(saved, network, netns);
+                ports.forward(id, joined.ipAddress());
+                done.complete(joined);
             } catch (RuntimeException e) {
                 undo(saved, e);
                 done.completeExceptionally(e);
@@ -619,6 +621,9 @@ public final class CniNetworking implements ContainerNetworking, AutoCloseable {
                 endpoints.put(key(e), e);
                 if (isPrimary(e)) {
                     ports.restore(e.containerId(), e.portBindings());
+                    if (e.attachment() != null) {
+                        ports.forward(e.containerId(), e.attachment().ipAddress());
+                    }
                 }
                 networks.find(e.networkId()).ifPresent(n -> {
                     if (e.attachment() != null && !n.name().equals(Network.DEFAULT) && n.driver().equals("bridge")) {

@@ -110,10 +110,12 @@ class CniNetworkingTest {
         assertThat(a.gateway()).isEqualTo(Ipv4Cidr.parse(subnet).firstHost());
         assertThat(a.ipPrefixLength()).isEqualTo(24);
         assertThat(a.macAddress()).matches("([0-9a-f]{2}:){5}[0-9a-f]{2}");
-        assertThat(a.ports()).hasSize(2);
+        assertThat(a.ports()).hasSize(4);
         assertThat(a.ports().get(0).hostPort()).isEqualTo(port);
         int picked = a.ports().get(1).hostPort();
         assertThat(picked).isPositive().isNotEqualTo(port);
+        // published with no address: on IPv6 too, as docker lists them ([::]:PORT), relayed by the daemon
+        assertThat(a.ports().subList(2, 4)).containsExactly(new PortBinding("tcp", 8080, "::", port), new PortBinding("tcp", 8080, "::", picked));
 
         Path netns = a.netns().orElseThrow();
         assertThat(HostLab.run("nsenter", "--net=" + netns, "ip", "-br", "link", "show", "lo").out()).contains("UP");
@@ -123,6 +125,8 @@ class CniNetworkingTest {
         assertThat(HostLab.curl(null, "http://" + a.ipAddress() + ":8080/").out()).isEqualTo("hello from the container");
         assertThat(HostLab.curl(null, "http://127.0.0.1:" + port + "/").out()).isEqualTo("hello from the container");
         assertThat(HostLab.curl(null, "http://127.0.0.1:" + picked + "/").out()).isEqualTo("hello from the container");
+        assertThat(HostLab.curl(null, "http://[::1]:" + port + "/").out()).as("over IPv6").isEqualTo("hello from the container");
+        assertThat(HostLab.curl(null, "http://[::1]:" + picked + "/").out()).isEqualTo("hello from the container");
         assertThat(HostLab.curl(other.netns(), "http://" + other.hostAddress() + ":" + port + "/").out())
                 .isEqualTo("hello from the container");
         // Hairpin: the container reaches itself through its own published port.
@@ -139,6 +143,8 @@ class CniNetworkingTest {
 
         assertThat(HostLab.curl(null, "http://127.0.0.1:" + port + "/").out()).isEqualTo("local only");
         assertThat(HostLab.curl(other.netns(), "http://" + other.hostAddress() + ":" + port + "/").out()).isEmpty();
+        assertThat(a.ports()).as("an address given: that one only, no IPv6 twin").hasSize(1);
+        assertThat(HostLab.curl(null, "http://[::1]:" + port + "/").out()).isEmpty();
         // Another container may take the same port on another address.
         String second = newContainer();
         Attachment b = networking.attach(request(second, "bridge", new PortBinding("tcp", 80, other.hostAddress(), port)));
@@ -497,6 +503,27 @@ class CniNetworkingTest {
         assertThatThrownBy(() -> networking.attach(request(newContainer(), "default", new PortBinding("tcp", 80, "", port))))
                 .hasMessage("Bind for 0.0.0.0:" + port + " failed: port is already allocated");
         networking.detach(id);
+        assertNothingLeft(id, a.ipAddress());
+    }
+
+    @Test
+    void theIpv6RelayOfAPublishedPortComesBackAfterARestartAndGoesWithTheContainer() throws IOException {
+        String id = newContainer();
+        int port = randomPort();
+        Attachment a = networking.attach(request(id, "default", new PortBinding("tcp", 80, "", port)));
+        lab.httpd(a.netns().orElseThrow(), 80, dataRoot.resolve("www"), "relayed");
+        for (int i = 0; i < 50 && !HostLab.curl(null, "http://" + a.ipAddress() + "/").out().equals("relayed"); i++) {
+            HostLab.run("sleep", "0.1"); // until the container's httpd listens
+        }
+        assertThat(HostLab.curl(null, "http://[::1]:" + port + "/").out()).isEqualTo("relayed");
+        networking.close();
+        assertThat(HostLab.curl(null, "http://[::1]:" + port + "/").out()).as("no daemon, no relay").isEmpty();
+
+        networking = open(networkingRoots());
+        assertThat(HostLab.curl(null, "http://[::1]:" + port + "/").out()).as("the restarted daemon relays again").isEqualTo("relayed");
+        assertThat(HostLab.curl(null, "http://127.0.0.1:" + port + "/").out()).isEqualTo("relayed");
+        networking.detach(id);
+        assertThat(HostLab.curl(null, "http://[::1]:" + port + "/").out()).as("detached").isEmpty();
         assertNothingLeft(id, a.ipAddress());
     }
 

@@ -108,7 +108,12 @@ class ContainerCliTest {
             assertThat(ps).startsWith("CONTAINER ID   IMAGE");
             assertThat(ps.lines().filter(l -> l.startsWith(id.substring(0, 12))).findFirst()).hasValueSatisfying(row -> assertThat(row)
                     .contains("busybox:local").contains("\"httpd -f -p 80 -h /…\"").contains("Up ")
-                    .contains("0.0.0.0:" + port + "->80/tcp").endsWith(name));
+                    .contains("0.0.0.0:" + port + "->80/tcp, [::]:" + port + "->80/tcp").endsWith(name));
+            // as dockerd (docker-proxy) does: the port answers on IPv6 too, relayed to the container
+            String v6 = http.send(HttpRequest.newBuilder(URI.create("http://[::1]:" + port + "/index.html")).timeout(Duration.ofSeconds(5)).build(),
+                    HttpResponse.BodyHandlers.ofString()).body();
+            assertThat(v6).isEqualTo("hello from skiff\n");
+            assertThat(skiff("port", name).assertSuccess().stdout()).isEqualTo("80/tcp -> 0.0.0.0:" + port + "\n80/tcp -> [::]:" + port + "\n");
             assertThat(skiff("ps", "-q").assertSuccess().stdout()).contains(id.substring(0, 12) + "\n");
 
             assertThat(skiff("stop", "-t", "1", name).assertSuccess().stdout()).isEqualTo(name + "\n");
