@@ -233,48 +233,7 @@ final class BuildApi {
         }
         return new BuildRequest(context, ex.query("dockerfile").filter(d -> !d.isEmpty()).orElse("Dockerfile"), tags,
                 buildArgs, target, flag(ex, "nocache"), labels, network, secrets(ex),
-                new BuildRequest.Pulls(flag(ex, "pull"), registryCredentials(ex)));
-    }
-
-    /**
-     * {@code X-Registry-Config}: what the docker CLI sends a build of its stored logins, base64url JSON
-     * of {@code {"localhost:5000": {"username": ..., "password": ...}, ...}} ({@code auth} may hold
-     * {@code user:password} in base64 instead); by the registry's domain, Docker Hub's index URL as {@code docker.io}.
-     */
-    static Map<String, dev.skiff.engine.distribution.Credentials> registryCredentials(Exchange ex) {
-        Optional<String> header = ex.header("X-Registry-Config").map(String::strip).filter(h -> !h.isEmpty());
-        if (header.isEmpty()) {
-            return Map.of();
-        }
-        com.fasterxml.jackson.databind.JsonNode config;
-        try {
-            byte[] json = java.util.Base64.getUrlDecoder().decode(header.get().replace('+', '-').replace('/', '_').replace("=", ""));
-            config = EngineApi.JSON.readTree(json);
-        } catch (IllegalArgumentException | IOException e) {
-            throw ApiException.badRequest("the X-Registry-Config header is not base64url-encoded JSON: " + e.getMessage());
-        }
-        Map<String, dev.skiff.engine.distribution.Credentials> out = new LinkedHashMap<>();
-        config.properties().forEach(entry -> {
-            com.fasterxml.jackson.databind.JsonNode auth = entry.getValue();
-            String user = auth.path("username").asText("");
-            String password = auth.path("password").asText("");
-            if (user.isEmpty() && !auth.path("auth").asText("").isEmpty()) {
-                String pair;
-                try {
-                    pair = new String(java.util.Base64.getDecoder().decode(auth.path("auth").asText()), java.nio.charset.StandardCharsets.UTF_8);
-                } catch (IllegalArgumentException e) {
-                    throw ApiException.badRequest("the X-Registry-Config entry for " + entry.getKey() + " has an auth that is not base64");
-                }
-                int colon = pair.indexOf(':');
-                user = colon < 0 ? pair : pair.substring(0, colon);
-                password = colon < 0 ? "" : pair.substring(colon + 1);
-            }
-            if (!user.isEmpty()) {
-                String domain = entry.getKey().replaceFirst("^https?://", "").replaceFirst("/.*$", "");
-                out.put(domain.equals("index.docker.io") ? "docker.io" : domain, new dev.skiff.engine.distribution.Credentials(user, password));
-            }
-        });
-        return out;
+                new BuildRequest.Pulls(flag(ex, "pull"), RegistryAuthHeader.config(ex)));
     }
 
     /** A JSON object parameter; null values (a {@code --build-arg NAME} without value and no such env) are left out. */

@@ -91,6 +91,13 @@ public final class ImageBuilder {
 
     private volatile Optional<Puller> puller = Optional.empty();
 
+    /**
+     * What each running build has pulled, by the request's identity: an image a build names in several
+     * places (two FROMs, stages building at once, a RUN mount's key and then its copy) is pulled once.
+     */
+    private final Map<BuildRequest, Map<String, java.util.concurrent.atomic.AtomicBoolean>> pulledBy =
+            java.util.Collections.synchronizedMap(new java.util.IdentityHashMap<>());
+
     /** Pull with {@code puller} what a build names and lacks (or, with --pull, everything it names); without one, local images only. */
     public void pullWith(Puller puller) {
         this.puller = Optional.of(puller);
@@ -147,6 +154,7 @@ public final class ImageBuilder {
      * @throws BuildException with the classic builder's message when the build stops
      */
     public Image build(BuildRequest request, BuildOutput out) {
+        pulledBy.put(request, new java.util.concurrent.ConcurrentHashMap<>());
         try {
             return run(request, out);
         } catch (BuildException e) {
@@ -161,6 +169,8 @@ public final class ImageBuilder {
             throw new BuildException(e.getMessage(), e);
         } catch (IOException e) {
             throw new BuildException("build failed: " + e.getMessage(), e);
+        } finally {
+            pulledBy.remove(request);
         }
     }
 
@@ -597,25 +607,30 @@ public final class ImageBuilder {
         if (puller.isEmpty()) {
             return images.resolve(name);
         }
-        if (!request.pulls().always()) {
-            try {
-                return images.resolve(name);
-            } catch (ImageNotFoundException e) {
-                // pulled below
+        Map<String, java.util.concurrent.atomic.AtomicBoolean> pulls = pulledBy.getOrDefault(request, new java.util.concurrent.ConcurrentHashMap<>());
+        java.util.concurrent.atomic.AtomicBoolean pulled = pulls.computeIfAbsent(name, k -> new java.util.concurrent.atomic.AtomicBoolean());
+        synchronized (pulled) { // stages building at once wait for one pull of what they share
+            if (!request.pulls().always() || pulled.get()) {
+                try {
+                    return images.resolve(name);
+                } catch (ImageNotFoundException e) {
+                    // pulled below
+                }
             }
+            dev.skiff.formats.ImageReference ref;
+            try {
+                ref = dev.skiff.formats.ImageReference.parse(name).withDefaultTag();
+            } catch (FormatException e) {
+                throw new BuildException("invalid reference format: " + name + " (" + e.getMessage() + ")", e);
+            }
+            try {
+                puller.get().pull(ref, Optional.ofNullable(request.pulls().credentials().get(ref.domain())), out::pulling);
+            } catch (EngineException e) {
+                throw new BuildException(e.getMessage(), e);
+            }
+            pulled.set(true);
+            return images.resolve(ref.toString());
         }
-        dev.skiff.formats.ImageReference ref;
-        try {
-            ref = dev.skiff.formats.ImageReference.parse(name).withDefaultTag();
-        } catch (FormatException e) {
-            throw new BuildException("invalid reference format: " + name + " (" + e.getMessage() + ")", e);
-        }
-        try {
-            puller.get().pull(ref, Optional.ofNullable(request.pulls().credentials().get(ref.domain())), out::pulling);
-        } catch (EngineException e) {
-            throw new BuildException(e.getMessage(), e);
-        }
-        return images.resolve(ref.toString());
     }
 
     // ---- config steps

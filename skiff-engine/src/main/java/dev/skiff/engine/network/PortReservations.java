@@ -6,9 +6,11 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.StandardProtocolFamily;
 import java.net.UnknownHostException;
+import java.nio.ByteBuffer;
 import java.nio.channels.DatagramChannel;
 import java.nio.channels.NetworkChannel;
 import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -96,7 +98,7 @@ final class PortReservations {
 
     private void accept(String containerId, ServerSocketChannel server, InetSocketAddress target) {
         while (server.isOpen()) {
-            java.nio.channels.SocketChannel client;
+            SocketChannel client;
             try {
                 client = server.accept();
             } catch (IOException e) {
@@ -106,10 +108,10 @@ final class PortReservations {
         }
     }
 
-    private void relay(String containerId, java.nio.channels.SocketChannel client, InetSocketAddress target) {
-        java.nio.channels.SocketChannel upstream;
+    private void relay(String containerId, SocketChannel client, InetSocketAddress target) {
+        SocketChannel upstream;
         try {
-            upstream = java.nio.channels.SocketChannel.open(target);
+            upstream = SocketChannel.open(target);
         } catch (IOException e) {
             closeQuietly(client); // nothing listens in the container: the client sees the connection end
             return;
@@ -141,8 +143,8 @@ final class PortReservations {
     }
 
     /** Copies until {@code from} ends, then ends the writing half of {@code to}, so a half-close reaches the other side. */
-    private static void pump(java.nio.channels.SocketChannel from, java.nio.channels.SocketChannel to) {
-        java.nio.ByteBuffer buffer = java.nio.ByteBuffer.allocate(16 * 1024);
+    private static void pump(SocketChannel from, SocketChannel to) {
+        ByteBuffer buffer = ByteBuffer.allocate(16 * 1024);
         try {
             while (from.read(buffer) >= 0) {
                 buffer.flip();

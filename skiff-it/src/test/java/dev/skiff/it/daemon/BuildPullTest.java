@@ -70,6 +70,13 @@ class BuildPullTest {
             assertThat(docker(socket, loggedIn, app, "build", "--pull", "-t", "app", ".").assertSuccess().stdout())
                     .contains("Status: Image is up to date for " + image).contains("Using cache");
 
+            // two stages from the same image (building at once), --pull: asked for once
+            Path two = Files.createDirectories(tmp.resolve("two"));
+            Files.writeString(two.resolve("Dockerfile"), "FROM " + image + " AS one\nRUN [\"busybox\", \"true\"]\nFROM " + image
+                    + "\nCOPY --from=one /bin/busybox /copied\n");
+            String twice = docker(socket, loggedIn, two, "build", "--pull", "-t", "two", ".").assertSuccess().stdout();
+            assertThat(twice.split("Status: Image is up to date for " + java.util.regex.Pattern.quote(image), -1)).as(twice).hasSize(2);
+
             // skiff build sends the logins skiff login stored, and shows the pull as it goes
             docker(socket, loggedIn, app, "rmi", "app", image).assertSuccess();
             CommandResult skiff = ExternalCommand.of(SkiffCli.command("-H", "unix://" + socket, "build", "--progress=plain", "--pull", "-t", "app",
